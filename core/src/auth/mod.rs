@@ -1,0 +1,15 @@
+//! Credentials: connection strings, HS256 access tokens, token providers and client tokens.
+
+mod access_key;
+mod client_token;
+mod connection_string;
+mod token_provider;
+mod verify;
+
+pub use access_key::{AccessKey, DEFAULT_TOKEN_LIFETIME};
+pub(crate) use client_token::client_access_token;
+pub use client_token::{client_url, ClientTokenOptions, NegotiateResponse};
+pub(crate) use connection_string::parse_endpoint;
+pub use connection_string::ConnectionString;
+pub use token_provider::{Credential, TokenFuture, TokenProvider};
+pub use verify::{audience_matches, verify_token, VerifiedClaims, MAX_TOKEN_LEN};

@@ -1,0 +1,58 @@
+//! The one error type of the crate; every binding maps it once to its own error types.
+
+use std::time::Duration;
+
+/// Everything that can go wrong when calling the service or driving the simulator.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// An argument broke a rule before anything was sent; `field` names it.
+    #[error("invalid {field}: {message}")]
+    InvalidArgument { field: String, message: String },
+    /// The service refused the credentials (401/403), or no token could be obtained (`status` None).
+    #[error("unauthorized{}: {message}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    Unauthorized {
+        status: Option<u16>,
+        message: String,
+    },
+    /// The addressed connection, user or group does not exist (404); `code` is `x-ms-error-code`.
+    #[error("not found ({code}): {message}")]
+    NotFound { code: String, message: String },
+    /// The service rejected the request (400) with this message.
+    #[error("bad request: {message}")]
+    BadRequest { message: String },
+    /// Any other non-success answer.
+    #[error("service error {status}: {body}")]
+    Service { status: u16, body: String },
+    /// No answer within the request timeout.
+    #[error("request timed out after {0:?}")]
+    Timeout(Duration),
+    /// The request could not be sent or the answer not read.
+    #[error("transport error: {0}")]
+    Transport(String),
+}
+
+impl Error {
+    /// An [`Error::InvalidArgument`] naming `field`.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A stable snake_case name of the error kind, for bindings and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::InvalidArgument { .. } => "invalid_argument",
+            Error::Unauthorized { .. } => "unauthorized",
+            Error::NotFound { .. } => "not_found",
+            Error::BadRequest { .. } => "bad_request",
+            Error::Service { .. } => "service_error",
+            Error::Timeout(_) => "timeout",
+            Error::Transport(_) => "transport",
+        }
+    }
+}
+
+/// Result alias with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,31 @@
+//! Azure SignalR Service data-plane REST API (v1): a client for every operation, its auth,
+//! and a local simulator that behaves like the service.
+//!
+//! ```no_run
+//! # async fn demo() -> signalr_rest::Result<()> {
+//! use signalr_rest::{PayloadMessage, ServiceClient};
+//! let client = ServiceClient::from_connection_string("Endpoint=http://127.0.0.1:8888;AccessKey=key;Version=1.0;")?;
+//! let chat = client.hub("chat")?;
+//! chat.send_to_all(&PayloadMessage::new("newMessage", vec!["hello".into()]), &[]).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod auth;
+pub mod client;
+pub mod error;
+pub mod model;
+pub mod simulator;
+
+pub use auth::{ClientTokenOptions, ConnectionString, NegotiateResponse, TokenProvider};
+pub use client::{HubClient, RetryPolicy, ServiceClient, ServiceClientBuilder};
+pub use error::{Error, Result};
+pub use model::PayloadMessage;
+pub use simulator::{Simulator, SimulatorOptions, VirtualClient};
+
+/// A random string of `len` ASCII letters and digits.
+pub(crate) fn random_id(len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    (0..len)
+        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+        .collect()
+}

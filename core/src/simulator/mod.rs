@@ -1,0 +1,274 @@
+//! A local stand-in for the service: the REST API over real sockets, in-process virtual
+//! clients, inspection of hubs, connections, groups and mappings, and a clock tests can advance.
+
+mod clock;
+mod inbox;
+mod rest;
+mod state;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::auth::AccessKey;
+use crate::error::{Error, Result};
+use crate::model::{validate_hub, validate_id, PayloadMessage};
+pub use rest::MAX_BODY_BYTES;
+pub use state::MAX_TTL_LESS_MAPPINGS;
+
+use inbox::Inbox;
+use state::{Sink, State};
+
+/// Where and with which key a simulator serves.
+#[derive(Debug, Clone)]
+pub struct SimulatorOptions {
+    /// Address to listen on (default 127.0.0.1).
+    pub host: IpAddr,
+    /// Port to listen on; 0 lets the OS choose (default).
+    pub port: u16,
+    /// Access key tokens must be signed with; random when `None`.
+    pub access_key: Option<String>,
+}
+
+impl Default for SimulatorOptions {
+    fn default() -> Self {
+        SimulatorOptions {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            access_key: None,
+        }
+    }
+}
+
+/// A connection as the simulator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    pub connection_id: String,
+    pub user_id: Option<String>,
+}
+
+/// A group with at least one connection, and its members' ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupInfo {
+    pub name: String,
+    pub connection_ids: Vec<String>,
+}
+
+/// A user mapped to a group until `expires_at` (simulator time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserGroupMapping {
+    pub user_id: String,
+    pub group: String,
+    pub expires_at: SystemTime,
+}
+
+/// What the HTTP handlers share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub state: State,
+    pub access_key: AccessKey,
+}
+
+/// A running simulator; stops when [`Simulator::shutdown`] is awaited or it is dropped.
+#[derive(Debug)]
+pub struct Simulator {
+    address: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl Simulator {
+    /// Binds the listener and starts serving in the background.
+    pub async fn start(options: SimulatorOptions) -> Result<Simulator> {
+        let access_key = match options.access_key {
+            Some(key) => AccessKey::new(key)?,
+            None => AccessKey::random(),
+        };
+        let bind = SocketAddr::new(options.host, options.port);
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .map_err(|e| Error::Transport(format!("cannot listen on {bind}: {e}")))?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| Error::Transport(format!("cannot read the bound address: {e}")))?;
+        let shared = Arc::new(Shared {
+            state: State::default(),
+            access_key,
+        });
+        let app = rest::routes(shared.clone()).layer(middleware::from_fn(log_request));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let serving = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serving.await {
+                tracing::error!(error = %e, "simulator stopped with an error");
+            }
+        });
+        tracing::info!(%address, "simulator listening");
+        Ok(Simulator {
+            address,
+            shared,
+            stop: Some(stop),
+            server: Some(server),
+        })
+    }
+
+    /// The bound address (with the OS-chosen port when port 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// `http://{address}`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The access key tokens must be signed with.
+    pub fn access_key(&self) -> &str {
+        self.shared.access_key.expose()
+    }
+
+    /// `Endpoint=http://...;AccessKey=...;Version=1.0;` for clients of this simulator.
+    pub fn connection_string(&self) -> String {
+        format!(
+            "Endpoint={};AccessKey={};Version=1.0;",
+            self.url(),
+            self.access_key()
+        )
+    }
+
+    /// Connects an in-process client to `hub`, as user `user_id` if given.
+    pub fn connect(&self, hub: &str, user_id: Option<&str>) -> Result<VirtualClient> {
+        validate_hub(hub)?;
+        if let Some(user) = user_id {
+            validate_id("user_id", user)?;
+        }
+        let connection_id = crate::random_id(22);
+        let inbox = Arc::new(Inbox::default());
+        self.shared
+            .state
+            .connect(hub, &connection_id, user_id, Sink::Virtual(inbox.clone()));
+        Ok(VirtualClient {
+            hub: hub.to_string(),
+            connection_id,
+            user_id: user_id.map(str::to_string),
+            inbox,
+            shared: self.shared.clone(),
+        })
+    }
+
+    /// Names of all hubs any call has used, lower case, sorted.
+    pub fn hubs(&self) -> Vec<String> {
+        self.shared.state.hubs()
+    }
+
+    /// The hub's live connections.
+    pub fn connections(&self, hub: &str) -> Vec<ConnectionInfo> {
+        self.shared.state.connections(hub)
+    }
+
+    /// The hub's groups that have connections, with their members.
+    pub fn groups(&self, hub: &str) -> Vec<GroupInfo> {
+        self.shared.state.groups(hub)
+    }
+
+    /// The hub's unexpired user-group mappings.
+    pub fn user_groups(&self, hub: &str) -> Vec<UserGroupMapping> {
+        self.shared.state.user_groups(hub)
+    }
+
+    /// Moves the simulator's clock forward (TTLs expire; tokens still use wall time).
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.state.clock.advance(by);
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits for the server to end.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// An in-process client connected to a hub; disconnects when dropped.
+#[derive(Debug)]
+pub struct VirtualClient {
+    hub: String,
+    connection_id: String,
+    user_id: Option<String>,
+    inbox: Arc<Inbox>,
+    shared: Arc<Shared>,
+}
+
+impl VirtualClient {
+    /// The connection id REST calls address it by.
+    pub fn connection_id(&self) -> &str {
+        &self.connection_id
+    }
+
+    /// The user id it connected as.
+    pub fn user_id(&self) -> Option<&str> {
+        self.user_id.as_deref()
+    }
+
+    /// Every invocation received so far, in order.
+    pub fn received(&self) -> Vec<PayloadMessage> {
+        self.inbox.received()
+    }
+
+    /// The first invocation of `target`, waiting up to `timeout` for it.
+    pub async fn wait_for(&self, target: &str, timeout: Duration) -> Result<PayloadMessage> {
+        self.inbox.wait_for(target, timeout).await
+    }
+
+    /// Whether the service closed this connection.
+    pub fn is_closed(&self) -> bool {
+        self.inbox.closed().is_some()
+    }
+
+    /// The reason given when the service closed the connection, if any.
+    pub fn close_reason(&self) -> Option<String> {
+        self.inbox.closed().flatten()
+    }
+
+    /// Disconnects from the hub, leaving every group.
+    pub fn disconnect(&self) {
+        self.shared
+            .state
+            .disconnect(&self.hub, &self.connection_id, None);
+    }
+}
+
+impl Drop for VirtualClient {
+    fn drop(&mut self) {
+        self.disconnect();
+    }
+}
+
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(%method, %path, status = response.status().as_u16(), elapsed = ?started.elapsed(), "request");
+    response
+}

@@ -1,0 +1,412 @@
+//! The simulator's in-memory model: hubs, connections, groups and user-group mappings.
+//!
+//! Pure bookkeeping behind one lock; REST routes and client endpoints call into it.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::clock::{to_system_time, Clock};
+use super::inbox::Inbox;
+use crate::model::PayloadMessage;
+use crate::simulator::{ConnectionInfo, GroupInfo, UserGroupMapping};
+
+/// How long a mapping added without a TTL lives.
+const DEFAULT_MAPPING_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
+/// TTL-less mappings kept per user; the least recently added or updated is dropped beyond it.
+pub const MAX_TTL_LESS_MAPPINGS: usize = 100;
+
+/// Where messages for a connection go.
+#[derive(Debug, Clone)]
+pub(crate) enum Sink {
+    /// An in-process virtual client.
+    Virtual(Arc<Inbox>),
+}
+
+impl Sink {
+    fn deliver(&self, message: &PayloadMessage) {
+        match self {
+            Sink::Virtual(inbox) => inbox.deliver(message),
+        }
+    }
+
+    fn close(&self, reason: Option<String>) {
+        match self {
+            Sink::Virtual(inbox) => inbox.close(reason),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Connection {
+    user_id: Option<String>,
+    groups: HashSet<String>,
+    sink: Sink,
+}
+
+#[derive(Debug, Clone)]
+struct Mapping {
+    expires_at_ms: u64,
+    ttl_less: bool,
+    /// Order of the last add/update, to find the oldest TTL-less mapping.
+    sequence: u64,
+}
+
+#[derive(Debug, Default)]
+struct Hub {
+    connections: HashMap<String, Connection>,
+    groups: HashMap<String, HashSet<String>>,
+    users: HashMap<String, HashSet<String>>,
+    mappings: HashMap<String, HashMap<String, Mapping>>,
+}
+
+impl Hub {
+    fn join(&mut self, group: &str, connection_id: &str) -> bool {
+        let Some(connection) = self.connections.get_mut(connection_id) else {
+            return false;
+        };
+        connection.groups.insert(group.to_string());
+        self.groups
+            .entry(group.to_string())
+            .or_default()
+            .insert(connection_id.to_string());
+        true
+    }
+
+    fn leave(&mut self, group: &str, connection_id: &str) -> bool {
+        let Some(members) = self.groups.get_mut(group) else {
+            return false;
+        };
+        let was_member = members.remove(connection_id);
+        if members.is_empty() {
+            self.groups.remove(group);
+        }
+        if let Some(connection) = self.connections.get_mut(connection_id) {
+            connection.groups.remove(group);
+        }
+        was_member
+    }
+
+    fn user_connections(&self, user_id: &str) -> Vec<String> {
+        self.users
+            .get(user_id)
+            .map(|ids| ids.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn live_mappings(
+        &mut self,
+        user_id: &str,
+        now_ms: u64,
+    ) -> Option<&mut HashMap<String, Mapping>> {
+        let mappings = self.mappings.get_mut(user_id)?;
+        mappings.retain(|_, m| m.expires_at_ms > now_ms);
+        Some(mappings)
+    }
+
+    fn deliver_to<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a String>,
+        excluded: &[String],
+        message: &PayloadMessage,
+    ) {
+        for id in ids {
+            if excluded.contains(id) {
+                continue;
+            }
+            if let Some(connection) = self.connections.get(id) {
+                connection.sink.deliver(message);
+            }
+        }
+    }
+}
+
+/// All hubs, keyed by lower-case name; created on first use by any call.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    hubs: Mutex<BTreeMap<String, Hub>>,
+    sequence: std::sync::atomic::AtomicU64,
+    pub clock: Clock,
+}
+
+impl State {
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Hub>> {
+        self.hubs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` on hub `name`, creating the hub first if needed.
+    fn with_hub<T>(&self, name: &str, f: impl FnOnce(&mut Hub) -> T) -> T {
+        f(self.lock().entry(name.to_ascii_lowercase()).or_default())
+    }
+
+    /// Runs `f` on hub `name` if it exists, without creating it.
+    fn read_hub<T: Default>(&self, name: &str, f: impl FnOnce(&Hub) -> T) -> T {
+        self.lock()
+            .get(&name.to_ascii_lowercase())
+            .map(f)
+            .unwrap_or_default()
+    }
+
+    fn next_sequence(&self) -> u64 {
+        self.sequence
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Registers a connection; it joins the groups its user is mapped to.
+    pub fn connect(&self, hub: &str, connection_id: &str, user_id: Option<&str>, sink: Sink) {
+        let now = self.clock.now_ms();
+        self.with_hub(hub, |h| {
+            h.connections.insert(
+                connection_id.to_string(),
+                Connection {
+                    user_id: user_id.map(str::to_string),
+                    groups: HashSet::new(),
+                    sink,
+                },
+            );
+            if let Some(user) = user_id {
+                h.users
+                    .entry(user.to_string())
+                    .or_default()
+                    .insert(connection_id.to_string());
+                let groups: Vec<String> = h
+                    .live_mappings(user, now)
+                    .map(|m| m.keys().cloned().collect())
+                    .unwrap_or_default();
+                for group in groups {
+                    h.join(&group, connection_id);
+                }
+            }
+        })
+    }
+
+    /// Removes a connection from its groups and the hub; tells its sink with `close_reason`
+    /// when the service closed it. Returns whether it existed.
+    pub fn disconnect(
+        &self,
+        hub: &str,
+        connection_id: &str,
+        close_reason: Option<Option<String>>,
+    ) -> bool {
+        self.with_hub(hub, |h| {
+            let Some(connection) = h.connections.remove(connection_id) else {
+                return false;
+            };
+            for group in &connection.groups {
+                if let Some(members) = h.groups.get_mut(group) {
+                    members.remove(connection_id);
+                    if members.is_empty() {
+                        h.groups.remove(group);
+                    }
+                }
+            }
+            if let Some(user) = &connection.user_id {
+                if let Some(ids) = h.users.get_mut(user) {
+                    ids.remove(connection_id);
+                    if ids.is_empty() {
+                        h.users.remove(user);
+                    }
+                }
+            }
+            if let Some(reason) = close_reason {
+                connection.sink.close(reason);
+            }
+            true
+        })
+    }
+
+    pub fn send_to_all(&self, hub: &str, message: &PayloadMessage, excluded: &[String]) {
+        self.with_hub(hub, |h| {
+            h.deliver_to(h.connections.keys(), excluded, message)
+        })
+    }
+
+    pub fn send_to_user(&self, hub: &str, user_id: &str, message: &PayloadMessage) {
+        self.with_hub(hub, |h| {
+            if let Some(ids) = h.users.get(user_id) {
+                h.deliver_to(ids, &[], message);
+            }
+        })
+    }
+
+    pub fn send_to_connection(&self, hub: &str, connection_id: &str, message: &PayloadMessage) {
+        self.with_hub(hub, |h| {
+            h.deliver_to([&connection_id.to_string()], &[], message)
+        })
+    }
+
+    pub fn send_to_group(
+        &self,
+        hub: &str,
+        group: &str,
+        message: &PayloadMessage,
+        excluded: &[String],
+    ) {
+        self.with_hub(hub, |h| {
+            if let Some(ids) = h.groups.get(group) {
+                h.deliver_to(ids, excluded, message);
+            }
+        })
+    }
+
+    pub fn connection_exists(&self, hub: &str, connection_id: &str) -> bool {
+        self.with_hub(hub, |h| h.connections.contains_key(connection_id))
+    }
+
+    pub fn user_exists(&self, hub: &str, user_id: &str) -> bool {
+        self.with_hub(hub, |h| h.users.contains_key(user_id))
+    }
+
+    pub fn group_exists(&self, hub: &str, group: &str) -> bool {
+        self.with_hub(hub, |h| h.groups.contains_key(group))
+    }
+
+    /// Returns false when the connection does not exist.
+    pub fn add_connection_to_group(&self, hub: &str, group: &str, connection_id: &str) -> bool {
+        self.with_hub(hub, |h| h.join(group, connection_id))
+    }
+
+    /// Returns false when the connection was not in the group.
+    pub fn remove_connection_from_group(
+        &self,
+        hub: &str,
+        group: &str,
+        connection_id: &str,
+    ) -> bool {
+        self.with_hub(hub, |h| h.leave(group, connection_id))
+    }
+
+    pub fn user_in_group(&self, hub: &str, group: &str, user_id: &str) -> bool {
+        let now = self.clock.now_ms();
+        self.with_hub(hub, |h| {
+            h.live_mappings(user_id, now)
+                .is_some_and(|m| m.contains_key(group))
+        })
+    }
+
+    /// Maps the user to the group for `ttl` (a year when `None`; `0` maps nothing) and adds
+    /// the user's current connections.
+    pub fn add_user_to_group(&self, hub: &str, group: &str, user_id: &str, ttl: Option<Duration>) {
+        let now = self.clock.now_ms();
+        let sequence = self.next_sequence();
+        self.with_hub(hub, |h| {
+            for id in h.user_connections(user_id) {
+                h.join(group, &id);
+            }
+            let mappings = h.mappings.entry(user_id.to_string()).or_default();
+            mappings.retain(|_, m| m.expires_at_ms > now);
+            if ttl == Some(Duration::ZERO) {
+                mappings.remove(group);
+                return;
+            }
+            let lifetime = ttl.unwrap_or(DEFAULT_MAPPING_LIFETIME);
+            mappings.insert(
+                group.to_string(),
+                Mapping {
+                    expires_at_ms: now.saturating_add(lifetime.as_millis() as u64),
+                    ttl_less: ttl.is_none(),
+                    sequence,
+                },
+            );
+            let ttl_less = mappings.values().filter(|m| m.ttl_less).count();
+            if ttl_less > MAX_TTL_LESS_MAPPINGS {
+                let oldest = mappings
+                    .iter()
+                    .filter(|(_, m)| m.ttl_less)
+                    .min_by_key(|(_, m)| m.sequence)
+                    .map(|(g, _)| g.clone());
+                if let Some(oldest) = oldest {
+                    mappings.remove(&oldest);
+                }
+            }
+        })
+    }
+
+    /// Removes the mapping and pulls the user's connections out of the group.
+    pub fn remove_user_from_group(&self, hub: &str, group: &str, user_id: &str) {
+        self.with_hub(hub, |h| {
+            if let Some(mappings) = h.mappings.get_mut(user_id) {
+                mappings.remove(group);
+            }
+            for id in h.user_connections(user_id) {
+                h.leave(group, &id);
+            }
+        })
+    }
+
+    /// Removes every mapping of the user and pulls its connections out of every group.
+    pub fn remove_user_from_all_groups(&self, hub: &str, user_id: &str) {
+        self.with_hub(hub, |h| {
+            h.mappings.remove(user_id);
+            for id in h.user_connections(user_id) {
+                let groups: Vec<String> = h.connections[&id].groups.iter().cloned().collect();
+                for group in groups {
+                    h.leave(&group, &id);
+                }
+            }
+        })
+    }
+
+    /// Names of all hubs, lower case, sorted.
+    pub fn hubs(&self) -> Vec<String> {
+        self.lock().keys().cloned().collect()
+    }
+
+    /// The hub's connections, sorted by id.
+    pub fn connections(&self, hub: &str) -> Vec<ConnectionInfo> {
+        let mut list: Vec<ConnectionInfo> = self.read_hub(hub, |h| {
+            h.connections
+                .iter()
+                .map(|(id, c)| ConnectionInfo {
+                    connection_id: id.clone(),
+                    user_id: c.user_id.clone(),
+                })
+                .collect()
+        });
+        list.sort_by(|a, b| a.connection_id.cmp(&b.connection_id));
+        list
+    }
+
+    /// The hub's non-empty groups with their members, sorted.
+    pub fn groups(&self, hub: &str) -> Vec<GroupInfo> {
+        let mut list: Vec<GroupInfo> = self.read_hub(hub, |h| {
+            h.groups
+                .iter()
+                .map(|(name, ids)| {
+                    let mut connection_ids: Vec<String> = ids.iter().cloned().collect();
+                    connection_ids.sort();
+                    GroupInfo {
+                        name: name.clone(),
+                        connection_ids,
+                    }
+                })
+                .collect()
+        });
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        list
+    }
+
+    /// The hub's unexpired user-group mappings, sorted by user then group.
+    pub fn user_groups(&self, hub: &str) -> Vec<UserGroupMapping> {
+        let now = self.clock.now_ms();
+        let mut list: Vec<UserGroupMapping> = self.read_hub(hub, |h| {
+            h.mappings
+                .iter()
+                .flat_map(|(user, groups)| {
+                    groups
+                        .iter()
+                        .filter(|(_, m)| m.expires_at_ms > now)
+                        .map(move |(group, m)| UserGroupMapping {
+                            user_id: user.clone(),
+                            group: group.clone(),
+                            expires_at: to_system_time(m.expires_at_ms),
+                        })
+                })
+                .collect()
+        });
+        list.sort_by(|a, b| (&a.user_id, &a.group).cmp(&(&b.user_id, &b.group)));
+        list
+    }
+}
