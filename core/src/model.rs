@@ -80,13 +80,25 @@ pub fn validate_group(group: &str) -> Result<()> {
             format!("group name {group:?} must not be whitespace only"),
         ));
     }
-    Ok(())
+    reject_dot_segment("group", group)
 }
 
-/// Checks a user or connection id (`field` names which): it must not be empty.
+/// Checks a user or connection id (`field` names which): not empty, not `.` or `..`.
 pub fn validate_id(field: &str, id: &str) -> Result<()> {
     if id.is_empty() {
         return Err(Error::invalid(field, format!("{field} must not be empty")));
+    }
+    reject_dot_segment(field, id)
+}
+
+/// URLs resolve `.` and `..` path segments (even percent-encoded), so such names cannot be
+/// addressed in a request path.
+fn reject_dot_segment(field: &str, value: &str) -> Result<()> {
+    if matches!(value, "." | "..") {
+        return Err(Error::invalid(
+            field,
+            format!("{field} {value:?} cannot be used: URLs resolve it as a path step"),
+        ));
     }
     Ok(())
 }
@@ -126,6 +138,9 @@ mod tests {
         assert!(validate_group("").is_err());
         assert!(validate_group(&"g".repeat(1025)).is_err());
         assert!(validate_group(" \t ").is_err());
+        assert!(validate_group("..").is_err());
+        assert!(validate_id("user_id", ".").is_err());
+        assert!(validate_id("user_id", "...").is_ok());
     }
 
     #[test]

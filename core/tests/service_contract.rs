@@ -1,0 +1,395 @@
+//! Raw HTTP against the simulator, tokens signed by hand as NOTES describes: the service's
+//! status codes, error codes, validation and auth, independent of this crate's client.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{encode, EncodingKey, Header};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use signalr_rest::{Simulator, SimulatorOptions};
+
+struct Raw {
+    sim: Simulator,
+    http: reqwest::Client,
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn sign(key: &str, aud: &str, exp: i64) -> String {
+    let claims = json!({"aud": aud, "exp": exp, "iat": now()});
+    encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(key.as_bytes()),
+    )
+    .unwrap()
+}
+
+impl Raw {
+    async fn new() -> Raw {
+        let sim = Simulator::start(SimulatorOptions::default()).await.unwrap();
+        Raw {
+            sim,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Sends `method path` with a valid token for the path's URL.
+    async fn call(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<&str>,
+    ) -> reqwest::Response {
+        let url = format!("{}{}", self.sim.url(), path_and_query);
+        let aud = url.split('?').next().unwrap().to_string();
+        let token = sign(self.sim.access_key(), &aud, now() + 3600);
+        self.send(method, &url, Some(token), body).await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        token: Option<String>,
+        body: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self.http.request(method, url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn status(&self, method: Method, path: &str, body: Option<&str>) -> StatusCode {
+        self.call(method, path, body).await.status()
+    }
+}
+
+const BODY: Option<&str> = Some(r#"{"target":"t","arguments":[1]}"#);
+
+#[tokio::test]
+async fn every_operation_answers_the_documented_success_code() {
+    let raw = Raw::new().await;
+    let client = raw.sim.connect("chat", Some("alice")).unwrap();
+    let cid = client.connection_id().to_string();
+    let h = "/api/v1/hubs/chat";
+    let cases: Vec<(Method, String, Option<&str>, u16)> = vec![
+        (Method::POST, h.to_string(), BODY, 202),
+        (
+            Method::POST,
+            format!("{h}?excluded=a&excluded=b"),
+            BODY,
+            202,
+        ),
+        (Method::POST, format!("{h}/users/alice"), BODY, 202),
+        (Method::POST, format!("{h}/connections/{cid}"), BODY, 202),
+        (Method::GET, format!("{h}/connections/{cid}"), None, 200),
+        (Method::HEAD, format!("{h}/connections/{cid}"), None, 200),
+        (
+            Method::PUT,
+            format!("{h}/groups/room/connections/{cid}"),
+            None,
+            200,
+        ),
+        (Method::POST, format!("{h}/groups/room"), BODY, 202),
+        (Method::GET, format!("{h}/groups/room"), None, 200),
+        (Method::HEAD, format!("{h}/groups/room"), None, 200),
+        (Method::GET, format!("{h}/users/alice"), None, 200),
+        (
+            Method::DELETE,
+            format!("{h}/groups/room/connections/{cid}"),
+            None,
+            200,
+        ),
+        (
+            Method::PUT,
+            format!("{h}/groups/room/users/alice?ttl=60"),
+            None,
+            202,
+        ),
+        (
+            Method::GET,
+            format!("{h}/groups/room/users/alice"),
+            None,
+            200,
+        ),
+        (
+            Method::HEAD,
+            format!("{h}/groups/room/users/alice"),
+            None,
+            200,
+        ),
+        (
+            Method::DELETE,
+            format!("{h}/groups/room/users/alice"),
+            None,
+            202,
+        ),
+        (Method::DELETE, format!("{h}/users/alice/groups"), None, 200),
+        (
+            Method::DELETE,
+            format!("{h}/connections/{cid}?reason=done"),
+            None,
+            202,
+        ),
+    ];
+    for (method, path, body, expected) in cases {
+        let status = raw.status(method.clone(), &path, body).await;
+        assert_eq!(status.as_u16(), expected, "{method} {path}");
+    }
+    assert_eq!(client.close_reason().as_deref(), Some("done"));
+}
+
+#[tokio::test]
+async fn missing_things_answer_404_with_the_service_error_code() {
+    let raw = Raw::new().await;
+    let h = "/api/v1/hubs/chat";
+    let cases = [
+        (
+            Method::GET,
+            format!("{h}/connections/nope"),
+            "Warning.Connection.NotExisted",
+        ),
+        (
+            Method::DELETE,
+            format!("{h}/connections/nope"),
+            "Warning.Connection.NotExisted",
+        ),
+        (
+            Method::GET,
+            format!("{h}/users/nobody"),
+            "Warning.User.NotExisted",
+        ),
+        (
+            Method::GET,
+            format!("{h}/groups/empty"),
+            "Warning.Group.NotExisted",
+        ),
+        (
+            Method::GET,
+            format!("{h}/groups/g/users/u"),
+            "Info.User.NotInGroup",
+        ),
+        (
+            Method::PUT,
+            format!("{h}/groups/g/connections/nope"),
+            "Error.Connection.NotExisted",
+        ),
+        (
+            Method::DELETE,
+            format!("{h}/groups/g/connections/nope"),
+            "Error.Connection.NotExisted",
+        ),
+    ];
+    for (method, path, code) in cases {
+        let response = raw.call(method.clone(), &path, None).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
+        assert_eq!(
+            response.headers()["x-ms-error-code"],
+            code,
+            "{method} {path}"
+        );
+        let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+        assert_eq!(body["code"], code);
+        assert!(
+            body["message"].as_str().unwrap().contains('"'),
+            "message names the value: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn invalid_names_bodies_and_ttls_answer_400_naming_the_value() {
+    let raw = Raw::new().await;
+    let long_hub = "h".repeat(129);
+    let long_group = "g".repeat(1025);
+    let cases: Vec<(Method, String, Option<&str>, &str)> = vec![
+        (Method::POST, "/api/v1/hubs/1abc".into(), BODY, "1abc"),
+        (Method::POST, "/api/v1/hubs/a-b".into(), BODY, "a-b"),
+        (
+            Method::POST,
+            format!("/api/v1/hubs/{long_hub}"),
+            BODY,
+            "129",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/hubs/chat/groups/{long_group}"),
+            BODY,
+            "1025",
+        ),
+        (
+            Method::POST,
+            "/api/v1/hubs/chat/groups/%20%20".into(),
+            BODY,
+            "whitespace",
+        ),
+        (
+            Method::PUT,
+            "/api/v1/hubs/chat/groups/g/users/u?ttl=-1".into(),
+            None,
+            "-1",
+        ),
+        (
+            Method::PUT,
+            "/api/v1/hubs/chat/groups/g/users/u?ttl=1.5".into(),
+            None,
+            "1.5",
+        ),
+        (
+            Method::POST,
+            "/api/v1/hubs/chat".into(),
+            Some(r#"{"arguments":[]}"#),
+            "target",
+        ),
+        (
+            Method::POST,
+            "/api/v1/hubs/chat".into(),
+            Some("not json"),
+            "JSON",
+        ),
+        (Method::POST, "/api/v1/hubs/chat".into(), None, "required"),
+    ];
+    for (method, path, body, named) in cases {
+        let response = raw.call(method.clone(), &path, body).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::BAD_REQUEST,
+            "{method} {path}"
+        );
+        let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+        assert!(
+            body["message"].as_str().unwrap().contains(named),
+            "{path}: {body}"
+        );
+    }
+    for ok in [
+        "/api/v1/hubs/A_b.c%60%5Bx%5D",
+        &format!("/api/v1/hubs/chat/groups/{}", "g".repeat(1024)),
+    ] {
+        assert_eq!(
+            raw.status(Method::POST, ok, BODY).await,
+            StatusCode::ACCEPTED,
+            "{ok}"
+        );
+    }
+    let properties_in_any_case = Some(r#"{"Target":"t","Arguments":[]}"#);
+    assert_eq!(
+        raw.status(Method::POST, "/api/v1/hubs/chat", properties_in_any_case)
+            .await,
+        StatusCode::ACCEPTED
+    );
+}
+
+#[tokio::test]
+async fn bodies_over_one_megabyte_answer_413() {
+    let raw = Raw::new().await;
+    let big = format!(
+        r#"{{"target":"t","arguments":["{}"]}}"#,
+        "x".repeat(1024 * 1024)
+    );
+    let status = raw
+        .status(Method::POST, "/api/v1/hubs/chat", Some(&big))
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let fits = format!(
+        r#"{{"target":"t","arguments":["{}"]}}"#,
+        "x".repeat(1000 * 1000)
+    );
+    assert_eq!(
+        raw.status(Method::POST, "/api/v1/hubs/chat", Some(&fits))
+            .await,
+        StatusCode::ACCEPTED
+    );
+}
+
+#[tokio::test]
+async fn each_auth_failure_answers_401_saying_why() {
+    let raw = Raw::new().await;
+    let url = format!("{}/api/v1/hubs/chat", raw.sim.url());
+    let key = raw.sim.access_key().to_string();
+    let cases = [
+        (Some(sign("wrong-key", &url, now() + 60)), "signature"),
+        (Some(sign(&key, &url, now() - 600)), "expired"),
+        (
+            Some(sign(&key, &format!("{url}/users/u"), now() + 60)),
+            "audience",
+        ),
+        (
+            Some(sign(&key, &url.replace("http:", "https:"), now() + 60)),
+            "audience",
+        ),
+        (None, "no bearer token"),
+        (Some("garbage".to_string()), "malformed"),
+        (Some("a".repeat(5000)), "4096"),
+    ];
+    for (token, why) in cases {
+        let response = raw.send(Method::POST, &url, token, BODY).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{why}");
+        let challenge = response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            challenge.starts_with("Bearer error=\"invalid_token\""),
+            "{challenge}"
+        );
+        assert!(challenge.contains(why), "{why}: {challenge}");
+    }
+    let other_port = url.replace(&raw.sim.local_addr().port().to_string(), "1");
+    let response = raw
+        .send(
+            Method::POST,
+            &url,
+            Some(sign(&key, &other_port, now() + 60)),
+            BODY,
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::ACCEPTED,
+        "the port is not compared"
+    );
+}
+
+#[tokio::test]
+async fn health_needs_no_token() {
+    let raw = Raw::new().await;
+    let url = format!("{}/api/v1/health", raw.sim.url());
+    assert_eq!(
+        raw.send(Method::GET, &url, None, None).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        raw.send(Method::HEAD, &url, None, None).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn shutdown_is_graceful_and_frees_the_port() {
+    let sim = Simulator::start(SimulatorOptions::default()).await.unwrap();
+    let address = sim.local_addr();
+    sim.shutdown().await;
+    assert!(reqwest::get(format!("http://{address}/api/v1/health"))
+        .await
+        .is_err());
+    let again = Simulator::start(SimulatorOptions {
+        port: address.port(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(again.local_addr(), address);
+}
