@@ -1,1 +1,59 @@
-fn main() {}
+//! `signalr-rest`: a local simulator of the Azure SignalR Service REST API (v1), and one
+//! verb per REST operation to call it or the real service from the shell.
+//!
+//! Exit codes: 0 success, 1 the service or network failed, 2 the command line was wrong.
+
+mod args;
+mod failure;
+mod serve;
+mod verbs;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use args::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // clap prints usage errors itself and exits with 2, the bad-input code.
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(options) => {
+            init_logging("info");
+            serve::run(options).await
+        }
+        Command::Client(command) => {
+            // Client verbs stay quiet unless asked: their stderr is for errors and notes.
+            init_logging("warn");
+            verbs::run(cli.connection_string.as_deref(), command).await
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            failure.exit_code()
+        }
+    }
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` when set, else at `default` level.
+fn init_logging(default: &str) {
+    let filter = match EnvFilter::try_from_default_env() {
+        Ok(filter) => filter,
+        Err(e) => {
+            if std::env::var_os(EnvFilter::DEFAULT_ENV).is_some() {
+                eprintln!("warning: ignoring RUST_LOG ({e}); logging at {default}");
+            }
+            EnvFilter::new(default)
+        }
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}

@@ -1,0 +1,332 @@
+//! Command line grammar: every verb and option, parsed by clap.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::serve::DEV_ACCESS_KEY;
+
+/// Largest `--ttl` the service accepts: it reads the value as a 32-bit signed integer.
+const MAX_TTL_SECS: i64 = i32::MAX as i64;
+
+/// Longest `--lifetime` accepted; also keeps `now + lifetime` far from overflowing.
+const MAX_LIFETIME_SECS: u64 = 365 * 24 * 60 * 60;
+
+/// Azure SignalR Service REST API (v1) from the shell, and a local simulator of it.
+#[derive(Debug, Parser)]
+#[command(name = "signalr-rest", version, propagate_version = true)]
+pub struct Cli {
+    /// Connection string of the service or simulator, e.g.
+    /// "Endpoint=http://127.0.0.1:8888;AccessKey=KEY;Version=1.0;".
+    // Values stay hidden in --help because the string carries the access key.
+    #[arg(
+        long,
+        global = true,
+        env = "SIGNALR_CONNECTION_STRING",
+        hide_env_values = true,
+        value_name = "TEXT"
+    )]
+    pub connection_string: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The top-level verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the local simulator until Ctrl-C or SIGTERM; prints its connection string first.
+    Serve(ServeArgs),
+    #[command(flatten)]
+    Client(ClientCommand),
+}
+
+/// The verbs that call a service (or simulator) named by the connection string.
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Send a message (a client-side method call) to connections of a hub.
+    #[command(subcommand)]
+    Send(SendCommand),
+    /// Add users or connections to groups, or remove them.
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// Check whether a connection, user, group or user-group mapping exists; prints true or false.
+    #[command(subcommand)]
+    Exists(ExistsCommand),
+    /// Close a connection.
+    Close {
+        /// Connection id.
+        #[arg(value_name = "ID")]
+        connection_id: String,
+        /// Reason the client receives in its Close message.
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        hub: HubArg,
+    },
+    /// Remove a user from every group of the hub.
+    RemoveUserFromAllGroups {
+        /// User id.
+        user: String,
+        #[command(flatten)]
+        hub: HubArg,
+    },
+    /// Check that the service answers; exit 0 when healthy.
+    Health,
+    /// Print the negotiate answer an app server gives a SignalR client: {"url","accessToken"}.
+    Negotiate {
+        #[command(flatten)]
+        hub: HubArg,
+        /// User id to put into the client token.
+        #[arg(long)]
+        user: Option<String>,
+        /// Token lifetime in seconds (default 3600, at most one year).
+        #[arg(long, value_name = "SECONDS", value_parser = parse_lifetime)]
+        lifetime: Option<Duration>,
+    },
+}
+
+/// Options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; "localhost" means 127.0.0.1.
+    #[arg(long, default_value = "127.0.0.1", value_parser = parse_host)]
+    pub host: IpAddr,
+    /// Port to listen on; 0 lets the OS choose (the connection string shows the real one).
+    #[arg(long, default_value_t = 8888)]
+    pub port: u16,
+    /// Access key REST tokens must be signed with; the default is a public dev key, so give
+    /// your own whenever the port is reachable by others.
+    #[arg(long, value_name = "KEY", default_value = DEV_ACCESS_KEY)]
+    pub access_key: String,
+}
+
+/// The hub a verb works on.
+#[derive(Debug, Args)]
+pub struct HubArg {
+    /// Hub name (case-insensitive).
+    #[arg(long = "hub", value_name = "HUB")]
+    pub name: String,
+}
+
+/// What to invoke on the receiving clients.
+#[derive(Debug, Args)]
+pub struct MessageArgs {
+    /// Client-side method to invoke.
+    #[arg(long, value_name = "T")]
+    pub target: String,
+    /// Arguments, each one JSON value: '"text"', 42, '{"a":1}', null.
+    // Negative numbers are values here, not options.
+    #[arg(value_name = "ARG_JSON", allow_negative_numbers = true)]
+    pub args: Vec<String>,
+}
+
+/// `send` recipients.
+#[derive(Debug, Subcommand)]
+pub enum SendCommand {
+    /// Every connection of the hub.
+    All {
+        #[command(flatten)]
+        hub: HubArg,
+        /// Connection id to leave out; repeat for more.
+        #[arg(long = "exclude", value_name = "ID")]
+        excluded: Vec<String>,
+        #[command(flatten)]
+        message: MessageArgs,
+    },
+    /// Every connection of one user.
+    User {
+        /// User id.
+        user: String,
+        #[command(flatten)]
+        hub: HubArg,
+        #[command(flatten)]
+        message: MessageArgs,
+    },
+    /// One connection.
+    Connection {
+        /// Connection id.
+        #[arg(value_name = "ID")]
+        connection_id: String,
+        #[command(flatten)]
+        hub: HubArg,
+        #[command(flatten)]
+        message: MessageArgs,
+    },
+    /// Every connection in a group.
+    Group {
+        /// Group name.
+        group: String,
+        #[command(flatten)]
+        hub: HubArg,
+        /// Connection id to leave out; repeat for more.
+        #[arg(long = "exclude", value_name = "ID")]
+        excluded: Vec<String>,
+        #[command(flatten)]
+        message: MessageArgs,
+    },
+}
+
+/// `group` membership changes.
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Map a user to a group: its current and future connections join.
+    AddUser {
+        /// Group name.
+        group: String,
+        /// User id.
+        user: String,
+        #[command(flatten)]
+        hub: HubArg,
+        /// How long the mapping lives, in whole seconds; 0 adds only current connections.
+        // Negative numbers must reach the parser so the error names the rule, not clap syntax.
+        #[arg(long, value_name = "SECONDS", value_parser = parse_ttl, allow_negative_numbers = true)]
+        ttl: Option<Duration>,
+    },
+    /// Remove a user from a group, with its connections.
+    RemoveUser {
+        /// Group name.
+        group: String,
+        /// User id.
+        user: String,
+        #[command(flatten)]
+        hub: HubArg,
+    },
+    /// Add a connection to a group until it closes.
+    AddConnection {
+        /// Group name.
+        group: String,
+        /// Connection id.
+        #[arg(value_name = "ID")]
+        connection_id: String,
+        #[command(flatten)]
+        hub: HubArg,
+    },
+    /// Remove a connection from a group.
+    RemoveConnection {
+        /// Group name.
+        group: String,
+        /// Connection id.
+        #[arg(value_name = "ID")]
+        connection_id: String,
+        #[command(flatten)]
+        hub: HubArg,
+    },
+}
+
+/// `exists` checks.
+#[derive(Debug, Subcommand)]
+pub enum ExistsCommand {
+    /// Whether the connection is connected.
+    Connection {
+        /// Connection id.
+        #[arg(value_name = "ID")]
+        connection_id: String,
+        #[command(flatten)]
+        hub: HubArg,
+    },
+    /// Whether the user has at least one connection.
+    User {
+        /// User id.
+        user: String,
+        #[command(flatten)]
+        hub: HubArg,
+    },
+    /// Whether the group has at least one connection.
+    Group {
+        /// Group name.
+        group: String,
+        #[command(flatten)]
+        hub: HubArg,
+    },
+    /// Whether the user is mapped to the group (whether or not it is connected).
+    UserInGroup {
+        /// Group name.
+        group: String,
+        /// User id.
+        user: String,
+        #[command(flatten)]
+        hub: HubArg,
+    },
+}
+
+fn parse_host(text: &str) -> Result<IpAddr, String> {
+    match text {
+        "localhost" => Ok(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        "ip6-localhost" => Ok(IpAddr::V6(Ipv6Addr::LOCALHOST)),
+        _ => text
+            .parse()
+            .map_err(|_| format!("{text:?} is not an IP address (e.g. 127.0.0.1, ::1, 0.0.0.0)")),
+    }
+}
+
+fn parse_ttl(text: &str) -> Result<Duration, String> {
+    let seconds: i64 = text
+        .parse()
+        .map_err(|_| format!("ttl must be a whole number of seconds, got {text:?}"))?;
+    match u64::try_from(seconds) {
+        Ok(secs) if seconds <= MAX_TTL_SECS => Ok(Duration::from_secs(secs)),
+        _ => Err(format!(
+            "ttl must be from 0 to {MAX_TTL_SECS} seconds, got {seconds}"
+        )),
+    }
+}
+
+fn parse_lifetime(text: &str) -> Result<Duration, String> {
+    match text.parse::<u64>() {
+        Ok(seconds) if (1..=MAX_LIFETIME_SECS).contains(&seconds) => {
+            Ok(Duration::from_secs(seconds))
+        }
+        _ => Err(format!(
+            "lifetime must be a whole number of seconds from 1 to {MAX_LIFETIME_SECS}, got {text:?}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn grammar_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn positionals_follow_the_recipient() {
+        let cli = Cli::try_parse_from([
+            "signalr-rest",
+            "send",
+            "user",
+            "alice",
+            "--hub",
+            "chat",
+            "--target",
+            "t",
+            "-5",
+            "\"x\"",
+        ])
+        .unwrap();
+        let Command::Client(ClientCommand::Send(SendCommand::User { user, message, .. })) =
+            cli.command
+        else {
+            panic!("parsed as {:?}", cli.command);
+        };
+        assert_eq!(user, "alice");
+        assert_eq!(message.args, ["-5", "\"x\""]);
+    }
+
+    #[test]
+    fn ttl_and_lifetime_rules() {
+        assert_eq!(parse_ttl("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_ttl("60"), Ok(Duration::from_secs(60)));
+        for bad in ["-1", "1.5", "x", "2147483648"] {
+            assert!(parse_ttl(bad).is_err(), "{bad}");
+        }
+        assert!(parse_lifetime("0").is_err());
+        assert!(parse_lifetime("18446744073709551615").is_err());
+        assert_eq!(parse_lifetime("60"), Ok(Duration::from_secs(60)));
+    }
+}

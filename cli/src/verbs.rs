@@ -1,0 +1,232 @@
+//! The REST client verbs: each one call of the core client. Results go to stdout so scripts
+//! can read them; confirmations for humans go to stderr.
+
+use std::io::{ErrorKind, Write};
+
+use serde_json::Value;
+use signalr_rest::{ClientTokenOptions, HubClient, PayloadMessage, ServiceClient};
+
+use crate::args::{ClientCommand, ExistsCommand, GroupCommand, HubArg, MessageArgs, SendCommand};
+use crate::failure::Failure;
+
+/// Runs one client verb against the service named by `connection_string`.
+pub async fn run(connection_string: Option<&str>, command: ClientCommand) -> Result<(), Failure> {
+    let connection_string = connection_string.ok_or_else(|| {
+        Failure::BadInput(
+            "no connection string: pass --connection-string or set SIGNALR_CONNECTION_STRING"
+                .into(),
+        )
+    })?;
+    let service = ServiceClient::from_connection_string(connection_string)?;
+    match command {
+        ClientCommand::Send(send) => run_send(&service, send).await,
+        ClientCommand::Group(group) => run_group(&service, group).await,
+        ClientCommand::Exists(exists) => run_exists(&service, exists).await,
+        ClientCommand::Close {
+            connection_id,
+            reason,
+            hub,
+        } => {
+            hub_client(&service, &hub)?
+                .close_connection(&connection_id, reason.as_deref())
+                .await?;
+            eprintln!("closed connection {connection_id}");
+            Ok(())
+        }
+        ClientCommand::RemoveUserFromAllGroups { user, hub } => {
+            hub_client(&service, &hub)?
+                .remove_user_from_all_groups(&user)
+                .await?;
+            eprintln!("removed user {user} from all groups");
+            Ok(())
+        }
+        ClientCommand::Health => {
+            service.health().await?;
+            eprintln!("{} is healthy", service.endpoint());
+            Ok(())
+        }
+        ClientCommand::Negotiate {
+            hub,
+            user,
+            lifetime,
+        } => {
+            let mut options = ClientTokenOptions {
+                user_id: user,
+                ..ClientTokenOptions::default()
+            };
+            if let Some(lifetime) = lifetime {
+                options.lifetime = lifetime;
+            }
+            let answer = service.negotiate(&hub.name, &options)?;
+            let json = serde_json::to_string(&answer)
+                .map_err(|e| Failure::Service(format!("cannot encode the answer: {e}")))?;
+            print_line(&json)
+        }
+    }
+}
+
+async fn run_send(service: &ServiceClient, command: SendCommand) -> Result<(), Failure> {
+    match command {
+        SendCommand::All {
+            hub,
+            excluded,
+            message,
+        } => {
+            let payload = payload(message)?;
+            hub_client(service, &hub)?
+                .send_to_all(&payload, &excluded)
+                .await?;
+            eprintln!("sent {} to all", payload.target);
+        }
+        SendCommand::User { user, hub, message } => {
+            let payload = payload(message)?;
+            hub_client(service, &hub)?
+                .send_to_user(&user, &payload)
+                .await?;
+            eprintln!("sent {} to user {user}", payload.target);
+        }
+        SendCommand::Connection {
+            connection_id,
+            hub,
+            message,
+        } => {
+            let payload = payload(message)?;
+            hub_client(service, &hub)?
+                .send_to_connection(&connection_id, &payload)
+                .await?;
+            eprintln!("sent {} to connection {connection_id}", payload.target);
+        }
+        SendCommand::Group {
+            group,
+            hub,
+            excluded,
+            message,
+        } => {
+            let payload = payload(message)?;
+            hub_client(service, &hub)?
+                .send_to_group(&group, &payload, &excluded)
+                .await?;
+            eprintln!("sent {} to group {group}", payload.target);
+        }
+    }
+    Ok(())
+}
+
+async fn run_group(service: &ServiceClient, command: GroupCommand) -> Result<(), Failure> {
+    match command {
+        GroupCommand::AddUser {
+            group,
+            user,
+            hub,
+            ttl,
+        } => {
+            hub_client(service, &hub)?
+                .add_user_to_group(&group, &user, ttl)
+                .await?;
+            eprintln!("added user {user} to group {group}");
+        }
+        GroupCommand::RemoveUser { group, user, hub } => {
+            hub_client(service, &hub)?
+                .remove_user_from_group(&group, &user)
+                .await?;
+            eprintln!("removed user {user} from group {group}");
+        }
+        GroupCommand::AddConnection {
+            group,
+            connection_id,
+            hub,
+        } => {
+            hub_client(service, &hub)?
+                .add_connection_to_group(&group, &connection_id)
+                .await?;
+            eprintln!("added connection {connection_id} to group {group}");
+        }
+        GroupCommand::RemoveConnection {
+            group,
+            connection_id,
+            hub,
+        } => {
+            hub_client(service, &hub)?
+                .remove_connection_from_group(&group, &connection_id)
+                .await?;
+            eprintln!("removed connection {connection_id} from group {group}");
+        }
+    }
+    Ok(())
+}
+
+async fn run_exists(service: &ServiceClient, command: ExistsCommand) -> Result<(), Failure> {
+    let exists = match command {
+        ExistsCommand::Connection { connection_id, hub } => {
+            hub_client(service, &hub)?
+                .connection_exists(&connection_id)
+                .await?
+        }
+        ExistsCommand::User { user, hub } => hub_client(service, &hub)?.user_exists(&user).await?,
+        ExistsCommand::Group { group, hub } => {
+            hub_client(service, &hub)?.group_exists(&group).await?
+        }
+        ExistsCommand::UserInGroup { group, user, hub } => {
+            hub_client(service, &hub)?
+                .user_in_group(&group, &user)
+                .await?
+        }
+    };
+    print_line(if exists { "true" } else { "false" })
+}
+
+fn hub_client(service: &ServiceClient, hub: &HubArg) -> Result<HubClient, Failure> {
+    Ok(service.hub(&hub.name)?)
+}
+
+/// The message to send, with every positional argument parsed as one JSON value.
+fn payload(message: MessageArgs) -> Result<PayloadMessage, Failure> {
+    let arguments = message
+        .args
+        .iter()
+        .enumerate()
+        .map(|(index, text)| parse_argument(index + 1, text))
+        .collect::<Result<Vec<_>, _>>()?;
+    let payload = PayloadMessage::new(message.target, arguments);
+    payload.validate()?;
+    Ok(payload)
+}
+
+/// Parses argument number `position` (1-based); text that is not JSON gets a quoting hint,
+/// because forgetting the JSON quotes around a string is by far the likeliest mistake.
+fn parse_argument(position: usize, text: &str) -> Result<Value, Failure> {
+    serde_json::from_str(text).map_err(|e| {
+        let quoted = Value::String(text.to_string()).to_string();
+        Failure::BadInput(format!(
+            "argument {position} ({text}) is not valid JSON: {e}; \
+             to send it as text, quote it as a JSON string: '{quoted}'"
+        ))
+    })
+}
+
+/// Writes one line of result to stdout; a reader that went away (e.g. `| head`) is not an error.
+fn print_line(line: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != ErrorKind::BrokenPipe => {
+            Err(Failure::Service(format!("cannot write to stdout: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_are_json_values() {
+        assert_eq!(parse_argument(1, "\"hi\"").unwrap(), Value::from("hi"));
+        assert_eq!(parse_argument(1, "-5").unwrap(), Value::from(-5));
+        let failure = parse_argument(2, "hello").unwrap_err();
+        assert!(matches!(failure, Failure::BadInput(_)));
+        let text = failure.to_string();
+        assert!(text.contains("argument 2 (hello)"), "{text}");
+        assert!(text.contains("'\"hello\"'"), "{text}");
+    }
+}

@@ -1,0 +1,570 @@
+//! Runs the built `signalr-rest` binary: against a `serve` process of its own, and against an
+//! in-process simulator whose virtual clients show what was delivered.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use signalr_rest::{Simulator, SimulatorOptions};
+
+const BIN: &str = env!("CARGO_BIN_EXE_signalr-rest");
+
+/// The CLI's documented default access key.
+const DEV_KEY: &str = "SignalRRestDevKey0000000000000000000000000000";
+
+/// A connection string nothing listens on: verbs that must fail before any request use it,
+/// so a request that did go out would show up as exit 1 instead of 2.
+const UNREACHABLE: &str = "Endpoint=http://127.0.0.1:9;AccessKey=key;Version=1.0;";
+
+/// A `serve` child process, killed when dropped so no test leaks one.
+struct Serve {
+    child: Child,
+    first_line: String,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Serve {
+    fn start(extra: &[&str]) -> Serve {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--port", "0"])
+            .args(extra)
+            .env_remove("SIGNALR_CONNECTION_STRING")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn serve");
+        let stdout = child.stdout.take().expect("stdout piped");
+        let (lines, first) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = stderr.clone();
+        let mut pipe = child.stderr.take().expect("stderr piped");
+        // Drained continuously so a chatty log can never fill the pipe and stall the server.
+        thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let mut serve = Serve {
+            child,
+            first_line: String::new(),
+            stderr,
+        };
+        serve.first_line = first
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("serve printed no line; stderr: {}", serve.stderr()));
+        serve
+    }
+
+    fn connection_string(&self) -> &str {
+        &self.first_line
+    }
+
+    fn port(&self) -> u16 {
+        let after = self
+            .first_line
+            .split("Endpoint=http://127.0.0.1:")
+            .nth(1)
+            .expect("endpoint on 127.0.0.1");
+        after[..after.find(';').expect(";")]
+            .parse()
+            .expect("numeric port")
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits until the serve log contains `text`.
+    fn wait_for_log(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.stderr().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "log never showed {text:?}: {}",
+                self.stderr()
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the CLI with `connection_string` and `args`, isolated from the caller's environment.
+fn cli(connection_string: &str, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--connection-string")
+        .arg(connection_string)
+        .args(args)
+        .env_remove("SIGNALR_CONNECTION_STRING")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run signalr-rest")
+}
+
+/// [`cli`] from async tests, off the runtime threads so the in-process simulator keeps serving.
+async fn cli_async(connection_string: &str, args: &[&str]) -> Output {
+    let connection_string = connection_string.to_string();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        cli(&connection_string, &args)
+    })
+    .await
+    .expect("cli task")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[track_caller]
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
+#[test]
+fn serve_prints_the_connection_string_with_the_bound_port_first() {
+    let serve = Serve::start(&["--access-key", "my-key"]);
+    let port = serve.port();
+    assert_ne!(port, 0);
+    assert_eq!(
+        serve.connection_string(),
+        format!("Endpoint=http://127.0.0.1:{port};AccessKey=my-key;Version=1.0;")
+    );
+}
+
+#[test]
+fn serve_defaults_to_the_documented_dev_key() {
+    let serve = Serve::start(&[]);
+    assert!(
+        serve
+            .connection_string()
+            .contains(&format!(";AccessKey={DEV_KEY};")),
+        "{}",
+        serve.connection_string()
+    );
+    let output = cli(serve.connection_string(), &["health"]);
+    assert_exit(&output, 0);
+    assert_eq!(stdout(&output), "");
+}
+
+#[test]
+fn send_all_then_exists_for_an_unknown_connection_prints_false() {
+    let serve = Serve::start(&[]);
+    let cs = serve.connection_string();
+    let sent = cli(
+        cs,
+        &[
+            "send", "all", "--hub", "chat", "--target", "news", "\"hi\"", "42",
+        ],
+    );
+    assert_exit(&sent, 0);
+    assert_eq!(stdout(&sent), "", "mutating verbs keep stdout empty");
+    serve.wait_for_log("path=/api/v1/hubs/chat status=202");
+
+    let exists = cli(cs, &["exists", "connection", "nobody", "--hub", "chat"]);
+    assert_exit(&exists, 0);
+    assert_eq!(stdout(&exists), "false\n");
+}
+
+#[test]
+fn an_argument_that_is_not_json_exits_2_naming_it() {
+    let output = cli(
+        UNREACHABLE,
+        &[
+            "send", "all", "--hub", "chat", "--target", "t", "\"ok\"", "hello",
+        ],
+    );
+    assert_exit(&output, 2);
+    let err = stderr(&output);
+    assert!(err.contains("argument 2 (hello)"), "{err}");
+    assert!(err.contains("'\"hello\"'"), "suggests quoting: {err}");
+}
+
+#[test]
+fn a_wrong_access_key_exits_1_mentioning_401() {
+    let serve = Serve::start(&[]);
+    let wrong = serve
+        .connection_string()
+        .replace(DEV_KEY, "not-the-right-key");
+    let output = cli(&wrong, &["send", "all", "--hub", "chat", "--target", "t"]);
+    assert_exit(&output, 1);
+    assert!(stderr(&output).contains("401"), "{}", stderr(&output));
+}
+
+#[test]
+fn negotiate_prints_url_and_access_token_as_json() {
+    let output = cli(
+        "Endpoint=http://localhost:8888;AccessKey=key;Version=1.0;",
+        &[
+            "negotiate",
+            "--hub",
+            "Chat",
+            "--user",
+            "alice",
+            "--lifetime",
+            "60",
+        ],
+    );
+    assert_exit(&output, 0);
+    let answer: Value = serde_json::from_str(&stdout(&output)).expect("stdout is JSON");
+    assert_eq!(answer["url"], "http://localhost:8888/client/?hub=chat");
+    let token = answer["accessToken"].as_str().expect("accessToken string");
+    assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
+}
+
+#[test]
+fn a_negative_ttl_exits_2() {
+    let output = cli(
+        UNREACHABLE,
+        &[
+            "group", "add-user", "g", "u", "--hub", "chat", "--ttl", "-1",
+        ],
+    );
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("ttl"), "{}", stderr(&output));
+}
+
+#[test]
+fn bad_connection_strings_exit_2() {
+    let output = cli("not a connection string", &["health"]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("connection string"));
+
+    let missing = Command::new(BIN)
+        .arg("health")
+        .env_remove("SIGNALR_CONNECTION_STRING")
+        .output()
+        .expect("run");
+    assert_exit(&missing, 2);
+    assert!(stderr(&missing).contains("SIGNALR_CONNECTION_STRING"));
+}
+
+#[test]
+fn the_connection_string_can_come_from_the_environment() {
+    let serve = Serve::start(&[]);
+    let output = Command::new(BIN)
+        .args(["exists", "group", "g", "--hub", "chat"])
+        .env("SIGNALR_CONNECTION_STRING", serve.connection_string())
+        .output()
+        .expect("run");
+    assert_exit(&output, 0);
+    assert_eq!(stdout(&output), "false\n");
+}
+
+#[test]
+fn a_busy_port_exits_1_with_a_clear_message() {
+    let first = Serve::start(&[]);
+    let port = first.port().to_string();
+    let output = Command::new(BIN)
+        .args(["serve", "--port", &port])
+        .output()
+        .expect("run");
+    assert_exit(&output, 1);
+    let err = stderr(&output);
+    assert!(err.contains(&port) && err.contains("--port"), "{err}");
+    assert_eq!(
+        stdout(&output),
+        "",
+        "no connection string for a server that never ran"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_serve_cleanly() {
+    let mut serve = Serve::start(&[]);
+    let killed = Command::new("kill")
+        .args(["-TERM", &serve.child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = serve.child.try_wait().expect("try_wait") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "serve ignored SIGTERM");
+        thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+    serve.wait_for_log("shutting down");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_deliver_target_and_json_arguments() {
+    let sim = Simulator::start(SimulatorOptions::default())
+        .await
+        .expect("simulator");
+    let cs = sim.connection_string();
+    let alice = sim.connect("chat", Some("alice")).expect("connect");
+    let bob = sim.connect("chat", Some("bob")).expect("connect");
+
+    let output = cli_async(
+        &cs,
+        &[
+            "send",
+            "user",
+            "alice",
+            "--hub",
+            "Chat",
+            "--target",
+            "newMessage",
+            "\"hello\"",
+            "-5",
+            "{\"a\":1}",
+            "null",
+        ],
+    )
+    .await;
+    assert_exit(&output, 0);
+    let message = alice
+        .wait_for("newMessage", Duration::from_secs(5))
+        .await
+        .expect("alice got it");
+    assert_eq!(
+        message.arguments,
+        vec![json!("hello"), json!(-5), json!({"a": 1}), Value::Null]
+    );
+    assert!(
+        bob.received().is_empty(),
+        "only alice: {:?}",
+        bob.received()
+    );
+
+    let output = cli_async(
+        &cs,
+        &[
+            "send",
+            "all",
+            "--hub",
+            "chat",
+            "--exclude",
+            alice.connection_id(),
+            "--target",
+            "everyone",
+        ],
+    )
+    .await;
+    assert_exit(&output, 0);
+    let message = bob
+        .wait_for("everyone", Duration::from_secs(5))
+        .await
+        .expect("bob got it");
+    assert!(message.arguments.is_empty());
+    assert_eq!(alice.received().len(), 1, "alice was excluded");
+
+    let output = cli_async(
+        &cs,
+        &[
+            "send",
+            "connection",
+            bob.connection_id(),
+            "--hub",
+            "chat",
+            "--target",
+            "direct",
+            "[1,2]",
+        ],
+    )
+    .await;
+    assert_exit(&output, 0);
+    let message = bob
+        .wait_for("direct", Duration::from_secs(5))
+        .await
+        .expect("bob got the direct one");
+    assert_eq!(message.arguments, vec![json!([1, 2])]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_verbs_change_membership_and_exists_reports_it() {
+    let sim = Simulator::start(SimulatorOptions::default())
+        .await
+        .expect("simulator");
+    let cs = sim.connection_string();
+    let alice = sim.connect("chat", Some("alice")).expect("connect");
+    let carol = sim.connect("chat", None).expect("connect");
+    let check = |args: &'static [&'static str]| {
+        let cs = cs.clone();
+        async move {
+            let output = cli_async(&cs, args).await;
+            assert_exit(&output, 0);
+            stdout(&output)
+        }
+    };
+
+    let added = cli_async(
+        &cs,
+        &[
+            "group", "add-user", "room", "alice", "--hub", "chat", "--ttl", "60",
+        ],
+    )
+    .await;
+    assert_exit(&added, 0);
+    assert_eq!(stdout(&added), "");
+    assert_eq!(
+        check(&["exists", "user-in-group", "room", "alice", "--hub", "chat"]).await,
+        "true\n"
+    );
+    assert_eq!(
+        check(&["exists", "user", "alice", "--hub", "chat"]).await,
+        "true\n"
+    );
+
+    let joined = cli_async(
+        &cs,
+        &[
+            "group",
+            "add-connection",
+            "room",
+            carol.connection_id(),
+            "--hub",
+            "chat",
+        ],
+    )
+    .await;
+    assert_exit(&joined, 0);
+    let output = cli_async(
+        &cs,
+        &[
+            "send",
+            "group",
+            "room",
+            "--hub",
+            "chat",
+            "--exclude",
+            carol.connection_id(),
+            "--target",
+            "inRoom",
+            "1",
+        ],
+    )
+    .await;
+    assert_exit(&output, 0);
+    alice
+        .wait_for("inRoom", Duration::from_secs(5))
+        .await
+        .expect("alice is in the room through her user");
+    assert!(carol.received().is_empty(), "carol was excluded");
+
+    let left = cli_async(
+        &cs,
+        &[
+            "group",
+            "remove-connection",
+            "room",
+            carol.connection_id(),
+            "--hub",
+            "chat",
+        ],
+    )
+    .await;
+    assert_exit(&left, 0);
+    let again = cli_async(
+        &cs,
+        &[
+            "group",
+            "remove-connection",
+            "room",
+            carol.connection_id(),
+            "--hub",
+            "chat",
+        ],
+    )
+    .await;
+    assert_exit(&again, 1);
+    assert!(stderr(&again).contains("404"), "{}", stderr(&again));
+
+    let removed = cli_async(
+        &cs,
+        &["group", "remove-user", "room", "alice", "--hub", "chat"],
+    )
+    .await;
+    assert_exit(&removed, 0);
+    assert_eq!(
+        check(&["exists", "user-in-group", "room", "alice", "--hub", "chat"]).await,
+        "false\n"
+    );
+    assert_eq!(
+        check(&["exists", "group", "room", "--hub", "chat"]).await,
+        "false\n"
+    );
+
+    let added = cli_async(
+        &cs,
+        &["group", "add-user", "lobby", "alice", "--hub", "chat"],
+    )
+    .await;
+    assert_exit(&added, 0);
+    let cleared = cli_async(
+        &cs,
+        &["remove-user-from-all-groups", "alice", "--hub", "chat"],
+    )
+    .await;
+    assert_exit(&cleared, 0);
+    assert_eq!(
+        check(&["exists", "user-in-group", "lobby", "alice", "--hub", "chat"]).await,
+        "false\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_sends_the_reason_to_the_client() {
+    let sim = Simulator::start(SimulatorOptions::default())
+        .await
+        .expect("simulator");
+    let cs = sim.connection_string();
+    let client = sim.connect("chat", None).expect("connect");
+    let id = client.connection_id().to_string();
+
+    assert_eq!(
+        stdout(&cli_async(&cs, &["exists", "connection", &id, "--hub", "chat"]).await),
+        "true\n"
+    );
+    let output = cli_async(&cs, &["close", &id, "--hub", "chat", "--reason", "bye"]).await;
+    assert_exit(&output, 0);
+    assert_eq!(stdout(&output), "");
+    assert!(client.is_closed());
+    assert_eq!(client.close_reason().as_deref(), Some("bye"));
+    assert_eq!(
+        stdout(&cli_async(&cs, &["exists", "connection", &id, "--hub", "chat"]).await),
+        "false\n"
+    );
+}
