@@ -1,0 +1,284 @@
+// @microsoft/signalr (JSON and MessagePack; through negotiate, and with skipNegotiation +
+// WebSockets) against `signalr-rest serve`: every REST delivery path reaches real clients, and
+// nothing reaches a client that was not addressed.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { CONFIGS, connect, startServer, unique, waitUntil, within, DEADLINE_MS } from './harness.mjs';
+
+let server;
+
+before(async () => {
+  server = await startServer();
+});
+
+after(async () => {
+  const how = await server?.stop();
+  if (how === 'SIGKILL') console.error('signalr-rest serve ignored SIGTERM for 5 s and was killed');
+});
+
+/** Connects and stops the client when the test ends. */
+async function open(t, hub, user, config, options) {
+  const client = await connect(server, hub, user, config, options);
+  t.after(() => client.stop());
+  return client;
+}
+
+/** The client's connection id, or skips the test where the client cannot know it. */
+function idOrSkip(t, client, config) {
+  const id = client.connectionId;
+  if (config.skipNegotiation) {
+    // With skipNegotiation there is no negotiate response, so the client never learns an id
+    // (connection.connectionId stays null) and a test cannot address it by id.
+    t.skip('skipNegotiation: the client never learns its connection id');
+    return null;
+  }
+  assert.ok(id, `connection.connectionId is ${JSON.stringify(id)} after start()`);
+  return id;
+}
+
+for (const config of CONFIGS) {
+  describe(config.name, () => {
+    test('receives a broadcast, arguments intact', async (t) => {
+      const hub = unique('hub');
+      const client = await open(t, hub, 'alice', config);
+      const payload = [1, 'two', { three: [3, 3.5], four: null, 'fünf': 'ü🙂' }, true, null, -7, ''];
+      await server.broadcast(hub, 'data', payload);
+      await server.broadcast(hub, 'msg', ['hello']);
+      await client.expect('hello');
+      const data = client.received.filter((m) => m.target === 'data');
+      assert.equal(data.length, 1, JSON.stringify(client.received));
+      assert.deepEqual(data[0].args, payload);
+    });
+
+    test('receives a send to its user', async (t) => {
+      const hub = unique('hub');
+      const client = await open(t, hub, 'alice', config);
+      await server.sendToUser(hub, 'alice', 'msg', ['to-alice']);
+      await client.expect('to-alice');
+    });
+
+    test('receives a send to its connection id', async (t) => {
+      const hub = unique('hub');
+      const client = await open(t, hub, 'alice', config);
+      const id = idOrSkip(t, client, config);
+      if (!id) return;
+      await server.sendToConnection(hub, id, 'msg', ['to-connection']);
+      await client.expect('to-connection');
+    });
+
+    test('receives a group send after its user is added to the group', async (t) => {
+      const hub = unique('hub');
+      const client = await open(t, hub, 'alice', config);
+      await server.addUserToGroup(hub, 'g1', 'alice');
+      await server.sendToGroup(hub, 'g1', 'msg', ['to-g1']);
+      await client.expect('to-g1');
+    });
+
+    test('joins at connect time the groups its user was mapped to before', async (t) => {
+      const hub = unique('hub');
+      await server.addUserToGroup(hub, 'early', 'alice');
+      const client = await open(t, hub, 'alice', config);
+      await server.sendToGroup(hub, 'early', 'msg', ['to-early']);
+      await client.expect('to-early');
+    });
+
+    test('receives a group send after its connection is added to the group', async (t) => {
+      const hub = unique('hub');
+      const client = await open(t, hub, 'alice', config);
+      const id = idOrSkip(t, client, config);
+      if (!id) return;
+      await server.addConnectionToGroup(hub, 'g2', id);
+      await server.sendToGroup(hub, 'g2', 'msg', ['to-g2']);
+      await client.expect('to-g2');
+    });
+
+    test('is not reached when excluded from a broadcast or a group send', async (t) => {
+      const hub = unique('hub');
+      const client = await open(t, hub, 'alice', config);
+      const id = idOrSkip(t, client, config);
+      if (!id) return;
+      await server.addConnectionToGroup(hub, 'g', id);
+      await server.broadcast(hub, 'msg', ['excluded-broadcast'], [id]);
+      await server.sendToGroup(hub, 'g', 'msg', ['excluded-group'], [id]);
+      await server.sendToGroup(hub, 'g', 'msg', ['group-others-excluded'], ['someone-else']);
+      await server.broadcast(hub, 'msg', ['control']);
+      await client.expect('control');
+      await client.expect('group-others-excluded');
+      client.refute('excluded-broadcast');
+      client.refute('excluded-group');
+    });
+
+    test('is not reached when another user, connection or group is addressed', async (t) => {
+      const hub = unique('hub');
+      const client = await open(t, hub, 'alice', config);
+      const bob = await open(t, hub, 'bob', config);
+      await server.addUserToGroup(hub, 'bobs', 'bob');
+      await server.sendToUser(hub, 'bob', 'msg', ['to-bob']);
+      await server.sendToGroup(hub, 'bobs', 'msg', ['to-bobs']);
+      await server.sendToConnection(hub, 'no-such-connection', 'msg', ['to-nobody']);
+      if (bob.connectionId) await server.sendToConnection(hub, bob.connectionId, 'msg', ['to-bob-connection']);
+      await server.broadcast(hub, 'msg', ['control']);
+      await client.expect('control');
+      await bob.expect('to-bob');
+      await bob.expect('to-bobs');
+      if (bob.connectionId) await bob.expect('to-bob-connection');
+      for (const label of ['to-bob', 'to-bobs', 'to-nobody', 'to-bob-connection']) client.refute(label);
+    });
+
+    test('stops getting group sends after its user is removed from the group', async (t) => {
+      const hub = unique('hub');
+      const client = await open(t, hub, 'alice', config);
+      await server.addUserToGroup(hub, 'g', 'alice');
+      await server.sendToGroup(hub, 'g', 'msg', ['while-member']);
+      await client.expect('while-member');
+      await server.removeUserFromGroup(hub, 'g', 'alice');
+      await server.sendToGroup(hub, 'g', 'msg', ['after-removal']);
+      await server.sendToUser(hub, 'alice', 'msg', ['control']);
+      await client.expect('control');
+      client.refute('after-removal');
+    });
+
+    test('stops getting group sends after its connection is removed from the group', async (t) => {
+      const hub = unique('hub');
+      const client = await open(t, hub, 'alice', config);
+      const id = idOrSkip(t, client, config);
+      if (!id) return;
+      await server.addConnectionToGroup(hub, 'g', id);
+      await server.sendToGroup(hub, 'g', 'msg', ['while-member']);
+      await client.expect('while-member');
+      await server.removeConnectionFromGroup(hub, 'g', id);
+      await server.sendToGroup(hub, 'g', 'msg', ['after-removal']);
+      await server.sendToConnection(hub, id, 'msg', ['control']);
+      await client.expect('control');
+      client.refute('after-removal');
+    });
+
+    test('is closed by REST close, onclose error carrying the reason', async (t) => {
+      const hub = unique('hub');
+      const client = await open(t, hub, 'alice', config);
+      const id = idOrSkip(t, client, config);
+      if (!id) return;
+      await server.closeConnection(hub, id, 'kicked by compat test');
+      const error = await within(client.closed, DEADLINE_MS, 'onclose after REST close');
+      assert.ok(error instanceof Error, `onclose got ${error} instead of an Error`);
+      assert.match(error.message, /kicked by compat test/);
+      await waitUntil(async () => (await server.connectionStatus(hub, id)) === 404, () => `connection ${id} still exists after close`);
+    });
+
+    test('exists while connected and 404 after the client stops', async (t) => {
+      const hub = unique('hub');
+      const client = await connect(server, hub, 'alice', config);
+      const id = config.skipNegotiation ? null : client.connectionId;
+      if (id) assert.equal(await server.connectionStatus(hub, id), 200);
+      assert.equal(await server.userStatus(hub, 'alice'), 200);
+      await client.stop();
+      if (id) await waitUntil(async () => (await server.connectionStatus(hub, id)) === 404, () => `connection ${id} still exists after stop()`);
+      await waitUntil(async () => (await server.userStatus(hub, 'alice')) === 404, () => 'user alice still exists after stop()');
+    });
+
+    test('a user with two connections gets both copies', async (t) => {
+      const hub = unique('hub');
+      const first = await open(t, hub, 'alice', config);
+      const second = await open(t, hub, 'alice', config);
+      if (first.connectionId) assert.notEqual(first.connectionId, second.connectionId);
+      await server.addUserToGroup(hub, 'g', 'alice');
+      await server.sendToUser(hub, 'alice', 'msg', ['to-user']);
+      await server.sendToGroup(hub, 'g', 'msg', ['to-group']);
+      for (const client of [first, second]) {
+        await client.expect('to-user');
+        await client.expect('to-group');
+      }
+      await server.broadcast(hub, 'msg', ['control']);
+      for (const client of [first, second]) {
+        await client.expect('control');
+        assert.equal(client.count('to-user'), 1, 'exactly one copy per connection');
+        assert.equal(client.count('to-group'), 1, 'exactly one copy per connection');
+      }
+    });
+
+    test('a client invocation is refused with a Close carrying an error', async (t) => {
+      const hub = unique('hub');
+      const client = await open(t, hub, 'alice', config);
+      // The service runs serverless: hub methods cannot be invoked. send() only writes the
+      // message; the server answers by closing the connection with an error.
+      await client.connection.send('SomeHubMethod', 1).catch(() => {});
+      const error = await within(client.closed, DEADLINE_MS, 'onclose after a client invocation');
+      assert.ok(error instanceof Error, `onclose got ${error} instead of an Error`);
+    });
+  });
+}
+
+describe('authentication and URLs', () => {
+  const json = CONFIGS[0];
+  const skip = CONFIGS[2];
+
+  test('a token with the wrong audience is refused (start() rejects)', async () => {
+    const hub = unique('hub');
+    const token = server.clientToken(hub, 'alice', { audience: `${server.endpoint}/client/?hub=otherhub` });
+    await assert.rejects(connect(server, hub, 'alice', json, { token }), /401|Unauthorized/i);
+    await assert.rejects(connect(server, hub, 'alice', skip, { token }));
+  });
+
+  test('a token signed with another key is refused', async () => {
+    const hub = unique('hub');
+    const token = server.clientToken(hub, 'alice', { key: 'not-the-key' });
+    await assert.rejects(connect(server, hub, 'alice', json, { token }), /401|Unauthorized/i);
+  });
+
+  test('an expired token is refused', async () => {
+    const hub = unique('hub');
+    const token = server.clientToken(hub, 'alice', { lifetime: -600 });
+    await assert.rejects(connect(server, hub, 'alice', json, { token }), /401|Unauthorized/i);
+  });
+
+  test('the token may come in the access_token query, as browsers send it', async (t) => {
+    const hub = unique('hub');
+    const token = server.clientToken(hub, 'alice');
+    const url = `${server.clientUrl(hub)}&access_token=${encodeURIComponent(token)}`;
+    const client = await connect(server, hub, 'alice', skip, { url, withFactory: false });
+    t.after(() => client.stop());
+    await server.sendToUser(hub, 'alice', 'msg', ['via-query-token']);
+    await client.expect('via-query-token');
+  });
+
+  test('hub names are case-insensitive between the client URL and REST', async (t) => {
+    const hub = `Mixed${unique('Case')}`;
+    const client = await connect(server, hub, 'alice', json);
+    t.after(() => client.stop());
+    await server.sendToUser(hub.toLowerCase(), 'alice', 'msg', ['lower']);
+    await server.sendToUser(hub.toUpperCase(), 'alice', 'msg', ['upper']);
+    await client.expect('lower');
+    await client.expect('upper');
+  });
+
+  test('follows an app server negotiate redirect ({url, accessToken} from `signalr-rest negotiate`)', async (t) => {
+    const http = await import('node:http');
+    const hub = unique('hub');
+    // A stand-in app server: its /chat/negotiate answers what `signalr-rest negotiate` prints,
+    // which is what an app server built on the SDK returns to its clients.
+    const app = http.createServer(async (req, res) => {
+      if (req.method === 'POST' && req.url.startsWith('/chat/negotiate')) {
+        try {
+          const body = await server.cli('negotiate', '--hub', hub, '--user', 'redirected');
+          res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+        } catch (e) {
+          res.writeHead(500).end(String(e));
+        }
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise((resolve) => app.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise((resolve) => app.close(resolve)));
+    const appUrl = `http://127.0.0.1:${app.address().port}/chat`;
+    const client = await connect(server, hub, 'redirected', json, { url: appUrl, withFactory: false });
+    t.after(() => client.stop());
+    assert.ok(client.connectionId, 'connectionId after a redirected negotiate');
+    await server.sendToUser(hub, 'redirected', 'msg', ['after-redirect']);
+    await server.sendToConnection(hub, client.connectionId, 'msg', ['to-connection']);
+    await client.expect('after-redirect');
+    await client.expect('to-connection');
+  });
+});
