@@ -13,12 +13,14 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod listener;
 pub mod model;
 pub mod simulator;
 
 pub use auth::{ClientTokenOptions, ConnectionString, NegotiateResponse, TokenProvider};
 pub use client::{HubClient, RetryPolicy, ServiceClient, ServiceClientBuilder};
 pub use error::{Error, Result};
+pub use listener::{HubListener, ListenerEvent};
 pub use model::PayloadMessage;
 pub use simulator::{Simulator, SimulatorOptions, VirtualClient};
 

@@ -50,7 +50,7 @@ impl AccessKey {
         body.insert("aud".into(), audience.into());
         body.insert("iat".into(), now.into());
         body.insert("nbf".into(), now.into());
-        body.insert("exp".into(), (now + lifetime.as_secs()).into());
+        body.insert("exp".into(), now.saturating_add(lifetime.as_secs()).into());
         encode(
             &Header::new(Algorithm::HS256),
             &body,

@@ -274,6 +274,11 @@ impl ServiceClient {
         url
     }
 
+    /// The pooled HTTP client, for the listener's negotiate call.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.transport.http
+    }
+
     pub(crate) fn transport(&self) -> &Transport {
         &self.inner.transport
     }

@@ -3,7 +3,10 @@
 
 mod clock;
 mod inbox;
+mod negotiate;
+pub mod protocol;
 mod rest;
+mod socket;
 mod state;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -20,6 +23,7 @@ use crate::auth::AccessKey;
 use crate::error::{Error, Result};
 use crate::model::{validate_hub, validate_id, PayloadMessage};
 pub use rest::MAX_BODY_BYTES;
+pub use socket::{OVERFLOW_REASON, PING_INTERVAL, QUEUE_CAPACITY};
 pub use state::MAX_TTL_LESS_MAPPINGS;
 
 use inbox::Inbox;
@@ -73,6 +77,7 @@ pub struct UserGroupMapping {
 pub(crate) struct Shared {
     pub state: State,
     pub access_key: AccessKey,
+    pub negotiations: negotiate::Negotiations,
 }
 
 /// A running simulator; stops when [`Simulator::shutdown`] is awaited or it is dropped.
@@ -101,8 +106,11 @@ impl Simulator {
         let shared = Arc::new(Shared {
             state: State::default(),
             access_key,
+            negotiations: Default::default(),
         });
-        let app = rest::routes(shared.clone()).layer(middleware::from_fn(log_request));
+        let app = rest::routes(shared.clone())
+            .merge(negotiate::routes(shared.clone()))
+            .layer(middleware::from_fn(log_request));
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             let serving = axum::serve(listener, app).with_graceful_shutdown(async {

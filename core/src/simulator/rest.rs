@@ -236,7 +236,7 @@ async fn broadcast(
     check_hub(&hub)?;
     let message = parse_message(&body)?;
     s.state
-        .send_to_all(&hub, &message, &query_values(&q, "excluded"));
+        .send_to_all(&hub, message, &query_values(&q, "excluded"));
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -247,7 +247,7 @@ async fn send_to_user(
 ) -> ApiResult {
     check_hub(&hub)?;
     let message = parse_message(&body)?;
-    s.state.send_to_user(&hub, &user, &message);
+    s.state.send_to_user(&hub, &user, message);
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -258,7 +258,7 @@ async fn send_to_connection(
 ) -> ApiResult {
     check_hub(&hub)?;
     let message = parse_message(&body)?;
-    s.state.send_to_connection(&hub, &connection, &message);
+    s.state.send_to_connection(&hub, &connection, message);
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -271,7 +271,7 @@ async fn send_to_group(
     check_hub_group(&hub, &group)?;
     let message = parse_message(&body)?;
     s.state
-        .send_to_group(&hub, &group, &message, &query_values(&q, "excluded"));
+        .send_to_group(&hub, &group, message, &query_values(&q, "excluded"));
     Ok(StatusCode::ACCEPTED)
 }
 

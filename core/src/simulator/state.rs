@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::clock::{to_system_time, Clock};
 use super::inbox::Inbox;
+use super::socket::{Frame, SocketSink, OVERFLOW_REASON};
 use crate::model::PayloadMessage;
 use crate::simulator::{ConnectionInfo, GroupInfo, UserGroupMapping};
 
@@ -21,18 +22,26 @@ pub const MAX_TTL_LESS_MAPPINGS: usize = 100;
 pub(crate) enum Sink {
     /// An in-process virtual client.
     Virtual(Arc<Inbox>),
+    /// A SignalR client on a WebSocket.
+    Socket(SocketSink),
 }
 
 impl Sink {
-    fn deliver(&self, message: &PayloadMessage) {
+    /// Hands over the frame; false when the connection cannot keep up.
+    fn deliver(&self, frame: &Arc<Frame>) -> bool {
         match self {
-            Sink::Virtual(inbox) => inbox.deliver(message),
+            Sink::Virtual(inbox) => {
+                inbox.deliver(&frame.message);
+                true
+            }
+            Sink::Socket(socket) => socket.deliver(frame),
         }
     }
 
     fn close(&self, reason: Option<String>) {
         match self {
             Sink::Virtual(inbox) => inbox.close(reason),
+            Sink::Socket(socket) => socket.close(reason),
         }
     }
 }
@@ -104,20 +113,46 @@ impl Hub {
         Some(mappings)
     }
 
-    fn deliver_to<'a>(
-        &self,
-        ids: impl IntoIterator<Item = &'a String>,
-        excluded: &[String],
-        message: &PayloadMessage,
-    ) {
-        for id in ids {
-            if excluded.contains(id) {
-                continue;
-            }
-            if let Some(connection) = self.connections.get(id) {
-                connection.sink.deliver(message);
+    /// Delivers to each listed connection but the excluded; connections that cannot keep up
+    /// are closed with a reason rather than left connected with messages lost.
+    fn deliver_to(&mut self, ids: &[String], excluded: &[String], frame: &Arc<Frame>) {
+        let overflowed: Vec<&String> = ids
+            .iter()
+            .filter(|id| !excluded.contains(id))
+            .filter(|id| {
+                self.connections
+                    .get(*id)
+                    .is_some_and(|c| !c.sink.deliver(frame))
+            })
+            .collect();
+        for id in overflowed {
+            if let Some(connection) = self.remove(id) {
+                tracing::warn!(connection = %id, "closing a connection whose queue is full");
+                connection.sink.close(Some(OVERFLOW_REASON.to_string()));
             }
         }
+    }
+
+    /// Takes a connection out of the hub, its groups and its user's list.
+    fn remove(&mut self, connection_id: &str) -> Option<Connection> {
+        let connection = self.connections.remove(connection_id)?;
+        for group in &connection.groups {
+            if let Some(members) = self.groups.get_mut(group) {
+                members.remove(connection_id);
+                if members.is_empty() {
+                    self.groups.remove(group);
+                }
+            }
+        }
+        if let Some(user) = &connection.user_id {
+            if let Some(ids) = self.users.get_mut(user) {
+                ids.remove(connection_id);
+                if ids.is_empty() {
+                    self.users.remove(user);
+                }
+            }
+        }
+        Some(connection)
     }
 }
 
@@ -191,25 +226,9 @@ impl State {
         close_reason: Option<Option<String>>,
     ) -> bool {
         self.with_hub(hub, |h| {
-            let Some(connection) = h.connections.remove(connection_id) else {
+            let Some(connection) = h.remove(connection_id) else {
                 return false;
             };
-            for group in &connection.groups {
-                if let Some(members) = h.groups.get_mut(group) {
-                    members.remove(connection_id);
-                    if members.is_empty() {
-                        h.groups.remove(group);
-                    }
-                }
-            }
-            if let Some(user) = &connection.user_id {
-                if let Some(ids) = h.users.get_mut(user) {
-                    ids.remove(connection_id);
-                    if ids.is_empty() {
-                        h.users.remove(user);
-                    }
-                }
-            }
             if let Some(reason) = close_reason {
                 connection.sink.close(reason);
             }
@@ -217,23 +236,26 @@ impl State {
         })
     }
 
-    pub fn send_to_all(&self, hub: &str, message: &PayloadMessage, excluded: &[String]) {
+    pub fn send_to_all(&self, hub: &str, message: PayloadMessage, excluded: &[String]) {
+        let frame = Arc::new(Frame::new(message));
         self.with_hub(hub, |h| {
-            h.deliver_to(h.connections.keys(), excluded, message)
+            let ids: Vec<String> = h.connections.keys().cloned().collect();
+            h.deliver_to(&ids, excluded, &frame)
         })
     }
 
-    pub fn send_to_user(&self, hub: &str, user_id: &str, message: &PayloadMessage) {
+    pub fn send_to_user(&self, hub: &str, user_id: &str, message: PayloadMessage) {
+        let frame = Arc::new(Frame::new(message));
         self.with_hub(hub, |h| {
-            if let Some(ids) = h.users.get(user_id) {
-                h.deliver_to(ids, &[], message);
-            }
+            let ids = h.user_connections(user_id);
+            h.deliver_to(&ids, &[], &frame)
         })
     }
 
-    pub fn send_to_connection(&self, hub: &str, connection_id: &str, message: &PayloadMessage) {
+    pub fn send_to_connection(&self, hub: &str, connection_id: &str, message: PayloadMessage) {
+        let frame = Arc::new(Frame::new(message));
         self.with_hub(hub, |h| {
-            h.deliver_to([&connection_id.to_string()], &[], message)
+            h.deliver_to(&[connection_id.to_string()], &[], &frame)
         })
     }
 
@@ -241,13 +263,17 @@ impl State {
         &self,
         hub: &str,
         group: &str,
-        message: &PayloadMessage,
+        message: PayloadMessage,
         excluded: &[String],
     ) {
+        let frame = Arc::new(Frame::new(message));
         self.with_hub(hub, |h| {
-            if let Some(ids) = h.groups.get(group) {
-                h.deliver_to(ids, excluded, message);
-            }
+            let ids: Vec<String> = h
+                .groups
+                .get(group)
+                .map(|ids| ids.iter().cloned().collect())
+                .unwrap_or_default();
+            h.deliver_to(&ids, excluded, &frame)
         })
     }
 

@@ -1,0 +1,235 @@
+//! The client endpoint SignalR clients use: `POST /client/negotiate` and the WebSocket at
+//! `GET /client/`, with client-token checks and CORS for browsers.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::{Query, State as AxumState, WebSocketUpgrade};
+use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use super::rest::unauthorized;
+use super::socket::{self, Peer};
+use super::Shared;
+use crate::auth::{verify_token, VerifiedClaims};
+use crate::model::validate_hub;
+
+/// How long a negotiated connection waits for its WebSocket.
+const NEGOTIATION_LIFETIME: Duration = Duration::from_secs(300);
+
+/// Negotiated connections by the id the client will present (`connectionToken` or, for
+/// negotiate version 0, `connectionId`).
+#[derive(Debug, Default)]
+pub(crate) struct Negotiations(Mutex<HashMap<String, Negotiation>>);
+
+#[derive(Debug)]
+struct Negotiation {
+    peer: Peer,
+    created: Instant,
+    attached: bool,
+}
+
+impl Negotiations {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Negotiation>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn add(&self, key: String, peer: Peer) {
+        let mut map = self.lock();
+        map.retain(|_, n| n.attached || n.created.elapsed() < NEGOTIATION_LIFETIME);
+        map.insert(
+            key,
+            Negotiation {
+                peer,
+                created: Instant::now(),
+                attached: false,
+            },
+        );
+    }
+
+    /// Claims a negotiated connection for a socket: 404 if unknown, 409 if already taken.
+    fn attach(&self, key: &str, hub: &str) -> Result<Peer, StatusCode> {
+        let mut map = self.lock();
+        match map.get_mut(key) {
+            Some(n) if !n.peer.hub.eq_ignore_ascii_case(hub) => Err(StatusCode::NOT_FOUND),
+            Some(n) if n.attached => Err(StatusCode::CONFLICT),
+            Some(n) => {
+                n.attached = true;
+                Ok(n.peer.clone())
+            }
+            None => Err(StatusCode::NOT_FOUND),
+        }
+    }
+
+    fn remove(&self, key: &str) {
+        self.lock().remove(key);
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ClientQuery {
+    hub: Option<String>,
+    id: Option<String>,
+    access_token: Option<String>,
+    #[serde(rename = "negotiateVersion")]
+    negotiate_version: Option<u32>,
+}
+
+/// `/client/negotiate` and `/client/` with CORS.
+pub(crate) fn routes(shared: Arc<Shared>) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-requested-with"),
+            HeaderName::from_static("x-signalr-user-agent"),
+        ]);
+    Router::new()
+        .route("/client/negotiate", post(negotiate))
+        .route("/client", get(connect))
+        .route("/client/", get(connect))
+        .layer(cors)
+        .with_state(shared)
+}
+
+/// Checks the client token for `hub`: from `Authorization: Bearer` or `access_token`.
+fn authenticate(
+    shared: &Shared,
+    headers: &HeaderMap,
+    query: &ClientQuery,
+) -> Result<(String, VerifiedClaims), Refusal> {
+    let hub = query
+        .hub
+        .clone()
+        .ok_or_else(|| Refusal::BadRequest("the hub query parameter is required".into()))?;
+    validate_hub(&hub).map_err(|e| Refusal::BadRequest(e.to_string()))?;
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::to_string)
+        .or_else(|| query.access_token.clone())
+        .ok_or_else(|| {
+            Refusal::Unauthorized(
+                "no bearer token in the Authorization header or access_token".into(),
+            )
+        })?;
+    let audience = format!(
+        "{}?hub={}",
+        super::rest::request_url(headers, "/client/"),
+        hub.to_ascii_lowercase()
+    );
+    let claims =
+        verify_token(token.trim(), &shared.access_key, &audience).map_err(Refusal::Unauthorized)?;
+    Ok((hub, claims))
+}
+
+/// Why a client request is turned away before it reaches the hub.
+enum Refusal {
+    BadRequest(String),
+    Unauthorized(String),
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::BadRequest(message) => bad_request(&message),
+            Refusal::Unauthorized(why) => unauthorized(&why),
+        }
+    }
+}
+
+fn bad_request(message: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"code": "Error.BadRequest", "message": message})),
+    )
+        .into_response()
+}
+
+async fn negotiate(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(query): Query<ClientQuery>,
+) -> Response {
+    let (hub, claims) = match authenticate(&shared, &headers, &query) {
+        Ok(ok) => ok,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let connection_id = crate::random_id(22);
+    let peer = Peer {
+        hub,
+        connection_id: connection_id.clone(),
+        user_id: claims.user_id().map(str::to_string),
+    };
+    let transports = json!([{"transport": "WebSockets", "transferFormats": ["Text", "Binary"]}]);
+    let body: Value = if query.negotiate_version.unwrap_or(0) >= 1 {
+        let token = crate::random_id(22);
+        shared.negotiations.add(token.clone(), peer);
+        json!({"connectionId": connection_id, "connectionToken": token, "negotiateVersion": 1, "availableTransports": transports})
+    } else {
+        shared.negotiations.add(connection_id.clone(), peer);
+        json!({"connectionId": connection_id, "negotiateVersion": 0, "availableTransports": transports})
+    };
+    Json(body).into_response()
+}
+
+async fn connect(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(query): Query<ClientQuery>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let (hub, claims) = match authenticate(&shared, &headers, &query) {
+        Ok(ok) => ok,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => {
+            return bad_request(&format!(
+                "this endpoint only accepts WebSocket connections: {rejection}"
+            ))
+        }
+    };
+    let peer = match &query.id {
+        Some(id) => match shared.negotiations.attach(id, &hub) {
+            Ok(peer) => peer,
+            Err(StatusCode::CONFLICT) => {
+                return (
+                    StatusCode::CONFLICT,
+                    "this connection already has a WebSocket",
+                )
+                    .into_response()
+            }
+            Err(status) => return (status, "no negotiated connection has this id").into_response(),
+        },
+        None => Peer {
+            hub,
+            connection_id: crate::random_id(22),
+            user_id: claims.user_id().map(str::to_string),
+        },
+    };
+    let key = query.id.clone();
+    upgrade.on_upgrade(move |ws| async move {
+        socket::serve(ws, shared.clone(), peer).await;
+        if let Some(key) = key {
+            shared.negotiations.remove(&key);
+        }
+    })
+}

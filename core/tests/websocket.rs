@@ -1,0 +1,452 @@
+//! Real SignalR connections to the simulator: negotiate, WebSocket, JSON and MessagePack.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use signalr_rest::simulator::protocol::{decode_json, decode_msgpack, HubMessage};
+use signalr_rest::{
+    ClientTokenOptions, HubListener, ListenerEvent, PayloadMessage, ServiceClient, Simulator,
+    SimulatorOptions,
+};
+use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+async fn setup() -> (Simulator, ServiceClient) {
+    let sim = Simulator::start(SimulatorOptions::default()).await.unwrap();
+    let service = ServiceClient::from_connection_string(&sim.connection_string()).unwrap();
+    (sim, service)
+}
+
+fn as_user(user: &str) -> ClientTokenOptions {
+    ClientTokenOptions {
+        user_id: Some(user.into()),
+        ..Default::default()
+    }
+}
+
+fn msg(target: &str, args: Value) -> PayloadMessage {
+    PayloadMessage::new(target, args.as_array().cloned().unwrap_or_default())
+}
+
+async fn next_invocation(listener: &mut HubListener) -> PayloadMessage {
+    match timeout(WAIT, listener.next())
+        .await
+        .expect("no message in time")
+        .unwrap()
+    {
+        Some(ListenerEvent::Invocation(m)) => m,
+        other => panic!("expected an invocation, got {other:?}"),
+    }
+}
+
+/// Polls `check` until it holds or the wait runs out.
+async fn eventually<F, Fut>(mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_negotiated_client_receives_every_kind_of_send() {
+    let (_sim, service) = setup().await;
+    let hub = service.hub("chat").unwrap();
+    let mut alice = HubListener::connect(&service, "chat", &as_user("alice"))
+        .await
+        .unwrap();
+    let id = alice.connection_id().to_string();
+    assert!(hub.connection_exists(&id).await.unwrap());
+    assert!(hub.user_exists("alice").await.unwrap());
+
+    hub.send_to_all(&msg("all", json!([1, {"a": [true, null]}])), &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        next_invocation(&mut alice).await,
+        msg("all", json!([1, {"a": [true, null]}]))
+    );
+    hub.send_to_user("alice", &msg("user", json!(["é🙂"])))
+        .await
+        .unwrap();
+    assert_eq!(
+        next_invocation(&mut alice).await,
+        msg("user", json!(["é🙂"]))
+    );
+    hub.send_to_connection(&id, &msg("conn", json!([])))
+        .await
+        .unwrap();
+    assert_eq!(next_invocation(&mut alice).await.target, "conn");
+    hub.add_user_to_group("room", "alice", None).await.unwrap();
+    hub.send_to_group("room", &msg("group", json!([])), &[])
+        .await
+        .unwrap();
+    assert_eq!(next_invocation(&mut alice).await.target, "group");
+
+    hub.send_to_all(&msg("skipped", json!([])), std::slice::from_ref(&id))
+        .await
+        .unwrap();
+    hub.send_to_user("bob", &msg("skipped", json!([])))
+        .await
+        .unwrap();
+    hub.remove_user_from_group("room", "alice").await.unwrap();
+    hub.send_to_group("room", &msg("skipped", json!([])), &[])
+        .await
+        .unwrap();
+    hub.send_to_connection(&id, &msg("control", json!([])))
+        .await
+        .unwrap();
+    assert_eq!(
+        next_invocation(&mut alice).await.target,
+        "control",
+        "nothing else came first"
+    );
+
+    alice.close().await.unwrap();
+    assert!(eventually(|| async { !hub.connection_exists(&id).await.unwrap() }).await);
+}
+
+#[tokio::test]
+async fn connecting_joins_the_groups_the_user_is_mapped_to() {
+    let (sim, service) = setup().await;
+    let hub = service.hub("chat").unwrap();
+    hub.add_user_to_group("room", "alice", None).await.unwrap();
+    let mut alice = HubListener::connect(&service, "chat", &as_user("alice"))
+        .await
+        .unwrap();
+    assert_eq!(
+        sim.groups("chat")[0].connection_ids,
+        vec![alice.connection_id().to_string()]
+    );
+    hub.send_to_group("room", &msg("hi", json!([])), &[])
+        .await
+        .unwrap();
+    assert_eq!(next_invocation(&mut alice).await.target, "hi");
+}
+
+#[tokio::test]
+async fn a_user_with_two_connections_gets_both_copies() {
+    let (_sim, service) = setup().await;
+    let mut first = HubListener::connect(&service, "chat", &as_user("alice"))
+        .await
+        .unwrap();
+    let mut second = HubListener::connect(&service, "chat", &as_user("alice"))
+        .await
+        .unwrap();
+    let hub = service.hub("chat").unwrap();
+    hub.send_to_user("alice", &msg("both", json!([2])))
+        .await
+        .unwrap();
+    assert_eq!(next_invocation(&mut first).await.target, "both");
+    assert_eq!(next_invocation(&mut second).await.target, "both");
+}
+
+#[tokio::test]
+async fn rest_close_sends_the_reason_then_closes_normally() {
+    let (_sim, service) = setup().await;
+    let hub = service.hub("chat").unwrap();
+    let mut client = HubListener::connect(&service, "chat", &Default::default())
+        .await
+        .unwrap();
+    hub.close_connection(client.connection_id(), Some("go away"))
+        .await
+        .unwrap();
+    let event = timeout(WAIT, client.next()).await.unwrap().unwrap();
+    assert_eq!(
+        event,
+        Some(ListenerEvent::Closed {
+            error: Some("go away".into())
+        })
+    );
+    assert_eq!(timeout(WAIT, client.next()).await.unwrap().unwrap(), None);
+    assert!(!hub.connection_exists(client.connection_id()).await.unwrap());
+}
+
+/// A raw WebSocket to `/client/` with the query and bearer given.
+async fn raw_socket(
+    sim: &Simulator,
+    query: &str,
+    token: Option<&str>,
+) -> Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    u16,
+> {
+    let url = format!("ws://{}/client/?{query}", sim.local_addr());
+    let mut request = url.into_client_request().unwrap();
+    if let Some(token) = token {
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            Err(response.status().as_u16())
+        }
+        Err(other) => panic!("{other}"),
+    }
+}
+
+fn client_token(service: &ServiceClient, user: Option<&str>) -> String {
+    let options = ClientTokenOptions {
+        user_id: user.map(str::to_string),
+        ..Default::default()
+    };
+    service.client_access_token("chat", &options).unwrap()
+}
+
+async fn negotiate(sim: &Simulator, token: &str, version: Option<u32>) -> reqwest::Response {
+    let mut url = format!("{}/client/negotiate?hub=chat", sim.url());
+    if let Some(v) = version {
+        url.push_str(&format!("&negotiateVersion={v}"));
+    }
+    reqwest::Client::new()
+        .post(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn negotiate_answers_version_1_with_a_token_and_version_0_without() {
+    let (sim, service) = setup().await;
+    let token = client_token(&service, Some("alice"));
+    let v1: Value =
+        serde_json::from_str(&negotiate(&sim, &token, Some(1)).await.text().await.unwrap())
+            .unwrap();
+    assert_eq!(v1["negotiateVersion"], 1);
+    assert!(v1["connectionToken"].is_string() && v1["connectionId"].is_string());
+    assert_eq!(
+        v1["availableTransports"],
+        json!([{"transport": "WebSockets", "transferFormats": ["Text", "Binary"]}])
+    );
+    let v0: Value =
+        serde_json::from_str(&negotiate(&sim, &token, None).await.text().await.unwrap()).unwrap();
+    assert_eq!(v0["negotiateVersion"], 0);
+    assert!(v0.get("connectionToken").is_none());
+    assert!(
+        v0.as_object().unwrap().values().all(|v| !v.is_null()),
+        "no null fields: {v0}"
+    );
+}
+
+#[tokio::test]
+async fn negotiate_refuses_bad_client_tokens_with_a_reason() {
+    let (sim, service) = setup().await;
+    let other = Simulator::start(SimulatorOptions::default()).await.unwrap();
+    let foreign = ServiceClient::from_connection_string(&other.connection_string()).unwrap();
+    let cases = [
+        (client_token(&foreign, None), "signature"),
+        (
+            service
+                .client_access_token("other", &Default::default())
+                .unwrap(),
+            "audience",
+        ),
+        ("garbage".to_string(), "malformed"),
+    ];
+    for (token, why) in cases {
+        let response = negotiate(&sim, &token, Some(1)).await;
+        assert_eq!(response.status(), 401, "{why}");
+        let challenge = response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(challenge.contains(why), "{challenge}");
+    }
+}
+
+#[tokio::test]
+async fn cors_preflight_echoes_the_origin_with_credentials() {
+    let (sim, _service) = setup().await;
+    let response = reqwest::Client::new()
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/client/negotiate?hub=chat", sim.url()),
+        )
+        .header("origin", "http://app.example")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization,x-signalr-user-agent,x-requested-with",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    let headers = response.headers();
+    assert_eq!(headers["access-control-allow-origin"], "http://app.example");
+    assert_eq!(headers["access-control-allow-credentials"], "true");
+    let allowed = headers["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for header in ["authorization", "x-signalr-user-agent", "x-requested-with"] {
+        assert!(allowed.contains(header), "{allowed}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_ids_get_404_and_a_second_socket_gets_409() {
+    let (sim, service) = setup().await;
+    let token = client_token(&service, None);
+    assert_eq!(
+        raw_socket(&sim, "hub=chat&id=nope", Some(&token))
+            .await
+            .unwrap_err(),
+        404
+    );
+    let v1: Value =
+        serde_json::from_str(&negotiate(&sim, &token, Some(1)).await.text().await.unwrap())
+            .unwrap();
+    let query = format!("hub=chat&id={}", v1["connectionToken"].as_str().unwrap());
+    let _first = raw_socket(&sim, &query, Some(&token)).await.unwrap();
+    assert_eq!(
+        raw_socket(&sim, &query, Some(&token)).await.unwrap_err(),
+        409
+    );
+    assert_eq!(raw_socket(&sim, "hub=chat", None).await.unwrap_err(), 401);
+}
+
+async fn handshake(
+    socket: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    request: &str,
+) -> String {
+    socket
+        .send(Message::Text(format!("{request}\u{1e}").into()))
+        .await
+        .unwrap();
+    match timeout(WAIT, socket.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap()
+    {
+        Message::Text(t) => t.to_string(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn skip_negotiation_with_a_query_token_and_messagepack_receives_binary_invocations() {
+    let (sim, service) = setup().await;
+    let token = client_token(&service, Some("bob"));
+    let mut socket = raw_socket(&sim, &format!("hub=chat&access_token={token}"), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        handshake(&mut socket, r#"{"protocol":"messagepack","version":1}"#).await,
+        "{}\u{1e}"
+    );
+    let hub = service.hub("chat").unwrap();
+    assert!(eventually(|| async { hub.user_exists("bob").await.unwrap() }).await);
+    hub.send_to_user("bob", &msg("packed", json!([1, "x", {"k": 2.5}])))
+        .await
+        .unwrap();
+    let Message::Binary(bytes) = timeout(WAIT, socket.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap()
+    else {
+        panic!("expected a binary frame")
+    };
+    assert_eq!(
+        decode_msgpack(&bytes).unwrap(),
+        vec![HubMessage::Invocation(msg(
+            "packed",
+            json!([1, "x", {"k": 2.5}])
+        ))]
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_protocol_gets_an_error_handshake() {
+    let (sim, service) = setup().await;
+    let token = client_token(&service, None);
+    let mut socket = raw_socket(&sim, &format!("hub=chat&access_token={token}"), None)
+        .await
+        .unwrap();
+    let reply = handshake(&mut socket, r#"{"protocol":"xml","version":1}"#).await;
+    assert!(reply.contains("error") && reply.contains("xml"), "{reply}");
+    assert!(sim.connections("chat").is_empty());
+}
+
+#[tokio::test]
+async fn a_client_invocation_is_answered_with_a_close_error() {
+    let (sim, service) = setup().await;
+    let token = client_token(&service, None);
+    let mut socket = raw_socket(&sim, &format!("hub=chat&access_token={token}"), None)
+        .await
+        .unwrap();
+    handshake(&mut socket, r#"{"protocol":"json","version":1}"#).await;
+    let call = r#"{"type":1,"invocationId":"1","target":"SendMessage","arguments":[]}"#;
+    socket
+        .send(Message::Text(format!("{call}\u{1e}").into()))
+        .await
+        .unwrap();
+    let Message::Text(text) = timeout(WAIT, socket.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap()
+    else {
+        panic!()
+    };
+    match &decode_json(&text).unwrap()[0] {
+        HubMessage::Close { error: Some(e) } => assert!(e.contains("SendMessage"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(eventually(|| async { sim.connections("chat").is_empty() }).await);
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_closed_without_blocking_others() {
+    let (sim, service) = setup().await;
+    let token = client_token(&service, None);
+    let mut stalled = raw_socket(&sim, &format!("hub=chat&access_token={token}"), None)
+        .await
+        .unwrap();
+    handshake(&mut stalled, r#"{"protocol":"json","version":1}"#).await;
+    let mut reader = HubListener::connect(&service, "chat", &Default::default())
+        .await
+        .unwrap();
+    let hub = service.hub("chat").unwrap();
+    let payload = json!(["x".repeat(16 * 1024)]);
+    let total = signalr_rest::simulator::QUEUE_CAPACITY + 2000;
+    let received = tokio::spawn(async move {
+        for _ in 0..total {
+            next_invocation(&mut reader).await;
+        }
+        reader
+    });
+    for _ in 0..total {
+        hub.send_to_all(&msg("bulk", payload.clone()), &[])
+            .await
+            .unwrap();
+    }
+    timeout(Duration::from_secs(60), received)
+        .await
+        .expect("the reading client got everything")
+        .unwrap();
+    assert_eq!(
+        sim.connections("chat").len(),
+        1,
+        "the stalled client was closed"
+    );
+    drop(stalled);
+}
