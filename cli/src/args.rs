@@ -72,6 +72,15 @@ pub enum ClientCommand {
         #[command(flatten)]
         hub: HubArg,
     },
+    /// Connect as a SignalR client and print each message received, one JSON line each,
+    /// until Ctrl-C or the service closes the connection.
+    Listen {
+        #[command(flatten)]
+        hub: HubArg,
+        /// User id to connect as (so sends to this user reach the listener).
+        #[arg(long)]
+        user: Option<String>,
+    },
     /// Check that the service answers; exit 0 when healthy.
     Health,
     /// Print the negotiate answer an app server gives a SignalR client: {"url","accessToken"}.

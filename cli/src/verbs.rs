@@ -4,7 +4,9 @@
 use std::io::{ErrorKind, Write};
 
 use serde_json::Value;
-use signalr_rest::{ClientTokenOptions, HubClient, PayloadMessage, ServiceClient};
+use signalr_rest::{
+    ClientTokenOptions, HubClient, HubListener, ListenerEvent, PayloadMessage, ServiceClient,
+};
 
 use crate::args::{ClientCommand, ExistsCommand, GroupCommand, HubArg, MessageArgs, SendCommand};
 use crate::failure::Failure;
@@ -40,6 +42,7 @@ pub async fn run(connection_string: Option<&str>, command: ClientCommand) -> Res
             eprintln!("removed user {user} from all groups");
             Ok(())
         }
+        ClientCommand::Listen { hub, user } => listen(&service, &hub.name, user).await,
         ClientCommand::Health => {
             service.health().await?;
             eprintln!("{} is healthy", service.endpoint());
@@ -205,6 +208,50 @@ fn parse_argument(position: usize, text: &str) -> Result<Value, Failure> {
 }
 
 /// Writes one line of result to stdout; a reader that went away (e.g. `| head`) is not an error.
+/// Prints `{"target","arguments"}` for every invocation until Ctrl-C or a close.
+async fn listen(
+    service: &ServiceClient,
+    hub: &str,
+    user_id: Option<String>,
+) -> Result<(), Failure> {
+    let options = ClientTokenOptions {
+        user_id,
+        ..ClientTokenOptions::default()
+    };
+    let mut listener = HubListener::connect(service, hub, &options).await?;
+    eprintln!(
+        "listening on hub {hub} as connection {}; Ctrl-C stops",
+        listener.connection_id()
+    );
+    loop {
+        let event = tokio::select! {
+            event = listener.next() => event?,
+            _ = tokio::signal::ctrl_c() => {
+                let _ = listener.close().await;
+                return Ok(());
+            }
+        };
+        match event {
+            Some(ListenerEvent::Invocation(message)) => {
+                let line =
+                    serde_json::json!({"target": message.target, "arguments": message.arguments});
+                print_line(&line.to_string())?;
+            }
+            Some(ListenerEvent::Closed { error }) => {
+                eprintln!(
+                    "the service closed the connection: {}",
+                    error.as_deref().unwrap_or("no reason given")
+                );
+                return Ok(());
+            }
+            None => {
+                eprintln!("the connection ended");
+                return Ok(());
+            }
+        }
+    }
+}
+
 fn print_line(line: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     match writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {

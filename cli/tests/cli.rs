@@ -568,3 +568,76 @@ async fn close_sends_the_reason_to_the_client() {
         "false\n"
     );
 }
+
+/// A `listen` child process, killed when dropped.
+struct Listen(Child);
+
+impl Drop for Listen {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn listen_prints_what_a_rest_send_delivered_and_the_close_reason() {
+    let serve = Serve::start(&[]);
+    let mut listen = Listen(
+        Command::new(BIN)
+            .args(["listen", "--hub", "chat", "--user", "alice"])
+            .env("SIGNALR_CONNECTION_STRING", serve.connection_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn listen"),
+    );
+    let mut stderr = BufReader::new(listen.0.stderr.take().unwrap());
+    let mut banner = String::new();
+    stderr.read_line(&mut banner).unwrap();
+    assert!(
+        banner.starts_with("listening on hub chat as connection "),
+        "{banner}"
+    );
+    let connection_id = banner
+        .trim_end()
+        .rsplit(' ')
+        .nth(2)
+        .unwrap()
+        .trim_end_matches(';')
+        .to_string();
+
+    let sent = cli(
+        serve.connection_string(),
+        &[
+            "send",
+            "user",
+            "alice",
+            "--hub",
+            "chat",
+            "--target",
+            "greet",
+            "\"hi\"",
+            "{\"n\":1}",
+        ],
+    );
+    assert!(sent.status.success(), "{sent:?}");
+    let mut stdout = BufReader::new(listen.0.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let received: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(
+        received,
+        json!({"target": "greet", "arguments": ["hi", {"n": 1}]})
+    );
+
+    let closed = cli(
+        serve.connection_string(),
+        &["close", &connection_id, "--hub", "chat", "--reason", "done"],
+    );
+    assert!(closed.status.success(), "{closed:?}");
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("closed the connection: done"), "{rest}");
+    assert!(listen.0.wait().unwrap().success());
+}
