@@ -1,0 +1,52 @@
+//! Cancellation of in-flight calls: JS fires a token when its AbortSignal aborts, and the
+//! call's Rust future is dropped, closing its HTTP request.
+
+use std::future::Future;
+
+use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
+use napi::Env;
+use napi_derive::napi;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{aborted, to_napi};
+
+/// A one-shot token a call can be cancelled with.
+#[napi]
+#[derive(Default)]
+pub struct Cancellation {
+    token: CancellationToken,
+}
+
+#[napi]
+impl Cancellation {
+    /// A token that has not fired.
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Fires the token: every call given it stops and rejects with an abort.
+    #[napi]
+    pub fn cancel(&self) {
+        self.token.cancel();
+    }
+}
+
+/// Runs `work` on the runtime as a Promise that rejects with an abort once `cancel` fires.
+pub(crate) fn spawn<'env, T>(
+    env: &'env Env,
+    cancel: Option<&Cancellation>,
+    work: impl Future<Output = signalr_rest::Result<T>> + Send + 'static,
+) -> napi::Result<PromiseRaw<'env, T>>
+where
+    T: ToNapiValue + Send + 'static,
+{
+    let token = cancel.map(|c| c.token.clone());
+    env.spawn_future(async move {
+        let outcome = match token {
+            Some(token) => token.run_until_cancelled(work).await.ok_or_else(aborted)?,
+            None => work.await,
+        };
+        outcome.map_err(to_napi)
+    })
+}

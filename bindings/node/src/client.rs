@@ -1,0 +1,379 @@
+//! `ServiceClient` and `HubClient` for JS: core calls with arguments converted and each
+//! async operation spawned as a cancellable Promise.
+
+use napi::bindgen_prelude::PromiseRaw;
+use napi::Env;
+use napi_derive::napi;
+use serde_json::{Map, Value};
+use signalr_rest::{ClientTokenOptions, Error, PayloadMessage, RetryPolicy};
+
+use crate::cancel::{spawn, Cancellation};
+use crate::error::napi_result;
+use crate::seconds;
+
+/// Retry settings; absent fields keep the core defaults.
+#[napi(object)]
+pub struct RetryOptions {
+    pub max_retries: Option<u32>,
+    pub initial_delay_ms: Option<f64>,
+    pub max_delay_ms: Option<f64>,
+}
+
+/// Client settings; absent fields keep the core defaults.
+#[napi(object)]
+pub struct ClientOptions {
+    pub timeout_ms: Option<f64>,
+    pub retry: Option<RetryOptions>,
+}
+
+/// Client token settings for `negotiate`; `claims_json` is a JSON object text.
+#[napi(object)]
+pub struct NegotiateOptions {
+    pub user_id: Option<String>,
+    pub lifetime_seconds: Option<f64>,
+    pub claims_json: Option<String>,
+}
+
+/// The `{ url, accessToken }` a negotiate endpoint returns to SignalR clients.
+#[napi(object)]
+pub struct NegotiateResponse {
+    pub url: String,
+    pub access_token: String,
+}
+
+/// A client of one service endpoint.
+#[napi]
+pub struct ServiceClient {
+    inner: signalr_rest::ServiceClient,
+}
+
+#[napi]
+impl ServiceClient {
+    /// A client from a connection string and optional settings.
+    #[napi(factory, catch_unwind)]
+    pub fn from_connection_string(
+        connection_string: String,
+        options: Option<ClientOptions>,
+    ) -> napi::Result<Self> {
+        napi_result(build(connection_string, options)).map(|inner| ServiceClient { inner })
+    }
+
+    /// The REST endpoint, without trailing slash.
+    #[napi(getter)]
+    pub fn endpoint(&self) -> String {
+        self.inner.endpoint().to_string()
+    }
+
+    /// A client for hub `name`.
+    #[napi(catch_unwind)]
+    pub fn hub(&self, name: String) -> napi::Result<HubClient> {
+        napi_result(self.inner.hub(&name)).map(|inner| HubClient { inner })
+    }
+
+    /// Resolves when the service answers its health check.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn health<'env>(
+        &self,
+        env: &'env Env,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let inner = self.inner.clone();
+        spawn(env, cancel, async move { inner.health().await })
+    }
+
+    /// The negotiate answer for a SignalR client of `hub`.
+    #[napi(catch_unwind)]
+    pub fn negotiate(
+        &self,
+        hub: String,
+        options: Option<NegotiateOptions>,
+    ) -> napi::Result<NegotiateResponse> {
+        let answer = token_options(options).and_then(|o| self.inner.negotiate(&hub, &o));
+        napi_result(answer).map(|a| NegotiateResponse {
+            url: a.url,
+            access_token: a.access_token,
+        })
+    }
+}
+
+fn build(
+    connection_string: String,
+    options: Option<ClientOptions>,
+) -> signalr_rest::Result<signalr_rest::ServiceClient> {
+    let mut builder = signalr_rest::ServiceClient::builder().connection_string(connection_string);
+    let Some(options) = options else {
+        return builder.build();
+    };
+    if let Some(ms) = options.timeout_ms {
+        builder = builder.timeout(seconds("timeoutMs", ms / 1000.0)?);
+    }
+    if let Some(retry) = options.retry {
+        let mut policy = RetryPolicy::default();
+        if let Some(n) = retry.max_retries {
+            policy.max_retries = n;
+        }
+        if let Some(ms) = retry.initial_delay_ms {
+            policy.initial_delay = seconds("retry.initialDelayMs", ms / 1000.0)?;
+        }
+        if let Some(ms) = retry.max_delay_ms {
+            policy.max_delay = seconds("retry.maxDelayMs", ms / 1000.0)?;
+        }
+        builder = builder.retry(policy);
+    }
+    builder.build()
+}
+
+fn token_options(options: Option<NegotiateOptions>) -> signalr_rest::Result<ClientTokenOptions> {
+    let mut converted = ClientTokenOptions::default();
+    let Some(options) = options else {
+        return Ok(converted);
+    };
+    converted.user_id = options.user_id;
+    if let Some(lifetime) = options.lifetime_seconds {
+        converted.lifetime = seconds("lifetimeSeconds", lifetime)?;
+    }
+    if let Some(text) = options.claims_json {
+        converted.claims = serde_json::from_str::<Map<String, Value>>(&text)
+            .map_err(|e| Error::invalid("claims", format!("claims must be a JSON object: {e}")))?;
+    }
+    Ok(converted)
+}
+
+/// A message from a target and its arguments as JSON array text.
+fn message(target: String, arguments_json: &str) -> signalr_rest::Result<PayloadMessage> {
+    let arguments = serde_json::from_str::<Vec<Value>>(arguments_json)
+        .map_err(|e| Error::invalid("arguments", format!("arguments must be a JSON array: {e}")))?;
+    Ok(PayloadMessage::new(target, arguments))
+}
+
+/// Operations on one hub; every method resolves when the service has answered.
+#[napi]
+pub struct HubClient {
+    inner: signalr_rest::HubClient,
+}
+
+#[napi]
+impl HubClient {
+    /// The hub name as used in request paths (lower case).
+    #[napi(getter)]
+    pub fn name(&self) -> String {
+        self.inner.name().to_string()
+    }
+
+    /// Sends to every connection except `excluded`.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn send_to_all<'env>(
+        &self,
+        env: &'env Env,
+        target: String,
+        arguments_json: String,
+        excluded: Vec<String>,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let hub = self.inner.clone();
+        spawn(env, cancel, async move {
+            hub.send_to_all(&message(target, &arguments_json)?, &excluded)
+                .await
+        })
+    }
+
+    /// Sends to every connection of a user.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn send_to_user<'env>(
+        &self,
+        env: &'env Env,
+        user_id: String,
+        target: String,
+        arguments_json: String,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let hub = self.inner.clone();
+        spawn(env, cancel, async move {
+            hub.send_to_user(&user_id, &message(target, &arguments_json)?)
+                .await
+        })
+    }
+
+    /// Sends to one connection.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn send_to_connection<'env>(
+        &self,
+        env: &'env Env,
+        connection_id: String,
+        target: String,
+        arguments_json: String,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let hub = self.inner.clone();
+        spawn(env, cancel, async move {
+            hub.send_to_connection(&connection_id, &message(target, &arguments_json)?)
+                .await
+        })
+    }
+
+    /// Sends to every connection in a group except `excluded`.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn send_to_group<'env>(
+        &self,
+        env: &'env Env,
+        group: String,
+        target: String,
+        arguments_json: String,
+        excluded: Vec<String>,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let hub = self.inner.clone();
+        spawn(env, cancel, async move {
+            hub.send_to_group(&group, &message(target, &arguments_json)?, &excluded)
+                .await
+        })
+    }
+
+    /// Whether the connection is connected.
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn connection_exists<'env>(
+        &self,
+        env: &'env Env,
+        connection_id: String,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, bool>> {
+        let hub = self.inner.clone();
+        spawn(
+            env,
+            cancel,
+            async move { hub.connection_exists(&connection_id).await },
+        )
+    }
+
+    /// Closes a connection, giving the client `reason`.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close_connection<'env>(
+        &self,
+        env: &'env Env,
+        connection_id: String,
+        reason: Option<String>,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let hub = self.inner.clone();
+        spawn(env, cancel, async move {
+            hub.close_connection(&connection_id, reason.as_deref()).await
+        })
+    }
+
+    /// Whether a group has at least one connection.
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn group_exists<'env>(
+        &self,
+        env: &'env Env,
+        group: String,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, bool>> {
+        let hub = self.inner.clone();
+        spawn(env, cancel, async move { hub.group_exists(&group).await })
+    }
+
+    /// Whether a user has at least one connection.
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn user_exists<'env>(
+        &self,
+        env: &'env Env,
+        user_id: String,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, bool>> {
+        let hub = self.inner.clone();
+        spawn(env, cancel, async move { hub.user_exists(&user_id).await })
+    }
+
+    /// Adds a connection to a group.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn add_connection_to_group<'env>(
+        &self,
+        env: &'env Env,
+        group: String,
+        connection_id: String,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let hub = self.inner.clone();
+        spawn(env, cancel, async move {
+            hub.add_connection_to_group(&group, &connection_id).await
+        })
+    }
+
+    /// Removes a connection from a group.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn remove_connection_from_group<'env>(
+        &self,
+        env: &'env Env,
+        group: String,
+        connection_id: String,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let hub = self.inner.clone();
+        spawn(env, cancel, async move {
+            hub.remove_connection_from_group(&group, &connection_id).await
+        })
+    }
+
+    /// Whether a user is mapped to a group.
+    #[napi(ts_return_type = "Promise<boolean>")]
+    pub fn user_in_group<'env>(
+        &self,
+        env: &'env Env,
+        group: String,
+        user_id: String,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, bool>> {
+        let hub = self.inner.clone();
+        spawn(
+            env,
+            cancel,
+            async move { hub.user_in_group(&group, &user_id).await },
+        )
+    }
+
+    /// Maps a user to a group for `ttl_seconds` (whole seconds), or without a TTL.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn add_user_to_group<'env>(
+        &self,
+        env: &'env Env,
+        group: String,
+        user_id: String,
+        ttl_seconds: Option<f64>,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let hub = self.inner.clone();
+        spawn(env, cancel, async move {
+            let ttl = ttl_seconds.map(|s| seconds("ttlSeconds", s)).transpose()?;
+            hub.add_user_to_group(&group, &user_id, ttl).await
+        })
+    }
+
+    /// Removes a user from a group.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn remove_user_from_group<'env>(
+        &self,
+        env: &'env Env,
+        group: String,
+        user_id: String,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let hub = self.inner.clone();
+        spawn(env, cancel, async move {
+            hub.remove_user_from_group(&group, &user_id).await
+        })
+    }
+
+    /// Removes a user from every group.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn remove_user_from_all_groups<'env>(
+        &self,
+        env: &'env Env,
+        user_id: String,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let hub = self.inner.clone();
+        spawn(env, cancel, async move {
+            hub.remove_user_from_all_groups(&user_id).await
+        })
+    }
+}

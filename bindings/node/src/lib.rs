@@ -1,0 +1,21 @@
+//! Node binding of signalr-rest: converts JS values to core types and core errors to JS errors.
+//!
+//! The JS package in `node/` wraps these classes with options objects, AbortSignal and error
+//! classes; nothing here decides behaviour.
+
+mod cancel;
+mod client;
+mod error;
+mod simulator;
+
+use std::time::Duration;
+
+/// A JS number of seconds as a `Duration`, refusing negative, NaN and infinite values.
+pub(crate) fn seconds(field: &str, value: f64) -> Result<Duration, signalr_rest::Error> {
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        signalr_rest::Error::invalid(
+            field,
+            format!("{field} must be a finite number of 0 or more, got {value}"),
+        )
+    })
+}

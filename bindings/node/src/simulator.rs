@@ -1,0 +1,275 @@
+//! The local simulator for JS: start and close it, connect virtual clients, inspect state.
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use napi::bindgen_prelude::PromiseRaw;
+use napi::Env;
+use napi_derive::napi;
+use signalr_rest::{Error, PayloadMessage, SimulatorOptions};
+
+use crate::cancel::{spawn, Cancellation};
+use crate::error::napi_result;
+use crate::seconds;
+
+/// A live connection of a hub.
+#[napi(object)]
+pub struct ConnectionInfo {
+    pub connection_id: String,
+    pub user_id: Option<String>,
+}
+
+/// A group with connections, and their ids.
+#[napi(object)]
+pub struct GroupInfo {
+    pub name: String,
+    pub connection_ids: Vec<String>,
+}
+
+/// A user mapped to a group until `expires_at_ms` (simulator time, ms since the epoch).
+#[napi(object)]
+pub struct UserGroupMapping {
+    pub user_id: String,
+    pub group: String,
+    pub expires_at_ms: f64,
+}
+
+/// A running simulator; `close` stops it.
+#[napi]
+pub struct Simulator {
+    running: Mutex<Option<signalr_rest::Simulator>>,
+    url: String,
+    connection_string: String,
+    access_key: String,
+}
+
+#[napi]
+impl Simulator {
+    /// Starts a simulator on `host` (default 127.0.0.1) and `port` (0: the OS picks).
+    #[napi(ts_return_type = "Promise<Simulator>")]
+    pub fn start<'env>(
+        env: &'env Env,
+        host: Option<String>,
+        port: Option<u32>,
+        access_key: Option<String>,
+    ) -> napi::Result<PromiseRaw<'env, Simulator>> {
+        spawn(env, None, async move {
+            let options = options(host, port, access_key)?;
+            let running = signalr_rest::Simulator::start(options).await?;
+            Ok(Simulator {
+                url: running.url(),
+                connection_string: running.connection_string(),
+                access_key: running.access_key().to_string(),
+                running: Mutex::new(Some(running)),
+            })
+        })
+    }
+
+    /// `http://127.0.0.1:{port}`.
+    #[napi(getter)]
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// The connection string clients of this simulator use.
+    #[napi(getter)]
+    pub fn connection_string(&self) -> String {
+        self.connection_string.clone()
+    }
+
+    /// The access key tokens must be signed with.
+    #[napi(getter)]
+    pub fn access_key(&self) -> String {
+        self.access_key.clone()
+    }
+
+    /// Connects a virtual client to `hub`, as `user_id` if given.
+    #[napi(catch_unwind)]
+    pub fn connect(&self, hub: String, user_id: Option<String>) -> napi::Result<VirtualClient> {
+        let client = self.with_running(|sim| sim.connect(&hub, user_id.as_deref()))?;
+        Ok(VirtualClient {
+            inner: Arc::new(client),
+        })
+    }
+
+    /// Hubs any call has used, lower case, sorted.
+    #[napi]
+    pub fn hubs(&self) -> napi::Result<Vec<String>> {
+        self.with_running(|sim| Ok(sim.hubs()))
+    }
+
+    /// The hub's live connections.
+    #[napi]
+    pub fn connections(&self, hub: String) -> napi::Result<Vec<ConnectionInfo>> {
+        self.with_running(|sim| {
+            Ok(sim
+                .connections(&hub)
+                .into_iter()
+                .map(|c| ConnectionInfo {
+                    connection_id: c.connection_id,
+                    user_id: c.user_id,
+                })
+                .collect())
+        })
+    }
+
+    /// The hub's groups that have connections.
+    #[napi]
+    pub fn groups(&self, hub: String) -> napi::Result<Vec<GroupInfo>> {
+        self.with_running(|sim| {
+            Ok(sim
+                .groups(&hub)
+                .into_iter()
+                .map(|g| GroupInfo {
+                    name: g.name,
+                    connection_ids: g.connection_ids,
+                })
+                .collect())
+        })
+    }
+
+    /// The hub's unexpired user-group mappings.
+    #[napi]
+    pub fn user_groups(&self, hub: String) -> napi::Result<Vec<UserGroupMapping>> {
+        self.with_running(|sim| {
+            Ok(sim
+                .user_groups(&hub)
+                .into_iter()
+                .map(|m| UserGroupMapping {
+                    user_id: m.user_id,
+                    group: m.group,
+                    expires_at_ms: m
+                        .expires_at
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0.0, |d| d.as_millis() as f64),
+                })
+                .collect())
+        })
+    }
+
+    /// Moves the simulator's clock forward by `seconds`.
+    #[napi(catch_unwind)]
+    pub fn advance_clock(&self, by_seconds: f64) -> napi::Result<()> {
+        self.with_running(|sim| {
+            sim.advance_clock(seconds("seconds", by_seconds)?);
+            Ok(())
+        })
+    }
+
+    /// Stops serving; resolves once the server has ended. Closing twice is harmless.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+        let running = self.lock().take();
+        spawn(env, None, async move {
+            if let Some(sim) = running {
+                sim.shutdown().await;
+            }
+            Ok(())
+        })
+    }
+
+    fn with_running<T>(
+        &self,
+        use_it: impl FnOnce(&signalr_rest::Simulator) -> signalr_rest::Result<T>,
+    ) -> napi::Result<T> {
+        let guard = self.lock();
+        let result = match guard.as_ref() {
+            Some(sim) => use_it(sim),
+            None => Err(Error::invalid("simulator", "the simulator is closed")),
+        };
+        napi_result(result)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<signalr_rest::Simulator>> {
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn options(
+    host: Option<String>,
+    port: Option<u32>,
+    access_key: Option<String>,
+) -> signalr_rest::Result<SimulatorOptions> {
+    let mut options = SimulatorOptions {
+        access_key,
+        ..SimulatorOptions::default()
+    };
+    if let Some(text) = host {
+        options.host = text
+            .parse::<IpAddr>()
+            .map_err(|_| Error::invalid("host", format!("host {text:?} is not an IP address")))?;
+    }
+    if let Some(number) = port {
+        options.port = u16::try_from(number)
+            .map_err(|_| Error::invalid("port", format!("port {number} must be from 0 to 65535")))?;
+    }
+    Ok(options)
+}
+
+/// Messages as JSON text (`{ target, arguments }` each), read by JS with `JSON.parse`.
+fn to_json(messages: &[PayloadMessage]) -> signalr_rest::Result<String> {
+    serde_json::to_string(messages)
+        .map_err(|e| Error::Transport(format!("cannot encode received messages: {e}")))
+}
+
+/// An in-process client connected to a hub of the simulator.
+#[napi]
+pub struct VirtualClient {
+    inner: Arc<signalr_rest::VirtualClient>,
+}
+
+#[napi]
+impl VirtualClient {
+    /// The connection id REST calls address it by.
+    #[napi(getter)]
+    pub fn connection_id(&self) -> String {
+        self.inner.connection_id().to_string()
+    }
+
+    /// The user id it connected as.
+    #[napi(getter)]
+    pub fn user_id(&self) -> Option<String> {
+        self.inner.user_id().map(str::to_string)
+    }
+
+    /// Every invocation received so far, in order, as JSON text.
+    #[napi]
+    pub fn received_json(&self) -> napi::Result<String> {
+        napi_result(to_json(&self.inner.received()))
+    }
+
+    /// Whether the service closed this connection.
+    #[napi(getter)]
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
+    /// The reason the service gave when it closed the connection.
+    #[napi(getter)]
+    pub fn close_reason(&self) -> Option<String> {
+        self.inner.close_reason()
+    }
+
+    /// The first invocation of `target` as JSON text (a one-message list), waiting up to `timeout_ms` for it.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn wait_for_json<'env>(
+        &self,
+        env: &'env Env,
+        target: String,
+        timeout_ms: f64,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, String>> {
+        let client = self.inner.clone();
+        spawn(env, cancel, async move {
+            let timeout = seconds("timeoutMs", timeout_ms / 1000.0)?;
+            let message = client.wait_for(&target, timeout).await?;
+            to_json(&[message])
+        })
+    }
+
+    /// Disconnects from the hub.
+    #[napi]
+    pub fn disconnect(&self) {
+        self.inner.disconnect();
+    }
+}

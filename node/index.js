@@ -1,0 +1,21 @@
+'use strict';
+// CommonJS entry point; index.mjs re-exports the same objects for ESM.
+
+const { ServiceClient, HubClient } = require('./lib/client');
+const { Simulator, VirtualClient } = require('./lib/simulator');
+const errors = require('./lib/errors');
+
+module.exports = {
+  ServiceClient,
+  HubClient,
+  Simulator,
+  VirtualClient,
+  SignalRError: errors.SignalRError,
+  InvalidArgumentError: errors.InvalidArgumentError,
+  UnauthorizedError: errors.UnauthorizedError,
+  NotFoundError: errors.NotFoundError,
+  ServiceError: errors.ServiceError,
+  RequestTimeoutError: errors.RequestTimeoutError,
+  TransportError: errors.TransportError,
+  AbortError: errors.AbortError,
+};

@@ -1,0 +1,17 @@
+// ESM entry point: the very objects of the CommonJS entry, so `instanceof` holds across both.
+import api from './index.js';
+
+export const {
+  ServiceClient,
+  HubClient,
+  Simulator,
+  VirtualClient,
+  SignalRError,
+  InvalidArgumentError,
+  UnauthorizedError,
+  NotFoundError,
+  ServiceError,
+  RequestTimeoutError,
+  TransportError,
+  AbortError,
+} = api;

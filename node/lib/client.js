@@ -1,0 +1,208 @@
+'use strict';
+// ServiceClient and HubClient: the REST operations as Promise-returning methods.
+
+const addon = require('./addon');
+const check = require('./checks');
+const { invokeAsync, invokeSync } = require('./invoke');
+
+/** Lets only this module construct the classes around native handles. */
+const INTERNAL = Symbol('signalr-rest internal');
+
+function signalOption(options, method, extraKeys = []) {
+  const read = check.options(options, method, ['signal', ...extraKeys]);
+  return { ...read, signal: check.optionalSignal(read.signal, `${method} options.signal`) };
+}
+
+/** A client of one service endpoint; create it with `ServiceClient.fromConnectionString`. */
+class ServiceClient {
+  #native;
+
+  constructor(token, native) {
+    if (token !== INTERNAL) {
+      throw new TypeError('use ServiceClient.fromConnectionString(connectionString, options)');
+    }
+    this.#native = native;
+  }
+
+  /** A client from `Endpoint=...;AccessKey=...;Version=1.0;` and optional settings. */
+  static fromConnectionString(connectionString, options) {
+    const read = check.options(options, 'fromConnectionString', ['timeoutMs', 'retry']);
+    const settings = { timeoutMs: check.optionalNumber(read.timeoutMs, 'timeoutMs') };
+    if (read.retry !== undefined && read.retry !== null) {
+      const retry = check.options(read.retry, 'retry', [
+        'maxRetries',
+        'initialDelayMs',
+        'maxDelayMs',
+      ]);
+      settings.retry = {
+        maxRetries: check.optionalWholeNumber(retry.maxRetries, 'retry.maxRetries'),
+        initialDelayMs: check.optionalNumber(retry.initialDelayMs, 'retry.initialDelayMs'),
+        maxDelayMs: check.optionalNumber(retry.maxDelayMs, 'retry.maxDelayMs'),
+      };
+    }
+    const cs = check.string(connectionString, 'connectionString');
+    const native = invokeSync(() => addon.ServiceClient.fromConnectionString(cs, settings));
+    return new ServiceClient(INTERNAL, native);
+  }
+
+  /** The REST endpoint, without trailing slash. */
+  get endpoint() {
+    return this.#native.endpoint;
+  }
+
+  /** A client for the operations of hub `name`. */
+  hub(name) {
+    const hub = check.string(name, 'hub');
+    return new HubClient(INTERNAL, invokeSync(() => this.#native.hub(hub)));
+  }
+
+  /** Resolves when the service answers its health check. */
+  async health(options) {
+    const { signal } = signalOption(options, 'health');
+    return invokeAsync(signal, (c) => this.#native.health(c));
+  }
+
+  /** The `{ url, accessToken }` a negotiate endpoint returns to a SignalR client of `hub`. */
+  negotiate(hub, options) {
+    const read = check.options(options, 'negotiate', ['userId', 'lifetimeSeconds', 'claims']);
+    const name = check.string(hub, 'hub');
+    const settings = {
+      userId: check.optionalString(read.userId, 'userId'),
+      lifetimeSeconds: check.optionalNumber(read.lifetimeSeconds, 'lifetimeSeconds'),
+      claimsJson: check.jsonClaims(read.claims),
+    };
+    const { url, accessToken } = invokeSync(() => this.#native.negotiate(name, settings));
+    return { url, accessToken };
+  }
+}
+
+/** The 14 operations on one hub; get one from `ServiceClient.hub(name)`. */
+class HubClient {
+  #native;
+
+  constructor(token, native) {
+    if (token !== INTERNAL) throw new TypeError('use serviceClient.hub(name)');
+    this.#native = native;
+  }
+
+  /** The hub name as used in request paths (lower case). */
+  get name() {
+    return this.#native.name;
+  }
+
+  /** Sends `target(...args)` to every connection of the hub except `excluded` ids. */
+  async sendToAll(target, args, options) {
+    const { signal, excluded } = signalOption(options, 'sendToAll', ['excluded']);
+    const t = check.string(target, 'target');
+    const json = check.jsonArguments(args);
+    const skip = check.stringList(excluded, 'excluded');
+    return invokeAsync(signal, (c) => this.#native.sendToAll(t, json, skip, c));
+  }
+
+  /** Sends `target(...args)` to every connection of user `userId`. */
+  async sendToUser(userId, target, args, options) {
+    const { signal } = signalOption(options, 'sendToUser');
+    const user = check.string(userId, 'userId');
+    const t = check.string(target, 'target');
+    const json = check.jsonArguments(args);
+    return invokeAsync(signal, (c) => this.#native.sendToUser(user, t, json, c));
+  }
+
+  /** Sends `target(...args)` to one connection. */
+  async sendToConnection(connectionId, target, args, options) {
+    const { signal } = signalOption(options, 'sendToConnection');
+    const id = check.string(connectionId, 'connectionId');
+    const t = check.string(target, 'target');
+    const json = check.jsonArguments(args);
+    return invokeAsync(signal, (c) => this.#native.sendToConnection(id, t, json, c));
+  }
+
+  /** Sends `target(...args)` to every connection in `group` except `excluded` ids. */
+  async sendToGroup(group, target, args, options) {
+    const { signal, excluded } = signalOption(options, 'sendToGroup', ['excluded']);
+    const g = check.string(group, 'group');
+    const t = check.string(target, 'target');
+    const json = check.jsonArguments(args);
+    const skip = check.stringList(excluded, 'excluded');
+    return invokeAsync(signal, (c) => this.#native.sendToGroup(g, t, json, skip, c));
+  }
+
+  /** Whether the connection is connected. */
+  async connectionExists(connectionId, options) {
+    const { signal } = signalOption(options, 'connectionExists');
+    const id = check.string(connectionId, 'connectionId');
+    return invokeAsync(signal, (c) => this.#native.connectionExists(id, c));
+  }
+
+  /** Closes a connection, giving the client `reason`; closing a gone connection succeeds. */
+  async closeConnection(connectionId, options) {
+    const { signal, reason } = signalOption(options, 'closeConnection', ['reason']);
+    const id = check.string(connectionId, 'connectionId');
+    const why = check.optionalString(reason, 'reason');
+    return invokeAsync(signal, (c) => this.#native.closeConnection(id, why, c));
+  }
+
+  /** Whether `group` has at least one connection. */
+  async groupExists(group, options) {
+    const { signal } = signalOption(options, 'groupExists');
+    const g = check.string(group, 'group');
+    return invokeAsync(signal, (c) => this.#native.groupExists(g, c));
+  }
+
+  /** Whether user `userId` has at least one connection. */
+  async userExists(userId, options) {
+    const { signal } = signalOption(options, 'userExists');
+    const user = check.string(userId, 'userId');
+    return invokeAsync(signal, (c) => this.#native.userExists(user, c));
+  }
+
+  /** Adds a connection to `group`; NotFoundError if the connection does not exist. */
+  async addConnectionToGroup(group, connectionId, options) {
+    const { signal } = signalOption(options, 'addConnectionToGroup');
+    const g = check.string(group, 'group');
+    const id = check.string(connectionId, 'connectionId');
+    return invokeAsync(signal, (c) => this.#native.addConnectionToGroup(g, id, c));
+  }
+
+  /** Removes a connection from `group`; NotFoundError if it was not in it. */
+  async removeConnectionFromGroup(group, connectionId, options) {
+    const { signal } = signalOption(options, 'removeConnectionFromGroup');
+    const g = check.string(group, 'group');
+    const id = check.string(connectionId, 'connectionId');
+    return invokeAsync(signal, (c) => this.#native.removeConnectionFromGroup(g, id, c));
+  }
+
+  /** Whether user `userId` is mapped to `group`, connected or not. */
+  async userInGroup(group, userId, options) {
+    const { signal } = signalOption(options, 'userInGroup');
+    const g = check.string(group, 'group');
+    const user = check.string(userId, 'userId');
+    return invokeAsync(signal, (c) => this.#native.userInGroup(g, user, c));
+  }
+
+  /** Maps user `userId` to `group` (current and future connections join) for `ttlSeconds`. */
+  async addUserToGroup(group, userId, options) {
+    const { signal, ttlSeconds } = signalOption(options, 'addUserToGroup', ['ttlSeconds']);
+    const g = check.string(group, 'group');
+    const user = check.string(userId, 'userId');
+    const ttl = check.optionalNumber(ttlSeconds, 'ttlSeconds');
+    return invokeAsync(signal, (c) => this.#native.addUserToGroup(g, user, ttl, c));
+  }
+
+  /** Removes user `userId` from `group`, pulling its connections out of it. */
+  async removeUserFromGroup(group, userId, options) {
+    const { signal } = signalOption(options, 'removeUserFromGroup');
+    const g = check.string(group, 'group');
+    const user = check.string(userId, 'userId');
+    return invokeAsync(signal, (c) => this.#native.removeUserFromGroup(g, user, c));
+  }
+
+  /** Removes user `userId` from every group. */
+  async removeUserFromAllGroups(userId, options) {
+    const { signal } = signalOption(options, 'removeUserFromAllGroups');
+    const user = check.string(userId, 'userId');
+    return invokeAsync(signal, (c) => this.#native.removeUserFromAllGroups(user, c));
+  }
+}
+
+module.exports = { ServiceClient, HubClient, INTERNAL, signalOption };

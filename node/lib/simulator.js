@@ -1,0 +1,145 @@
+'use strict';
+// The local simulator for tests: start it, connect virtual clients, inspect its state.
+
+const addon = require('./addon');
+const check = require('./checks');
+const { INTERNAL, signalOption } = require('./client');
+const { invokeAsync, invokeSync } = require('./invoke');
+
+/** How long `waitFor` waits when no `timeoutMs` is given. */
+const DEFAULT_WAIT_MS = 5000;
+
+/** A local stand-in for the service: the v1 REST API on a loopback port, with inspection. */
+class Simulator {
+  #native;
+
+  constructor(token, native) {
+    if (token !== INTERNAL) throw new TypeError('use await Simulator.start(options)');
+    this.#native = native;
+  }
+
+  /** Starts a simulator on `host` (default 127.0.0.1) and `port` (default 0: the OS picks). */
+  static async start(options) {
+    const read = check.options(options, 'Simulator.start', ['port', 'host', 'accessKey']);
+    const port = check.optionalWholeNumber(read.port, 'port');
+    const host = check.optionalString(read.host, 'host');
+    const accessKey = check.optionalString(read.accessKey, 'accessKey');
+    const native = await invokeAsync(undefined, () => addon.Simulator.start(host, port, accessKey));
+    return new Simulator(INTERNAL, native);
+  }
+
+  /** `http://127.0.0.1:<port>`. */
+  get url() {
+    return this.#native.url;
+  }
+
+  /** The connection string for `ServiceClient.fromConnectionString`. */
+  get connectionString() {
+    return this.#native.connectionString;
+  }
+
+  /** The access key tokens must be signed with. */
+  get accessKey() {
+    return this.#native.accessKey;
+  }
+
+  /** Connects an in-process client to `hub`, as `userId` if given. */
+  connect(hub, options) {
+    const read = check.options(options, 'connect', ['userId']);
+    const name = check.string(hub, 'hub');
+    const userId = check.optionalString(read.userId, 'userId');
+    return new VirtualClient(INTERNAL, invokeSync(() => this.#native.connect(name, userId)));
+  }
+
+  /** Names of the hubs any call has used, lower case, sorted. */
+  hubs() {
+    return invokeSync(() => this.#native.hubs());
+  }
+
+  /** The hub's groups that have connections: `[{ name, connectionIds }]`. */
+  groups(hub) {
+    const name = check.string(hub, 'hub');
+    return invokeSync(() => this.#native.groups(name));
+  }
+
+  /** The hub's live connections: `[{ connectionId, userId }]`. */
+  connections(hub) {
+    const name = check.string(hub, 'hub');
+    return invokeSync(() => this.#native.connections(name)).map(({ connectionId, userId }) => ({
+      connectionId,
+      userId: userId ?? null,
+    }));
+  }
+
+  /** The hub's unexpired user-group mappings: `[{ userId, group, expiresAt }]`. */
+  userGroups(hub) {
+    const name = check.string(hub, 'hub');
+    return invokeSync(() => this.#native.userGroups(name)).map((m) => ({
+      userId: m.userId,
+      group: m.group,
+      expiresAt: new Date(m.expiresAtMs),
+    }));
+  }
+
+  /** Moves the simulator's clock forward by `seconds`, expiring user-group TTLs. */
+  advanceClock(seconds) {
+    const by = check.number(seconds, 'seconds');
+    invokeSync(() => this.#native.advanceClock(by));
+  }
+
+  /** Stops serving and resolves once the server has ended; closing twice is harmless. */
+  async close() {
+    await invokeAsync(undefined, () => this.#native.close());
+  }
+}
+
+/** A client connected in-process to a simulator hub, recording what it receives. */
+class VirtualClient {
+  #native;
+
+  constructor(token, native) {
+    if (token !== INTERNAL) throw new TypeError('use simulator.connect(hub, options)');
+    this.#native = native;
+  }
+
+  /** The connection id REST calls address it by. */
+  get connectionId() {
+    return this.#native.connectionId;
+  }
+
+  /** The user id it connected as, or null. */
+  get userId() {
+    return this.#native.userId ?? null;
+  }
+
+  /** Every invocation received so far, in order: `[{ target, arguments }]`. */
+  get received() {
+    return JSON.parse(invokeSync(() => this.#native.receivedJson()));
+  }
+
+  /** Whether the service closed this connection. */
+  get closed() {
+    return this.#native.isClosed;
+  }
+
+  /** The reason the service gave when it closed the connection, or null. */
+  get closeReason() {
+    return this.#native.closeReason ?? null;
+  }
+
+  /** The first invocation of `target`, waiting up to `timeoutMs` (default 5000) for it. */
+  async waitFor(target, options) {
+    const { signal, timeoutMs } = signalOption(options, 'waitFor', ['timeoutMs']);
+    const t = check.string(target, 'target');
+    const ms = check.optionalNumber(timeoutMs, 'timeoutMs') ?? DEFAULT_WAIT_MS;
+    const json = await invokeAsync(signal, (c) => this.#native.waitForJson(t, ms, c));
+    return JSON.parse(json)[0];
+  }
+
+  /** Disconnects from the hub, leaving every group. */
+  disconnect() {
+    this.#native.disconnect();
+  }
+}
+
+module.exports = { Simulator, VirtualClient };

@@ -1,0 +1,51 @@
+'use strict';
+// Install step: builds the native addon from the Rust sources with @napi-rs/cli, unless a
+// prebuilt per-platform package is installed. Sources are taken from `rust/` in a packed
+// tarball (see prepack.js) or from the repository around this package.
+
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { PLATFORM, PREBUILT_PACKAGE } = require('../lib/native');
+
+const packageDir = path.join(__dirname, '..');
+const packedSources = path.join(packageDir, 'rust');
+
+function prebuiltInstalled() {
+  try {
+    require.resolve(PREBUILT_PACKAGE, { paths: [packageDir] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function main() {
+  if (prebuiltInstalled() && !process.argv.includes('--from-source')) {
+    console.log(`signalr-rest: using the prebuilt ${PREBUILT_PACKAGE}`);
+    return 0;
+  }
+  const packed = fs.existsSync(path.join(packedSources, 'Cargo.toml'));
+  const sources = packed ? packedSources : path.join(packageDir, '..');
+  const manifest = path.join(sources, 'bindings', 'node', 'Cargo.toml');
+  if (!fs.existsSync(manifest)) {
+    console.error(`signalr-rest: cannot build for ${PLATFORM}: ${manifest} is missing`);
+    return 1;
+  }
+  const cli = path.join(path.dirname(require.resolve('@napi-rs/cli/package.json')), 'dist', 'cli.js');
+  console.log(`signalr-rest: building the native addon for ${PLATFORM} from ${sources}`);
+  const build = spawnSync(
+    process.execPath,
+    [cli, 'build', '--platform', '--release', '--manifest-path', manifest,
+      '--output-dir', packageDir, '--no-js', '--dts', path.join('lib', 'native.d.ts')],
+    { cwd: packageDir, stdio: 'inherit' },
+  );
+  if (build.error) throw build.error;
+  // A packed build's own target directory is hundreds of MB nobody reuses; drop it.
+  if (packed && build.status === 0 && !process.env.CARGO_TARGET_DIR) {
+    fs.rmSync(path.join(packedSources, 'target'), { recursive: true, force: true });
+  }
+  return build.status ?? 1;
+}
+
+process.exitCode = main();
