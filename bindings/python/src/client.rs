@@ -1,0 +1,290 @@
+//! `ServiceClient` and `HubClient` of the core, each operation returning a [`PendingCall`].
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+use signalr_rest::{model, ClientTokenOptions, PayloadMessage, RetryPolicy};
+
+use crate::convert::{duration, json_arguments, json_object};
+use crate::pending::{run_core, Outcome, PendingCall};
+
+/// A client of one service endpoint (the core's `ServiceClient`).
+#[pyclass(frozen, module = "signalr_rest._native")]
+pub struct ServiceClient {
+    inner: signalr_rest::ServiceClient,
+}
+
+#[pymethods]
+impl ServiceClient {
+    /// Builds a client; durations are in seconds, `None` keeps the core's default.
+    #[new]
+    #[pyo3(signature = (*, connection_string=None, endpoint=None, access_key=None,
+        client_endpoint=None, timeout=None, max_retries=None, retry_initial_delay=None,
+        retry_max_delay=None, application_name=None, token_lifetime=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        connection_string: Option<String>,
+        endpoint: Option<String>,
+        access_key: Option<String>,
+        client_endpoint: Option<String>,
+        timeout: Option<f64>,
+        max_retries: Option<u32>,
+        retry_initial_delay: Option<f64>,
+        retry_max_delay: Option<f64>,
+        application_name: Option<String>,
+        token_lifetime: Option<f64>,
+    ) -> PyResult<Self> {
+        let mut builder = signalr_rest::ServiceClient::builder();
+        if let Some(text) = connection_string {
+            builder = builder.connection_string(text);
+        }
+        if let Some(url) = endpoint {
+            builder = builder.endpoint(url);
+        }
+        if let Some(key) = access_key {
+            builder = builder.access_key(key);
+        }
+        if let Some(url) = client_endpoint {
+            builder = builder.client_endpoint(url);
+        }
+        if let Some(seconds) = timeout {
+            builder = builder.timeout(duration("timeout", seconds)?);
+        }
+        let default = RetryPolicy::default();
+        builder = builder.retry(RetryPolicy {
+            max_retries: max_retries.unwrap_or(default.max_retries),
+            initial_delay: retry_initial_delay
+                .map(|s| duration("retry.initial_delay", s))
+                .transpose()?
+                .unwrap_or(default.initial_delay),
+            max_delay: retry_max_delay
+                .map(|s| duration("retry.max_delay", s))
+                .transpose()?
+                .unwrap_or(default.max_delay),
+        });
+        if let Some(name) = application_name {
+            builder = builder.application_name(name);
+        }
+        if let Some(seconds) = token_lifetime {
+            builder = builder.token_lifetime(duration("token_lifetime", seconds)?);
+        }
+        let inner = run_core(py, || builder.build())?;
+        Ok(ServiceClient { inner })
+    }
+
+    /// The REST endpoint, without trailing slash.
+    #[getter]
+    fn endpoint(&self) -> &str {
+        self.inner.endpoint()
+    }
+
+    /// A client for hub `name`; `InvalidArgumentError` if the name breaks the hub rules.
+    fn hub(&self, py: Python<'_>, name: &str) -> PyResult<HubClient> {
+        let inner = run_core(py, || self.inner.hub(name))?;
+        Ok(HubClient { inner })
+    }
+
+    /// `GET /api/v1/health`.
+    fn health(&self) -> PendingCall {
+        let client = self.inner.clone();
+        PendingCall::new(async move { client.health().await.map(|()| Outcome::Done) })
+    }
+
+    /// The URL a SignalR client connects to for `hub`.
+    fn client_url(&self, py: Python<'_>, hub: &str) -> PyResult<String> {
+        run_core(py, || self.inner.client_url(hub))
+    }
+
+    /// `(url, access_token)` for a SignalR client of `hub`; `lifetime` in seconds.
+    #[pyo3(signature = (hub, user_id, lifetime, claims))]
+    fn negotiate(
+        &self,
+        py: Python<'_>,
+        hub: &str,
+        user_id: Option<String>,
+        lifetime: f64,
+        claims: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<(String, String)> {
+        let options = ClientTokenOptions {
+            user_id,
+            lifetime: duration("lifetime", lifetime)?,
+            claims: claims
+                .map(|c| json_object("claims", c))
+                .transpose()?
+                .unwrap_or_default(),
+        };
+        let answer = run_core(py, || self.inner.negotiate(hub, &options))?;
+        Ok((answer.url, answer.access_token))
+    }
+}
+
+/// Operations on one hub (the core's `HubClient`); each returns a call to wait for or await.
+#[pyclass(frozen, module = "signalr_rest._native")]
+pub struct HubClient {
+    inner: signalr_rest::HubClient,
+}
+
+impl HubClient {
+    /// A call running `operation` on a clone of the hub client.
+    fn call<F>(&self, operation: impl FnOnce(signalr_rest::HubClient) -> F) -> PendingCall
+    where
+        F: std::future::Future<Output = signalr_rest::Result<Outcome>> + Send + 'static,
+    {
+        PendingCall::new(operation(self.inner.clone()))
+    }
+}
+
+/// The message of a send: `target` invoked with the JSON form of `arguments`.
+fn message(target: String, arguments: &Bound<'_, PyTuple>) -> PyResult<PayloadMessage> {
+    Ok(PayloadMessage::new(
+        target,
+        json_arguments("arguments", arguments)?,
+    ))
+}
+
+#[pymethods]
+impl HubClient {
+    /// The hub name as it appears in request paths (lower case, application prefix applied).
+    #[getter]
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    /// Sends to every connection of the hub except `excluded`.
+    fn send_to_all(
+        &self,
+        target: String,
+        arguments: &Bound<'_, PyTuple>,
+        excluded: Vec<String>,
+    ) -> PyResult<PendingCall> {
+        let message = message(target, arguments)?;
+        Ok(
+            self.call(
+                |hub| async move { hub.send_to_all(&message, &excluded).await.map(|()| Outcome::Done) },
+            ),
+        )
+    }
+
+    /// Sends to every connection of a user.
+    fn send_to_user(
+        &self,
+        user_id: String,
+        target: String,
+        arguments: &Bound<'_, PyTuple>,
+    ) -> PyResult<PendingCall> {
+        let message = message(target, arguments)?;
+        Ok(
+            self.call(
+                |hub| async move { hub.send_to_user(&user_id, &message).await.map(|()| Outcome::Done) },
+            ),
+        )
+    }
+
+    /// Sends to one connection.
+    fn send_to_connection(
+        &self,
+        connection_id: String,
+        target: String,
+        arguments: &Bound<'_, PyTuple>,
+    ) -> PyResult<PendingCall> {
+        let message = message(target, arguments)?;
+        Ok(self.call(|hub| async move {
+            hub.send_to_connection(&connection_id, &message)
+                .await
+                .map(|()| Outcome::Done)
+        }))
+    }
+
+    /// Sends to every connection in a group except `excluded`.
+    fn send_to_group(
+        &self,
+        group: String,
+        target: String,
+        arguments: &Bound<'_, PyTuple>,
+        excluded: Vec<String>,
+    ) -> PyResult<PendingCall> {
+        let message = message(target, arguments)?;
+        Ok(self.call(|hub| async move {
+            hub.send_to_group(&group, &message, &excluded)
+                .await
+                .map(|()| Outcome::Done)
+        }))
+    }
+
+    /// Whether the connection is connected.
+    fn connection_exists(&self, connection_id: String) -> PendingCall {
+        self.call(|hub| async move { hub.connection_exists(&connection_id).await.map(Outcome::Flag) })
+    }
+
+    /// Closes a connection, giving it `reason`.
+    #[pyo3(signature = (connection_id, reason))]
+    fn close_connection(&self, connection_id: String, reason: Option<String>) -> PendingCall {
+        self.call(|hub| async move {
+            hub.close_connection(&connection_id, reason.as_deref())
+                .await
+                .map(|()| Outcome::Done)
+        })
+    }
+
+    /// Whether at least one connection is in the group.
+    fn group_exists(&self, group: String) -> PendingCall {
+        self.call(|hub| async move { hub.group_exists(&group).await.map(Outcome::Flag) })
+    }
+
+    /// Whether the user has at least one connection.
+    fn user_exists(&self, user_id: String) -> PendingCall {
+        self.call(|hub| async move { hub.user_exists(&user_id).await.map(Outcome::Flag) })
+    }
+
+    /// Adds a connection to a group.
+    fn add_connection_to_group(&self, group: String, connection_id: String) -> PendingCall {
+        self.call(|hub| async move {
+            hub.add_connection_to_group(&group, &connection_id)
+                .await
+                .map(|()| Outcome::Done)
+        })
+    }
+
+    /// Removes a connection from a group.
+    fn remove_connection_from_group(&self, group: String, connection_id: String) -> PendingCall {
+        self.call(|hub| async move {
+            hub.remove_connection_from_group(&group, &connection_id)
+                .await
+                .map(|()| Outcome::Done)
+        })
+    }
+
+    /// Whether the user is mapped to the group.
+    fn user_in_group(&self, group: String, user_id: String) -> PendingCall {
+        self.call(|hub| async move { hub.user_in_group(&group, &user_id).await.map(Outcome::Flag) })
+    }
+
+    /// Maps a user to a group for `ttl` whole seconds (`None`: the service's maximum).
+    #[pyo3(signature = (group, user_id, ttl))]
+    fn add_user_to_group(&self, group: String, user_id: String, ttl: Option<i64>) -> PendingCall {
+        self.call(|hub| async move {
+            let ttl = ttl.map(model::ttl_from_secs).transpose()?;
+            hub.add_user_to_group(&group, &user_id, ttl)
+                .await
+                .map(|()| Outcome::Done)
+        })
+    }
+
+    /// Removes a user from a group.
+    fn remove_user_from_group(&self, group: String, user_id: String) -> PendingCall {
+        self.call(|hub| async move {
+            hub.remove_user_from_group(&group, &user_id)
+                .await
+                .map(|()| Outcome::Done)
+        })
+    }
+
+    /// Removes a user from every group.
+    fn remove_user_from_all_groups(&self, user_id: String) -> PendingCall {
+        self.call(|hub| async move {
+            hub.remove_user_from_all_groups(&user_id)
+                .await
+                .map(|()| Outcome::Done)
+        })
+    }
+}

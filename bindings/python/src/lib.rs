@@ -1,0 +1,45 @@
+//! Python binding of signalr-rest: the native module `signalr_rest._native`.
+//!
+//! It only converts: Python values to the core's types and back, core errors to the exceptions
+//! of `signalr_rest.errors`, and core futures to blocking calls or asyncio futures. Python-side
+//! ergonomics (keyword arguments, `timedelta`, context managers) live in the `signalr_rest`
+//! package.
+
+mod client;
+mod convert;
+mod error;
+mod pending;
+mod simulator;
+
+use std::sync::OnceLock;
+
+use pyo3::prelude::*;
+
+/// Lets Python re-read logger levels, which pyo3-log caches on first use.
+static LOG_CACHE: OnceLock<pyo3_log::ResetHandle> = OnceLock::new();
+
+/// Forgets the cached Python logger levels, so changes made with `logging` since take effect.
+#[pyfunction]
+fn refresh_log_levels() {
+    if let Some(handle) = LOG_CACHE.get() {
+        handle.reset();
+    }
+}
+
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    // A second import (e.g. a subinterpreter) keeps the logger installed by the first.
+    if let Ok(handle) = pyo3_log::try_init() {
+        let _ = LOG_CACHE.set(handle);
+    }
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    module.add_function(wrap_pyfunction!(refresh_log_levels, module)?)?;
+    module.add_function(wrap_pyfunction!(pending::panicking_call, module)?)?;
+    module.add_class::<pending::PendingCall>()?;
+    module.add_class::<client::ServiceClient>()?;
+    module.add_class::<client::HubClient>()?;
+    module.add_class::<simulator::Simulator>()?;
+    module.add_class::<simulator::VirtualClient>()?;
+    Ok(())
+}

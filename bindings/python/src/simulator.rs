@@ -1,0 +1,207 @@
+//! The core's `Simulator` and `VirtualClient`; inspection results as plain tuples.
+
+use std::sync::{Arc, Mutex};
+use std::time::UNIX_EPOCH;
+
+use pyo3::prelude::*;
+use serde_json::Value;
+use signalr_rest::{Error, SimulatorOptions};
+
+use crate::convert::{duration, py_value};
+use crate::pending::{run_core, runtime, Outcome, PendingCall};
+
+/// A running local simulator of the service (the core's `Simulator`).
+#[pyclass(frozen, module = "signalr_rest._native")]
+pub struct Simulator {
+    /// `None` once shut down.
+    inner: Mutex<Option<signalr_rest::Simulator>>,
+    url: String,
+    connection_string: String,
+    access_key: String,
+}
+
+impl Simulator {
+    /// Runs `work` on the live simulator; a closed one is a `SignalRError`-family error.
+    fn with_live<T: Send>(
+        &self,
+        py: Python<'_>,
+        work: impl FnOnce(&signalr_rest::Simulator) -> Result<T, Error> + Send,
+    ) -> PyResult<T> {
+        run_core(py, || {
+            let guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            let simulator = guard
+                .as_ref()
+                .ok_or_else(|| Error::invalid("simulator", "the simulator has been closed"))?;
+            work(simulator)
+        })
+    }
+}
+
+#[pymethods]
+impl Simulator {
+    /// Starts serving on 127.0.0.1:`port` (0: any free port) with `access_key` (None: random).
+    #[new]
+    #[pyo3(signature = (*, port, access_key))]
+    fn new(py: Python<'_>, port: u16, access_key: Option<String>) -> PyResult<Self> {
+        let options = SimulatorOptions {
+            port,
+            access_key,
+            ..SimulatorOptions::default()
+        };
+        let inner = run_core(py, || runtime().block_on(signalr_rest::Simulator::start(options)))?;
+        Ok(Simulator {
+            url: inner.url(),
+            connection_string: inner.connection_string(),
+            access_key: inner.access_key().to_string(),
+            inner: Mutex::new(Some(inner)),
+        })
+    }
+
+    /// `http://127.0.0.1:{port}`.
+    #[getter]
+    fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A connection string for clients of this simulator.
+    #[getter]
+    fn connection_string(&self) -> &str {
+        &self.connection_string
+    }
+
+    /// The access key tokens must be signed with.
+    #[getter]
+    fn access_key(&self) -> &str {
+        &self.access_key
+    }
+
+    /// Connects an in-process client to `hub`, as `user_id` if given.
+    #[pyo3(signature = (hub, user_id))]
+    fn connect(&self, py: Python<'_>, hub: &str, user_id: Option<&str>) -> PyResult<VirtualClient> {
+        let client = self.with_live(py, |sim| sim.connect(hub, user_id))?;
+        Ok(VirtualClient {
+            inner: Arc::new(client),
+        })
+    }
+
+    /// Names of the hubs any call has used, lower case, sorted.
+    fn hubs(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        self.with_live(py, |sim| Ok(sim.hubs()))
+    }
+
+    /// The hub's live connections as `(connection_id, user_id)`.
+    fn connections(&self, py: Python<'_>, hub: &str) -> PyResult<Vec<(String, Option<String>)>> {
+        self.with_live(py, |sim| {
+            Ok(sim
+                .connections(hub)
+                .into_iter()
+                .map(|c| (c.connection_id, c.user_id))
+                .collect())
+        })
+    }
+
+    /// The hub's non-empty groups as `(name, connection_ids)`.
+    fn groups(&self, py: Python<'_>, hub: &str) -> PyResult<Vec<(String, Vec<String>)>> {
+        self.with_live(py, |sim| {
+            Ok(sim
+                .groups(hub)
+                .into_iter()
+                .map(|g| (g.name, g.connection_ids))
+                .collect())
+        })
+    }
+
+    /// The hub's unexpired user-group mappings as `(user_id, group, expires_at)`, the expiry
+    /// in seconds since the Unix epoch of the simulator's clock.
+    fn user_groups(&self, py: Python<'_>, hub: &str) -> PyResult<Vec<(String, String, f64)>> {
+        self.with_live(py, |sim| {
+            Ok(sim
+                .user_groups(hub)
+                .into_iter()
+                .map(|m| {
+                    let expires = m.expires_at.duration_since(UNIX_EPOCH).unwrap_or_default();
+                    (m.user_id, m.group, expires.as_secs_f64())
+                })
+                .collect())
+        })
+    }
+
+    /// Moves the simulator's clock forward by `seconds`.
+    fn advance_clock(&self, py: Python<'_>, seconds: f64) -> PyResult<()> {
+        let by = duration("seconds", seconds)?;
+        self.with_live(py, |sim| {
+            sim.advance_clock(by);
+            Ok(())
+        })
+    }
+
+    /// Stops serving and waits for in-flight requests; closing twice is harmless.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        run_core(py, || {
+            let taken = self.inner.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(simulator) = taken {
+                runtime().block_on(simulator.shutdown());
+            }
+            Ok(())
+        })
+    }
+}
+
+/// An in-process client of a simulator hub (the core's `VirtualClient`).
+#[pyclass(frozen, module = "signalr_rest._native")]
+pub struct VirtualClient {
+    /// Shared with `wait_for` calls still running.
+    inner: Arc<signalr_rest::VirtualClient>,
+}
+
+#[pymethods]
+impl VirtualClient {
+    /// The connection id REST calls address it by.
+    #[getter]
+    fn connection_id(&self) -> &str {
+        self.inner.connection_id()
+    }
+
+    /// The user id it connected as.
+    #[getter]
+    fn user_id(&self) -> Option<&str> {
+        self.inner.user_id()
+    }
+
+    /// Every invocation received so far, in order, as `(target, arguments)`.
+    fn received<'py>(&self, py: Python<'py>) -> PyResult<Vec<(String, Bound<'py, PyAny>)>> {
+        let messages = run_core(py, || Ok(self.inner.received()))?;
+        messages
+            .into_iter()
+            .map(|m| Ok((m.target, py_value(py, &Value::Array(m.arguments))?)))
+            .collect()
+    }
+
+    /// The arguments of the first invocation of `target`, waiting up to `timeout` seconds.
+    fn wait_for(&self, target: String, timeout: f64) -> PyResult<PendingCall> {
+        let timeout = duration("timeout", timeout)?;
+        let client = self.inner.clone();
+        Ok(PendingCall::new(async move {
+            let message = client.wait_for(&target, timeout).await?;
+            Ok(Outcome::Arguments(message.arguments))
+        }))
+    }
+
+    /// Whether the service closed this connection.
+    fn is_closed(&self, py: Python<'_>) -> PyResult<bool> {
+        run_core(py, || Ok(self.inner.is_closed()))
+    }
+
+    /// The reason given when the service closed the connection, if any.
+    fn close_reason(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        run_core(py, || Ok(self.inner.close_reason()))
+    }
+
+    /// Disconnects from the hub, leaving every group.
+    fn disconnect(&self, py: Python<'_>) -> PyResult<()> {
+        run_core(py, || {
+            self.inner.disconnect();
+            Ok(())
+        })
+    }
+}

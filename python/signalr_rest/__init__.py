@@ -1,0 +1,61 @@
+"""Azure SignalR Service REST API (v1) client and local simulator, on a Rust core.
+
+``signalr_rest.ServiceClient`` blocks (releasing the GIL); ``signalr_rest.aio.ServiceClient``
+has the same API as coroutines. ``signalr_rest.Simulator`` serves the same API locally for
+tests. Logs go to the ``logging`` logger ``signalr_rest``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from . import _native
+from ._types import JSON, NegotiateResponse, RetryPolicy, Seconds
+from .client import HubClient, ServiceClient
+from .errors import (
+    BadRequestError,
+    InvalidArgumentError,
+    NotFoundError,
+    RequestTimeoutError,
+    ServiceError,
+    SignalRError,
+    TransportError,
+    UnauthorizedError,
+)
+from .simulator import ConnectionInfo, GroupInfo, Simulator, UserGroupMapping, VirtualClient
+
+__all__ = [
+    "JSON",
+    "BadRequestError",
+    "ConnectionInfo",
+    "GroupInfo",
+    "HubClient",
+    "InvalidArgumentError",
+    "NegotiateResponse",
+    "NotFoundError",
+    "RequestTimeoutError",
+    "RetryPolicy",
+    "Seconds",
+    "ServiceClient",
+    "ServiceError",
+    "SignalRError",
+    "Simulator",
+    "TransportError",
+    "UnauthorizedError",
+    "UserGroupMapping",
+    "VirtualClient",
+    "refresh_log_levels",
+]
+
+__version__: str = _native.__version__
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+
+def refresh_log_levels() -> None:
+    """Makes level changes of ``signalr_rest`` loggers take effect.
+
+    The Rust side caches each logger's level the first time it logs, so that disabled
+    levels cost nothing; call this after changing levels at run time.
+    """
+    _native.refresh_log_levels()

@@ -1,0 +1,99 @@
+"""What the sync and asyncio service clients share: building, negotiate, closing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import TypeVar
+
+from . import _native
+from ._types import JSON, NegotiateResponse, RetryPolicy, Seconds, seconds
+from .errors import SignalRError
+
+_Client = TypeVar("_Client", bound="ServiceClientBase")
+
+DEFAULT_TOKEN_LIFETIME = timedelta(hours=1)
+
+
+class ServiceClientBase:
+    """A client of one service endpoint; the pool of connections is shared by its hubs."""
+
+    def __init__(
+        self,
+        *,
+        connection_string: str | None = None,
+        endpoint: str | None = None,
+        access_key: str | None = None,
+        client_endpoint: str | None = None,
+        timeout: Seconds | None = None,
+        retry: RetryPolicy | None = None,
+        application_name: str | None = None,
+        token_lifetime: Seconds | None = None,
+    ) -> None:
+        policy = retry or RetryPolicy()
+        self._native: _native.ServiceClient | None = _native.ServiceClient(
+            connection_string=connection_string,
+            endpoint=endpoint,
+            access_key=access_key,
+            client_endpoint=client_endpoint,
+            timeout=None if timeout is None else seconds("timeout", timeout),
+            max_retries=policy.max_retries,
+            retry_initial_delay=seconds("retry.initial_delay", policy.initial_delay),
+            retry_max_delay=seconds("retry.max_delay", policy.max_delay),
+            application_name=application_name,
+            token_lifetime=None
+            if token_lifetime is None
+            else seconds("token_lifetime", token_lifetime),
+        )
+
+    @classmethod
+    def from_connection_string(
+        cls: type[_Client],
+        connection_string: str,
+        *,
+        timeout: Seconds | None = None,
+        retry: RetryPolicy | None = None,
+        application_name: str | None = None,
+        token_lifetime: Seconds | None = None,
+    ) -> _Client:
+        """A client from ``Endpoint=...;AccessKey=...;Version=1.0;``."""
+        return cls(
+            connection_string=connection_string,
+            timeout=timeout,
+            retry=retry,
+            application_name=application_name,
+            token_lifetime=token_lifetime,
+        )
+
+    @property
+    def endpoint(self) -> str:
+        """The REST endpoint, without trailing slash."""
+        return self._live().endpoint
+
+    def client_url(self, hub: str) -> str:
+        """The URL a SignalR client connects to for ``hub``."""
+        return self._live().client_url(hub)
+
+    def negotiate(
+        self,
+        hub: str,
+        user_id: str | None = None,
+        *,
+        lifetime: Seconds = DEFAULT_TOKEN_LIFETIME,
+        claims: Mapping[str, JSON] | None = None,
+    ) -> NegotiateResponse:
+        """The ``{"url", "accessToken"}`` a negotiate endpoint returns; no request is made."""
+        native_claims = None if claims is None else dict(claims)
+        url, token = self._live().negotiate(
+            hub, user_id, seconds("lifetime", lifetime), native_claims
+        )
+        return {"url": url, "accessToken": token}
+
+    def close(self) -> None:
+        """Lets go of this client; hub clients made from it keep working until dropped."""
+        self._native = None
+
+    def _live(self) -> _native.ServiceClient:
+        if self._native is None:
+            raise SignalRError("this ServiceClient has been closed")
+        return self._native

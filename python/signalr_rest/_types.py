@@ -1,0 +1,82 @@
+"""Types shared by the sync and asyncio APIs, and the conversions of their arguments."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
+from typing import TypedDict, Union
+
+from .errors import InvalidArgumentError
+
+JSON = Union[None, bool, int, float, str, Sequence["JSON"], Mapping[str, "JSON"]]
+"""A JSON-serialisable value: what message arguments and token claims may hold."""
+
+Seconds = Union[float, timedelta]
+"""A duration: seconds as int or float, or a ``datetime.timedelta``."""
+
+_I64_MAX = 2**63 - 1
+
+
+class NegotiateResponse(TypedDict):
+    """What an app's negotiate endpoint returns to a SignalR client, as is."""
+
+    url: str
+    accessToken: str
+
+
+@dataclasses.dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter; ``max_retries=0`` disables retries.
+
+    Sends retry only where the message cannot have been delivered, so a retry never
+    duplicates a message.
+    """
+
+    max_retries: int = 3
+    initial_delay: Seconds = 0.2
+    max_delay: Seconds = 30.0
+
+    @classmethod
+    def none(cls) -> RetryPolicy:
+        """A policy that never retries."""
+        return cls(max_retries=0)
+
+
+def seconds(field: str, value: Seconds) -> float:
+    """``value`` in seconds; ``TypeError`` naming ``field`` for anything but a number or timedelta."""
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(
+            f"{field} must be seconds (int or float) or a datetime.timedelta, "
+            f"got {type(value).__name__}"
+        )
+    return float(value)
+
+
+def ttl_seconds(ttl: int | timedelta | None) -> int | None:
+    """A user-group TTL in whole seconds; the core refuses negative ones."""
+    if ttl is None:
+        return None
+    if isinstance(ttl, timedelta):
+        whole, rest = divmod(ttl, timedelta(seconds=1))
+        if rest:
+            raise InvalidArgumentError(f"ttl must be whole seconds, got {ttl!r}", "ttl")
+        return int(whole)
+    if isinstance(ttl, bool) or not isinstance(ttl, int):
+        raise TypeError(
+            f"ttl must be whole seconds (int) or a datetime.timedelta, got {type(ttl).__name__}"
+        )
+    if ttl > _I64_MAX:
+        raise InvalidArgumentError(f"ttl {ttl} is too large; at most {_I64_MAX} seconds", "ttl")
+    return ttl
+
+
+def connection_ids(excluded: Iterable[str] | None) -> list[str]:
+    """The excluded connection ids as a list; a lone str is refused, not split into letters."""
+    if excluded is None:
+        return []
+    if isinstance(excluded, str):
+        raise TypeError(f"excluded must be a list of connection ids, not the str {excluded!r}")
+    return list(excluded)
