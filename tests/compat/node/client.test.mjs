@@ -282,3 +282,78 @@ describe('authentication and URLs', () => {
     await client.expect('to-connection');
   });
 });
+
+describe('beyond the basics', () => {
+  for (const config of [CONFIGS[0], CONFIGS[1]]) {
+    test(`${config.name}: withAutomaticReconnect reconnects after REST close (allowReconnect) and is reachable again`, async (t) => {
+      const hub = unique('hub');
+      const client = await open(t, hub, 'alice', config, { build: (b) => b.withAutomaticReconnect([0, 100, 500]) });
+      const firstId = client.connectionId;
+      let reconnectingError;
+      const reconnected = new Promise((resolve) => client.connection.onreconnected(resolve));
+      client.connection.onreconnecting((error) => { reconnectingError = error; });
+      await server.closeConnection(hub, firstId, 'rolling restart');
+      const newId = await within(reconnected, DEADLINE_MS, 'onreconnected after REST close');
+      assert.match(String(reconnectingError?.message), /rolling restart/);
+      assert.ok(newId && newId !== firstId, `new connection id ${newId} (was ${firstId})`);
+      await server.sendToUser(hub, 'alice', 'msg', ['after-reconnect']);
+      await server.sendToConnection(hub, newId, 'msg', ['to-new-id']);
+      await client.expect('after-reconnect');
+      await client.expect('to-new-id');
+    });
+
+    test(`${config.name}: a 700 KB argument arrives whole`, async (t) => {
+      const hub = unique('hub');
+      const client = await open(t, hub, 'alice', config);
+      const big = 'x'.repeat(700 * 1024) + 'ü-end';
+      await server.sendToUser(hub, 'alice', 'data', [big]);
+      await server.sendToUser(hub, 'alice', 'msg', ['after-big']);
+      await client.expect('after-big');
+      const data = client.received.filter((m) => m.target === 'data');
+      assert.equal(data.length, 1);
+      assert.equal(data[0].args[0].length, big.length);
+      assert.equal(data[0].args[0], big);
+    });
+
+    test(`${config.name}: 200 sequential sends arrive in order; 100 concurrent ones all arrive`, async (t) => {
+      const hub = unique('hub');
+      const client = await open(t, hub, 'alice', config);
+      for (let i = 0; i < 200; i++) await server.sendToConnection(hub, client.connectionId, 'msg', [`seq-${i}`]);
+      await client.expect('seq-199');
+      const seq = client.labels().filter((l) => l.startsWith('seq-'));
+      assert.deepEqual(seq, Array.from({ length: 200 }, (_, i) => `seq-${i}`));
+      await Promise.all(Array.from({ length: 100 }, (_, i) => server.broadcast(hub, 'msg', [`par-${i}`])));
+      await waitUntil(() => client.labels().filter((l) => l.startsWith('par-')).length === 100,
+        () => `got ${client.labels().filter((l) => l.startsWith('par-')).length} of 100 concurrent broadcasts`);
+    });
+  }
+
+  test('odd user ids and group names round-trip from token and REST path to the client', async (t) => {
+    const hub = unique('hub');
+    const user = 'ü ser/1?#%+&=;';
+    const group = 'g/ü ?#%+&=;';
+    const client = await open(t, hub, user, CONFIGS[0]);
+    await server.sendToUser(hub, user, 'msg', ['to-odd-user']);
+    await server.addUserToGroup(hub, group, user);
+    await server.sendToGroup(hub, group, 'msg', ['to-odd-group']);
+    await client.expect('to-odd-user');
+    await client.expect('to-odd-group');
+  });
+
+  test('the user id comes from asrs.s.uid, else nameid, else sub; none is an anonymous connection', async (t) => {
+    const hub = unique('hub');
+    const json = CONFIGS[0];
+    const uid = await open(t, hub, 'by-uid', json, { token: server.clientToken(hub, 'nameid-loses', { extra: { 'asrs.s.uid': 'by-uid' } }) });
+    const sub = await open(t, hub, 'by-sub', json, { token: server.clientToken(hub, undefined, { extra: { sub: 'by-sub' } }) });
+    const anonymous = await open(t, hub, undefined, json, { token: server.clientToken(hub, undefined) });
+    await server.sendToUser(hub, 'nameid-loses', 'msg', ['to-nameid']);
+    await server.sendToUser(hub, 'by-uid', 'msg', ['to-uid']);
+    await server.sendToUser(hub, 'by-sub', 'msg', ['to-sub']);
+    await server.broadcast(hub, 'msg', ['control']);
+    for (const c of [uid, sub, anonymous]) await c.expect('control');
+    await uid.expect('to-uid');
+    await sub.expect('to-sub');
+    uid.refute('to-nameid');
+    for (const label of ['to-nameid', 'to-uid', 'to-sub']) anonymous.refute(label);
+  });
+});

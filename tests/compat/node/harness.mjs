@@ -113,10 +113,11 @@ export class Server {
   }
 
   /** A client token for `hub` (aud = client URL with the hub lower-cased), user id in `nameid`. */
-  clientToken(hub, user, { audience, key, lifetime = 3600 } = {}) {
+  clientToken(hub, user, { audience, key, lifetime = 3600, extra = {} } = {}) {
     const now = Math.floor(Date.now() / 1000);
     const claims = { aud: audience ?? `${this.endpoint}/client/?hub=${hub.toLowerCase()}`, iat: now, nbf: now, exp: now + lifetime };
     if (user !== undefined) claims.nameid = user;
+    Object.assign(claims, extra);
     return signJwt(key ?? this.accessKey, claims);
   }
 
@@ -262,7 +263,7 @@ export class Client {
 }
 
 /** Builds and starts a @microsoft/signalr connection as `user` to `hub`. */
-export async function connect(server, hub, user, config, { url, token, withFactory = true, configure } = {}) {
+export async function connect(server, hub, user, config, { url, token, withFactory = true, configure, build } = {}) {
   const accessToken = token ?? server.clientToken(hub, user);
   const options = {};
   if (withFactory) options.accessTokenFactory = () => accessToken;
@@ -272,6 +273,7 @@ export async function connect(server, hub, user, config, { url, token, withFacto
   }
   let builder = new signalR.HubConnectionBuilder().withUrl(url ?? server.clientUrl(hub), options).configureLogging(logLevel);
   if (config.protocol === 'messagepack') builder = builder.withHubProtocol(new MessagePackHubProtocol());
+  if (build) builder = build(builder);
   const connection = builder.build();
   if (configure) configure(connection);
   const client = new Client(connection, user);

@@ -183,3 +183,14 @@ async def test_a_token_for_another_hub_is_refused(server, clients, protocol):
 
 async def _is(awaitable, expected) -> bool:
     return (await awaitable) == expected
+
+
+async def test_odd_user_ids_and_group_names_round_trip(server, clients, protocol):
+    hub = unique("hub")
+    user, group = "ü ser/1?#%+&=;", "g/ü ?#%+&=;"
+    client = await clients(server, hub, user, protocol)
+    await server.send_to_user(hub, user, "msg", ["to-odd-user"])
+    await server.add_user_to_group(hub, group, user)
+    await server.send_to_group(hub, group, "msg", ["to-odd-group"])
+    await client.expect("to-odd-user")
+    await client.expect("to-odd-group")
