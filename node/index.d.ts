@@ -1,0 +1,310 @@
+/**
+ * Azure SignalR Service data-plane REST API (v1): a client for every operation and a local
+ * simulator for tests, on a Rust core.
+ *
+ * @example
+ * ```ts
+ * import { ServiceClient } from 'signalr-rest';
+ * const client = ServiceClient.fromConnectionString(process.env.AZURE_SIGNALR_CONNECTION_STRING!);
+ * await client.hub('chat').sendToAll('newMessage', ['hello']);
+ * ```
+ */
+
+/** Any value JSON can carry: what hub method arguments and token claims may hold. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Options every network call accepts. */
+export interface CallOptions {
+  /** Aborting it cancels the request; the Promise rejects with {@link AbortError}. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link HubClient.sendToAll} and {@link HubClient.sendToGroup}. */
+export interface SendOptions extends CallOptions {
+  /** Connection ids that must not receive the message. */
+  excluded?: readonly string[];
+}
+
+/** Options of {@link HubClient.closeConnection}. */
+export interface CloseOptions extends CallOptions {
+  /** Given to the client in its Close message. */
+  reason?: string;
+}
+
+/** Options of {@link HubClient.addUserToGroup}. */
+export interface AddUserOptions extends CallOptions {
+  /**
+   * Whole seconds the mapping lives; without it, at most a year. `0` adds only the user's
+   * current connections.
+   */
+  ttlSeconds?: number;
+}
+
+/** Retry of failed calls: exponential backoff with jitter. */
+export interface RetryOptions {
+  /** Attempts after the first one (default 3; 0 disables retries). */
+  maxRetries?: number;
+  /** Wait before the first retry in milliseconds (default 200); doubles each time. */
+  initialDelayMs?: number;
+  /** Upper bound of any wait in milliseconds (default 30000), `Retry-After` included. */
+  maxDelayMs?: number;
+}
+
+/** Settings of a {@link ServiceClient}. */
+export interface ClientOptions {
+  /** Time one HTTP request may take in milliseconds (default 30000). */
+  timeoutMs?: number;
+  /** Retry policy; sends are only retried where the message cannot have been delivered. */
+  retry?: RetryOptions;
+}
+
+/** Settings of the client access token made by {@link ServiceClient.negotiate}. */
+export interface NegotiateOptions {
+  /** The user the SignalR client connects as (the token's `nameid`). */
+  userId?: string;
+  /** How long the token is valid in seconds (default 3600). */
+  lifetimeSeconds?: number;
+  /** Extra claims carried into the connection. */
+  claims?: { [claim: string]: JsonValue };
+}
+
+/** What an app's negotiate endpoint returns to a SignalR client, as JSON. */
+export interface NegotiateResponse {
+  /** The client URL, `{endpoint}/client/?hub={hub}`. */
+  url: string;
+  /** A client access token for that URL. */
+  accessToken: string;
+}
+
+/** A client of one service endpoint; cheap to share, all hubs use one connection pool. */
+export declare class ServiceClient {
+  private constructor();
+  /**
+   * A client from a connection string (`Endpoint=...;AccessKey=...;Version=1.0;`).
+   * @throws {InvalidArgumentError} when the connection string or an option is malformed.
+   */
+  static fromConnectionString(connectionString: string, options?: ClientOptions): ServiceClient;
+  /** The REST endpoint, without trailing slash. */
+  readonly endpoint: string;
+  /**
+   * A client for the operations of hub `name`.
+   * @throws {InvalidArgumentError} when the name breaks the hub rules (a letter first, then letters, digits and `` _`,.[] ``).
+   */
+  hub(name: string): HubClient;
+  /** Resolves when the service answers its health check. */
+  health(options?: CallOptions): Promise<void>;
+  /**
+   * The `{ url, accessToken }` a negotiate endpoint returns to a SignalR client of `hub`.
+   * Synchronous: the token is signed locally, nothing is sent.
+   */
+  negotiate(hub: string, options?: NegotiateOptions): NegotiateResponse;
+}
+
+/**
+ * The 14 operations on one hub. Every method rejects with a {@link SignalRError} subclass;
+ * arguments (`args`) are JSON values, and `undefined`, functions, symbols, BigInt, non-finite
+ * numbers and cycles are refused with a TypeError naming where they are.
+ */
+export declare class HubClient {
+  private constructor();
+  /** The hub name as used in request paths (lower case). */
+  readonly name: string;
+  /** Sends `target(...args)` to every connection of the hub except `excluded` ids. */
+  sendToAll(target: string, args?: readonly JsonValue[], options?: SendOptions): Promise<void>;
+  /** Sends `target(...args)` to every connection of user `userId` (none connected is fine). */
+  sendToUser(userId: string, target: string, args?: readonly JsonValue[], options?: CallOptions): Promise<void>;
+  /** Sends `target(...args)` to one connection (an unknown id is fine). */
+  sendToConnection(
+    connectionId: string,
+    target: string,
+    args?: readonly JsonValue[],
+    options?: CallOptions,
+  ): Promise<void>;
+  /** Sends `target(...args)` to every connection in `group` except `excluded` ids. */
+  sendToGroup(group: string, target: string, args?: readonly JsonValue[], options?: SendOptions): Promise<void>;
+  /** Whether the connection is connected. */
+  connectionExists(connectionId: string, options?: CallOptions): Promise<boolean>;
+  /** Closes a connection, giving the client `reason`; closing a gone connection succeeds. */
+  closeConnection(connectionId: string, options?: CloseOptions): Promise<void>;
+  /** Whether `group` has at least one connection. */
+  groupExists(group: string, options?: CallOptions): Promise<boolean>;
+  /** Whether user `userId` has at least one connection. */
+  userExists(userId: string, options?: CallOptions): Promise<boolean>;
+  /** Adds a connection to `group` until it leaves or closes; {@link NotFoundError} if it does not exist. */
+  addConnectionToGroup(group: string, connectionId: string, options?: CallOptions): Promise<void>;
+  /** Removes a connection from `group`; {@link NotFoundError} if it was not in it. */
+  removeConnectionFromGroup(group: string, connectionId: string, options?: CallOptions): Promise<void>;
+  /** Whether user `userId` is mapped to `group`, connected or not. */
+  userInGroup(group: string, userId: string, options?: CallOptions): Promise<boolean>;
+  /** Maps user `userId` to `group`: its current and future connections join. */
+  addUserToGroup(group: string, userId: string, options?: AddUserOptions): Promise<void>;
+  /** Removes user `userId` from `group`, pulling its connections out of it. */
+  removeUserFromGroup(group: string, userId: string, options?: CallOptions): Promise<void>;
+  /** Removes user `userId` from every group. */
+  removeUserFromAllGroups(userId: string, options?: CallOptions): Promise<void>;
+}
+
+/** Options of {@link Simulator.start}. */
+export interface SimulatorOptions {
+  /** Port to listen on; 0 (default) lets the OS choose. */
+  port?: number;
+  /** IP address to listen on (default `127.0.0.1`). */
+  host?: string;
+  /** The key tokens must be signed with; random when absent. */
+  accessKey?: string;
+}
+
+/** A hub method invocation a client received. */
+export interface Invocation {
+  /** The client-side method name. */
+  target: string;
+  /** Its arguments, as JSON values. */
+  arguments: JsonValue[];
+}
+
+/** A live connection of a simulator hub. */
+export interface ConnectionInfo {
+  connectionId: string;
+  userId: string | null;
+}
+
+/** A simulator group that has connections. */
+export interface GroupInfo {
+  name: string;
+  connectionIds: string[];
+}
+
+/** A user mapped to a group until `expiresAt` (simulator time). */
+export interface UserGroupMapping {
+  userId: string;
+  group: string;
+  expiresAt: Date;
+}
+
+/**
+ * A local stand-in for the service: the v1 REST API on a loopback port, in-process virtual
+ * clients, inspection of its state and a clock tests can advance.
+ *
+ * @example
+ * ```ts
+ * const sim = await Simulator.start({ port: 0 });
+ * const alice = sim.connect('chat', { userId: 'alice' });
+ * await ServiceClient.fromConnectionString(sim.connectionString).hub('chat').sendToUser('alice', 'hi', [1]);
+ * alice.received; // [{ target: 'hi', arguments: [1] }]
+ * await sim.close();
+ * ```
+ */
+export declare class Simulator {
+  private constructor();
+  /** Starts a simulator; resolves once it listens. */
+  static start(options?: SimulatorOptions): Promise<Simulator>;
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** The connection string for {@link ServiceClient.fromConnectionString}. */
+  readonly connectionString: string;
+  /** The access key tokens must be signed with. */
+  readonly accessKey: string;
+  /** Connects an in-process client to `hub`, as `userId` if given. */
+  connect(hub: string, options?: { userId?: string }): VirtualClient;
+  /** Names of the hubs any call has used, lower case, sorted. */
+  hubs(): string[];
+  /** The hub's groups that have connections. */
+  groups(hub: string): GroupInfo[];
+  /** The hub's live connections. */
+  connections(hub: string): ConnectionInfo[];
+  /** The hub's unexpired user-group mappings. */
+  userGroups(hub: string): UserGroupMapping[];
+  /** Moves the simulator's clock forward by `seconds`, expiring user-group TTLs. */
+  advanceClock(seconds: number): void;
+  /** Stops serving; resolves once the server has ended. Closing twice is harmless. */
+  close(): Promise<void>;
+}
+
+/** A client connected in-process to a simulator hub, recording what it receives. */
+export declare class VirtualClient {
+  private constructor();
+  /** The connection id REST calls address it by. */
+  readonly connectionId: string;
+  /** The user id it connected as, or null. */
+  readonly userId: string | null;
+  /** Every invocation received so far, in order (a fresh copy on each read). */
+  readonly received: Invocation[];
+  /** Whether the service closed this connection. */
+  readonly closed: boolean;
+  /** The reason the service gave when it closed the connection, or null. */
+  readonly closeReason: string | null;
+  /**
+   * The first invocation of `target`, waiting up to `timeoutMs` (default 5000) for it.
+   * @throws {RequestTimeoutError} when none arrives in time.
+   */
+  waitFor(target: string, options?: CallOptions & { timeoutMs?: number }): Promise<Invocation>;
+  /** Disconnects from the hub, leaving every group. */
+  disconnect(): void;
+}
+
+/** What kind of failure a {@link SignalRError} is. */
+export type SignalRErrorCode =
+  | 'invalid_argument'
+  | 'unauthorized'
+  | 'not_found'
+  | 'bad_request'
+  | 'service_error'
+  | 'timeout'
+  | 'transport'
+  | 'aborted'
+  | 'internal';
+
+/** Base class of every error this package raises; `code` names the kind. */
+export declare class SignalRError extends Error {
+  /** The kind of failure; `internal` for a fault inside the native addon (such as a Rust panic). */
+  readonly code: SignalRErrorCode;
+}
+
+/** An argument broke a rule before anything was sent; `field` names it. */
+export declare class InvalidArgumentError extends SignalRError {
+  readonly code: 'invalid_argument';
+  /** The argument or connection-string key at fault, e.g. `hub` or `ttl`. */
+  readonly field: string;
+}
+
+/** The service refused the credentials. */
+export declare class UnauthorizedError extends SignalRError {
+  readonly code: 'unauthorized';
+  /** 401 or 403; null when no token could be made. */
+  readonly status: number | null;
+}
+
+/** The addressed connection, user or group does not exist (404). */
+export declare class NotFoundError extends SignalRError {
+  readonly code: 'not_found';
+  readonly status: 404;
+  /** The service's `x-ms-error-code`, e.g. `Error.Connection.NotExisted`. */
+  readonly errorCode: string;
+}
+
+/** The service answered with an error status: `bad_request` for 400, else `service_error`. */
+export declare class ServiceError extends SignalRError {
+  readonly code: 'bad_request' | 'service_error';
+  /** The HTTP status. */
+  readonly status: number;
+  /** The answer's body (for 400, the service's message). */
+  readonly body: string;
+}
+
+/** No answer within the client's `timeoutMs` (or `waitFor`'s). */
+export declare class RequestTimeoutError extends SignalRError {
+  readonly code: 'timeout';
+  /** The timeout that ran out, in milliseconds. */
+  readonly timeoutMs: number;
+}
+
+/** The request could not be sent or its answer not read. */
+export declare class TransportError extends SignalRError {
+  readonly code: 'transport';
+}
+
+/** The call's AbortSignal fired; `cause` is the signal's reason. */
+export declare class AbortError extends SignalRError {
+  readonly code: 'aborted';
+  readonly name: 'AbortError';
+}

@@ -1,0 +1,141 @@
+'use strict';
+// The simulator's own API: start, connect, inspect, advance the clock, close.
+
+const assert = require('node:assert/strict');
+const http = require('node:http');
+const { test } = require('node:test');
+const { ServiceClient, Simulator, InvalidArgumentError } = require('..');
+
+test('start on port 0 with a key gives a loopback url and a matching connection string', async () => {
+  const sim = await Simulator.start({ port: 0, accessKey: 'test-key' });
+  try {
+    assert.match(sim.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.notEqual(sim.url, 'http://127.0.0.1:0');
+    assert.equal(sim.accessKey, 'test-key');
+    assert.equal(sim.connectionString, `Endpoint=${sim.url};AccessKey=test-key;Version=1.0;`);
+    await ServiceClient.fromConnectionString(sim.connectionString).health();
+  } finally {
+    await sim.close();
+  }
+});
+
+test('without a key the simulator makes a random one', async () => {
+  const [a, b] = await Promise.all([Simulator.start(), Simulator.start()]);
+  try {
+    assert.ok(a.accessKey.length >= 32);
+    assert.notEqual(a.accessKey, b.accessKey);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+});
+
+test('connections, groups and hubs show what REST calls did', async () => {
+  const sim = await Simulator.start({ port: 0 });
+  try {
+    const hub = ServiceClient.fromConnectionString(sim.connectionString).hub('Chat');
+    const ann = sim.connect('chat', { userId: 'ann' });
+    const anon = sim.connect('chat');
+    assert.equal(ann.userId, 'ann');
+    assert.equal(anon.userId, null);
+    await hub.addConnectionToGroup('room', anon.connectionId);
+    await hub.addUserToGroup('vip', 'ann', { ttlSeconds: 60 });
+    assert.deepEqual(sim.hubs(), ['chat']);
+    const byId = (a, b) => a.connectionId.localeCompare(b.connectionId);
+    assert.deepEqual(
+      sim.connections('chat').sort(byId),
+      [
+        { connectionId: ann.connectionId, userId: 'ann' },
+        { connectionId: anon.connectionId, userId: null },
+      ].sort(byId),
+    );
+    const groups = sim.groups('chat').sort((a, b) => a.name.localeCompare(b.name));
+    assert.deepEqual(groups, [
+      { name: 'room', connectionIds: [anon.connectionId] },
+      { name: 'vip', connectionIds: [ann.connectionId] },
+    ]);
+    const [mapping] = sim.userGroups('chat');
+    assert.equal(mapping.userId, 'ann');
+    assert.equal(mapping.group, 'vip');
+    assert.ok(mapping.expiresAt instanceof Date);
+    assert.ok(Math.abs(mapping.expiresAt.getTime() - (Date.now() + 60_000)) < 5000);
+  } finally {
+    await sim.close();
+  }
+});
+
+test('advanceClock expires user-group mappings', async () => {
+  const sim = await Simulator.start({ port: 0 });
+  try {
+    const hub = ServiceClient.fromConnectionString(sim.connectionString).hub('chat');
+    await hub.addUserToGroup('g', 'u', { ttlSeconds: 10 });
+    sim.advanceClock(9);
+    assert.equal(await hub.userInGroup('g', 'u'), true);
+    sim.advanceClock(2);
+    assert.equal(await hub.userInGroup('g', 'u'), false);
+    assert.throws(() => sim.advanceClock(-1), InvalidArgumentError);
+    assert.throws(() => sim.advanceClock('1'), TypeError);
+  } finally {
+    await sim.close();
+  }
+});
+
+test('closeConnection is seen by the virtual client with its reason', async () => {
+  const sim = await Simulator.start({ port: 0 });
+  try {
+    const hub = ServiceClient.fromConnectionString(sim.connectionString).hub('chat');
+    const client = sim.connect('chat');
+    assert.equal(client.closed, false);
+    assert.equal(client.closeReason, null);
+    await hub.closeConnection(client.connectionId, { reason: 'bye' });
+    assert.equal(client.closed, true);
+    assert.equal(client.closeReason, 'bye');
+  } finally {
+    await sim.close();
+  }
+});
+
+test('received is a copy: changing it does not change what the client has', async () => {
+  const sim = await Simulator.start({ port: 0 });
+  try {
+    const client = sim.connect('chat');
+    await ServiceClient.fromConnectionString(sim.connectionString)
+      .hub('chat')
+      .sendToAll('t', [{ n: 1 }]);
+    client.received[0].arguments[0].n = 2;
+    assert.deepEqual(client.received, [{ target: 't', arguments: [{ n: 1 }] }]);
+  } finally {
+    await sim.close();
+  }
+});
+
+test('close stops the server: its port refuses connections afterwards', async () => {
+  const sim = await Simulator.start({ port: 0 });
+  const url = `${sim.url}/api/v1/health`;
+  await sim.close();
+  await assert.rejects(
+    new Promise((resolve, reject) => http.get(url, resolve).on('error', reject)),
+    /ECONNREFUSED/,
+  );
+  await sim.close();
+});
+
+test('a port that is taken is a TransportError naming the address', async () => {
+  const sim = await Simulator.start({ port: 0 });
+  try {
+    const port = Number(new URL(sim.url).port);
+    await assert.rejects(Simulator.start({ port }), (error) => {
+      assert.equal(error.code, 'transport');
+      assert.match(error.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+      return true;
+    });
+  } finally {
+    await sim.close();
+  }
+});
+
+test('bad start options are refused, naming them', async () => {
+  await assert.rejects(Simulator.start({ port: 70000 }), /port 70000/);
+  await assert.rejects(Simulator.start({ port: 1.5 }), InvalidArgumentError);
+  await assert.rejects(Simulator.start({ host: 'localhost' }), /host "localhost" is not an IP address/);
+  await assert.rejects(Simulator.start({ accessKey: '' }), InvalidArgumentError);
+});
