@@ -27,8 +27,10 @@ enum Problem {
     KeyType(String),
     /// An int beyond the 64-bit range; holds its decimal digits.
     BigInt(String),
-    /// NaN or an infinity.
-    NonFinite(f64),
+    /// NaN or an infinity; holds its repr.
+    NonFinite(String),
+    /// A str that is not valid Unicode (a lone surrogate); holds its repr.
+    NotUnicode(String),
     TooDeep,
 }
 
@@ -70,6 +72,10 @@ fn describe(field: &str, place: &str, e: NotJson) -> PyErr {
                      (JSON numbers here range from -2**63 to 2**64-1); send it as a str"
             ),
         ),
+        Problem::NotUnicode(text) => invalid(
+            field,
+            format!("{place}: str {text} holds a lone surrogate, which JSON text cannot carry"),
+        ),
         Problem::NonFinite(number) => invalid(
             field,
             format!("{place}: float {number} has no JSON form (only finite numbers do)"),
@@ -109,13 +115,13 @@ fn to_json(value: &Bound<'_, PyAny>, depth: usize) -> Result<Value, NotJson> {
         let number = float.value();
         return Number::from_f64(number)
             .map(Value::Number)
-            .ok_or_else(|| fail(Problem::NonFinite(number)));
+            .ok_or_else(|| fail(Problem::NonFinite(repr(value))));
     }
     if let Ok(text) = value.cast::<PyString>() {
         return text
             .to_str()
             .map(|s| Value::String(s.to_owned()))
-            .map_err(|_| fail(Problem::Type("str with lone surrogates".into())));
+            .map_err(|_| fail(Problem::NotUnicode(repr(value))));
     }
     if let Ok(dict) = value.cast::<PyDict>() {
         return object(dict, depth).map(Value::Object);
@@ -139,7 +145,7 @@ fn object(dict: &Bound<'_, PyDict>, depth: usize) -> Result<Map<String, Value>, 
         let name = match key.cast::<PyString>() {
             Ok(name) => name
                 .to_str()
-                .map_err(|_| at_key(Problem::KeyType("str with lone surrogates".into())))?,
+                .map_err(|_| at_key(Problem::NotUnicode(repr(&key))))?,
             Err(_) => return Err(at_key(Problem::KeyType(type_name(&key)))),
         };
         let item = to_json(&item, depth + 1).map_err(|mut e| {
