@@ -284,9 +284,7 @@ fn parse_ttl(text: &str) -> Result<Duration, String> {
 
 fn parse_lifetime(text: &str) -> Result<Duration, String> {
     match text.parse::<u64>() {
-        Ok(seconds) if (1..=MAX_LIFETIME_SECS).contains(&seconds) => {
-            Ok(Duration::from_secs(seconds))
-        }
+        Ok(seconds) if (1..=MAX_LIFETIME_SECS).contains(&seconds) => Ok(Duration::from_secs(seconds)),
         _ => Err(format!(
             "lifetime must be a whole number of seconds from 1 to {MAX_LIFETIME_SECS}, got {text:?}"
         )),
@@ -318,8 +316,7 @@ mod tests {
             "\"x\"",
         ])
         .unwrap();
-        let Command::Client(ClientCommand::Send(SendCommand::User { user, message, .. })) =
-            cli.command
+        let Command::Client(ClientCommand::Send(SendCommand::User { user, message, .. })) = cli.command
         else {
             panic!("parsed as {:?}", cli.command);
         };

@@ -47,9 +47,7 @@ impl From<Error> for Failure {
             Error::NotFound { code, message } => {
                 Failure::Service(format!("HTTP 404 not found ({code}): {message}"))
             }
-            Error::BadRequest { message } => {
-                Failure::Service(format!("HTTP 400 bad request: {message}"))
-            }
+            Error::BadRequest { message } => Failure::Service(format!("HTTP 400 bad request: {message}")),
             Error::Service { status, body } if body.trim().is_empty() => {
                 Failure::Service(format!("HTTP {status} (empty body)"))
             }

@@ -15,8 +15,7 @@ use crate::failure::Failure;
 pub async fn run(connection_string: Option<&str>, command: ClientCommand) -> Result<(), Failure> {
     let connection_string = connection_string.ok_or_else(|| {
         Failure::BadInput(
-            "no connection string: pass --connection-string or set SIGNALR_CONNECTION_STRING"
-                .into(),
+            "no connection string: pass --connection-string or set SIGNALR_CONNECTION_STRING".into(),
         )
     })?;
     let service = ServiceClient::from_connection_string(connection_string)?;
@@ -48,11 +47,7 @@ pub async fn run(connection_string: Option<&str>, command: ClientCommand) -> Res
             eprintln!("{} is healthy", service.endpoint());
             Ok(())
         }
-        ClientCommand::Negotiate {
-            hub,
-            user,
-            lifetime,
-        } => {
+        ClientCommand::Negotiate { hub, user, lifetime } => {
             let mut options = ClientTokenOptions {
                 user_id: user,
                 ..ClientTokenOptions::default()
@@ -83,9 +78,7 @@ async fn run_send(service: &ServiceClient, command: SendCommand) -> Result<(), F
         }
         SendCommand::User { user, hub, message } => {
             let payload = payload(message)?;
-            hub_client(service, &hub)?
-                .send_to_user(&user, &payload)
-                .await?;
+            hub_client(service, &hub)?.send_to_user(&user, &payload).await?;
             eprintln!("sent {} to user {user}", payload.target);
         }
         SendCommand::Connection {
@@ -166,13 +159,9 @@ async fn run_exists(service: &ServiceClient, command: ExistsCommand) -> Result<(
                 .await?
         }
         ExistsCommand::User { user, hub } => hub_client(service, &hub)?.user_exists(&user).await?,
-        ExistsCommand::Group { group, hub } => {
-            hub_client(service, &hub)?.group_exists(&group).await?
-        }
+        ExistsCommand::Group { group, hub } => hub_client(service, &hub)?.group_exists(&group).await?,
         ExistsCommand::UserInGroup { group, user, hub } => {
-            hub_client(service, &hub)?
-                .user_in_group(&group, &user)
-                .await?
+            hub_client(service, &hub)?.user_in_group(&group, &user).await?
         }
     };
     print_line(if exists { "true" } else { "false" })
@@ -209,11 +198,7 @@ fn parse_argument(position: usize, text: &str) -> Result<Value, Failure> {
 
 /// Writes one line of result to stdout; a reader that went away (e.g. `| head`) is not an error.
 /// Prints `{"target","arguments"}` for every invocation until Ctrl-C or a close.
-async fn listen(
-    service: &ServiceClient,
-    hub: &str,
-    user_id: Option<String>,
-) -> Result<(), Failure> {
+async fn listen(service: &ServiceClient, hub: &str, user_id: Option<String>) -> Result<(), Failure> {
     let options = ClientTokenOptions {
         user_id,
         ..ClientTokenOptions::default()
@@ -233,8 +218,7 @@ async fn listen(
         };
         match event {
             Some(ListenerEvent::Invocation(message)) => {
-                let line =
-                    serde_json::json!({"target": message.target, "arguments": message.arguments});
+                let line = serde_json::json!({"target": message.target, "arguments": message.arguments});
                 print_line(&line.to_string())?;
             }
             Some(ListenerEvent::Closed { error }) => {

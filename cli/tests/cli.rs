@@ -59,9 +59,7 @@ impl Serve {
                 if n == 0 {
                     break;
                 }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
             }
         });
         let mut serve = Serve {
@@ -191,9 +189,7 @@ fn send_all_then_exists_for_an_unknown_connection_prints_false() {
     let cs = serve.connection_string();
     let sent = cli(
         cs,
-        &[
-            "send", "all", "--hub", "chat", "--target", "news", "\"hi\"", "42",
-        ],
+        &["send", "all", "--hub", "chat", "--target", "news", "\"hi\"", "42"],
     );
     assert_exit(&sent, 0);
     assert_eq!(stdout(&sent), "", "mutating verbs keep stdout empty");
@@ -208,9 +204,7 @@ fn send_all_then_exists_for_an_unknown_connection_prints_false() {
 fn an_argument_that_is_not_json_exits_2_naming_it() {
     let output = cli(
         UNREACHABLE,
-        &[
-            "send", "all", "--hub", "chat", "--target", "t", "\"ok\"", "hello",
-        ],
+        &["send", "all", "--hub", "chat", "--target", "t", "\"ok\"", "hello"],
     );
     assert_exit(&output, 2);
     let err = stderr(&output);
@@ -221,9 +215,7 @@ fn an_argument_that_is_not_json_exits_2_naming_it() {
 #[test]
 fn a_wrong_access_key_exits_1_mentioning_401() {
     let serve = Serve::start(&[]);
-    let wrong = serve
-        .connection_string()
-        .replace(DEV_KEY, "not-the-right-key");
+    let wrong = serve.connection_string().replace(DEV_KEY, "not-the-right-key");
     let output = cli(&wrong, &["send", "all", "--hub", "chat", "--target", "t"]);
     assert_exit(&output, 1);
     assert!(stderr(&output).contains("401"), "{}", stderr(&output));
@@ -254,9 +246,7 @@ fn negotiate_prints_url_and_access_token_as_json() {
 fn a_negative_ttl_exits_2() {
     let output = cli(
         UNREACHABLE,
-        &[
-            "group", "add-user", "g", "u", "--hub", "chat", "--ttl", "-1",
-        ],
+        &["group", "add-user", "g", "u", "--hub", "chat", "--ttl", "-1"],
     );
     assert_exit(&output, 2);
     assert!(stderr(&output).contains("ttl"), "{}", stderr(&output));
@@ -363,11 +353,7 @@ async fn sends_deliver_target_and_json_arguments() {
         message.arguments,
         vec![json!("hello"), json!(-5), json!({"a": 1}), Value::Null]
     );
-    assert!(
-        bob.received().is_empty(),
-        "only alice: {:?}",
-        bob.received()
-    );
+    assert!(bob.received().is_empty(), "only alice: {:?}", bob.received());
 
     let output = cli_async(
         &cs,
@@ -512,11 +498,7 @@ async fn group_verbs_change_membership_and_exists_reports_it() {
     assert_exit(&again, 1);
     assert!(stderr(&again).contains("404"), "{}", stderr(&again));
 
-    let removed = cli_async(
-        &cs,
-        &["group", "remove-user", "room", "alice", "--hub", "chat"],
-    )
-    .await;
+    let removed = cli_async(&cs, &["group", "remove-user", "room", "alice", "--hub", "chat"]).await;
     assert_exit(&removed, 0);
     assert_eq!(
         check(&["exists", "user-in-group", "room", "alice", "--hub", "chat"]).await,
@@ -527,17 +509,9 @@ async fn group_verbs_change_membership_and_exists_reports_it() {
         "false\n"
     );
 
-    let added = cli_async(
-        &cs,
-        &["group", "add-user", "lobby", "alice", "--hub", "chat"],
-    )
-    .await;
+    let added = cli_async(&cs, &["group", "add-user", "lobby", "alice", "--hub", "chat"]).await;
     assert_exit(&added, 0);
-    let cleared = cli_async(
-        &cs,
-        &["remove-user-from-all-groups", "alice", "--hub", "chat"],
-    )
-    .await;
+    let cleared = cli_async(&cs, &["remove-user-from-all-groups", "alice", "--hub", "chat"]).await;
     assert_exit(&cleared, 0);
     assert_eq!(
         check(&["exists", "user-in-group", "lobby", "alice", "--hub", "chat"]).await,

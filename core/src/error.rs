@@ -10,10 +10,7 @@ pub enum Error {
     InvalidArgument { field: String, message: String },
     /// The service refused the credentials (401/403), or no token could be obtained (`status` None).
     #[error("unauthorized{}: {message}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
-    Unauthorized {
-        status: Option<u16>,
-        message: String,
-    },
+    Unauthorized { status: Option<u16>, message: String },
     /// The addressed connection, user or group does not exist (404); `code` is `x-ms-error-code`.
     #[error("not found ({code}): {message}")]
     NotFound { code: String, message: String },

@@ -51,11 +51,7 @@ struct NegotiateAnswer {
 
 impl HubListener {
     /// Negotiates with a client token minted from `service`'s access key, then connects.
-    pub async fn connect(
-        service: &ServiceClient,
-        hub: &str,
-        options: &ClientTokenOptions,
-    ) -> Result<Self> {
+    pub async fn connect(service: &ServiceClient, hub: &str, options: &ClientTokenOptions) -> Result<Self> {
         let negotiate = service.negotiate(hub, options)?;
         let mut negotiate_url = url::Url::parse(&negotiate.url)
             .map_err(|e| Error::Transport(format!("bad client URL {}: {e}", negotiate.url)))?;
@@ -90,8 +86,7 @@ impl HubListener {
             .connection_token
             .unwrap_or_else(|| answer.connection_id.clone());
 
-        let mut socket_url =
-            url::Url::parse(&negotiate.url).map_err(|e| Error::Transport(e.to_string()))?;
+        let mut socket_url = url::Url::parse(&negotiate.url).map_err(|e| Error::Transport(e.to_string()))?;
         let scheme = if socket_url.scheme() == "https" {
             "wss"
         } else {
@@ -123,9 +118,8 @@ impl HubListener {
             other => return Err(Error::Transport(format!("no handshake reply: {other:?}"))),
         };
         let (handshake_reply, rest) = reply.split_once(RECORD_SEPARATOR).unwrap_or((&reply, ""));
-        let parsed: serde_json::Value = serde_json::from_str(handshake_reply).map_err(|e| {
-            Error::Transport(format!("bad handshake reply {handshake_reply:?}: {e}"))
-        })?;
+        let parsed: serde_json::Value = serde_json::from_str(handshake_reply)
+            .map_err(|e| Error::Transport(format!("bad handshake reply {handshake_reply:?}: {e}")))?;
         if let Some(error) = parsed.get("error").and_then(|e| e.as_str()) {
             return Err(Error::Transport(format!("handshake refused: {error}")));
         }
@@ -181,12 +175,11 @@ impl HubListener {
 
     fn absorb(&mut self, text: &str) -> Result<()> {
         let messages = protocol::decode_json(text).map_err(Error::Transport)?;
-        self.pending
-            .extend(messages.into_iter().filter_map(|m| match m {
-                HubMessage::Invocation(call) => Some(ListenerEvent::Invocation(call)),
-                HubMessage::Close { error } => Some(ListenerEvent::Closed { error }),
-                HubMessage::Ping | HubMessage::Other(_) => None,
-            }));
+        self.pending.extend(messages.into_iter().filter_map(|m| match m {
+            HubMessage::Invocation(call) => Some(ListenerEvent::Invocation(call)),
+            HubMessage::Close { error } => Some(ListenerEvent::Closed { error }),
+            HubMessage::Ping | HubMessage::Other(_) => None,
+        }));
         Ok(())
     }
 }

@@ -107,12 +107,7 @@ fn reject_dot_segment(field: &str, value: &str) -> Result<()> {
 pub fn ttl_from_secs(seconds: i64) -> Result<Duration> {
     u64::try_from(seconds)
         .map(Duration::from_secs)
-        .map_err(|_| {
-            Error::invalid(
-                "ttl",
-                format!("ttl must be 0 or more seconds, got {seconds}"),
-            )
-        })
+        .map_err(|_| Error::invalid("ttl", format!("ttl must be 0 or more seconds, got {seconds}")))
 }
 
 #[cfg(test)]

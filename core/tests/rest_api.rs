@@ -146,10 +146,7 @@ async fn close_connection_sends_the_reason_and_tolerates_unknown_ids() {
 async fn connection_group_membership_needs_a_live_connection() {
     let sim = simulator().await;
     let hub = client(&sim).hub("chat").unwrap();
-    let err = hub
-        .add_connection_to_group("room", "missing")
-        .await
-        .unwrap_err();
+    let err = hub.add_connection_to_group("room", "missing").await.unwrap_err();
     assert!(
         matches!(err, Error::NotFound { ref code, .. } if code == "Error.Connection.NotExisted"),
         "{err:?}"
@@ -215,11 +212,7 @@ async fn user_mappings_apply_to_future_connections_until_their_ttl_expires() {
     hub.add_user_to_group("room", "alice", Some(Duration::from_secs(60)))
         .await
         .unwrap();
-    assert_eq!(
-        sim.hubs(),
-        vec!["chat"],
-        "a REST call alone creates the hub"
-    );
+    assert_eq!(sim.hubs(), vec!["chat"], "a REST call alone creates the hub");
     let early = sim.connect("chat", Some("alice")).unwrap();
     assert_eq!(
         sim.groups("chat")[0].connection_ids,
@@ -345,11 +338,7 @@ async fn client_refuses_bad_arguments_before_sending() {
         "group"
     );
     assert_eq!(
-        invalid_field(
-            hub.send_to_group(&"g".repeat(1025), &m, &[])
-                .await
-                .unwrap_err()
-        ),
+        invalid_field(hub.send_to_group(&"g".repeat(1025), &m, &[]).await.unwrap_err()),
         "group"
     );
     assert_eq!(
@@ -427,16 +416,11 @@ async fn wait_for_returns_a_message_that_arrives_later() {
     let waiter = a.wait_for("late", Duration::from_secs(5));
     let sender = async {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        hub.send_to_all(&msg("late", json!([7])), &[])
-            .await
-            .unwrap();
+        hub.send_to_all(&msg("late", json!([7])), &[]).await.unwrap();
     };
     let (got, ()) = tokio::join!(waiter, sender);
     assert_eq!(got.unwrap().arguments, vec![json!(7)]);
-    let err = a
-        .wait_for("never", Duration::from_millis(50))
-        .await
-        .unwrap_err();
+    let err = a.wait_for("never", Duration::from_millis(50)).await.unwrap_err();
     assert!(matches!(err, Error::Timeout(_)));
 }
 
@@ -502,10 +486,7 @@ async fn token_provider_supplies_the_bearer_token() {
         .send_to_all(&msg("m", json!([])), &[])
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, Error::Unauthorized { status: None, .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::Unauthorized { status: None, .. }), "{err:?}");
 }
 
 #[tokio::test]
@@ -516,10 +497,7 @@ async fn a_wrong_key_is_unauthorized() {
         .unwrap()
         .hub("chat")
         .unwrap();
-    let err = hub
-        .send_to_all(&msg("m", json!([])), &[])
-        .await
-        .unwrap_err();
+    let err = hub.send_to_all(&msg("m", json!([])), &[]).await.unwrap_err();
     match err {
         Error::Unauthorized { status, message } => {
             assert_eq!(status, Some(401));

@@ -5,9 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use signalr_rest::{
-    model, PayloadMessage, ServiceClient, Simulator, SimulatorOptions, VirtualClient,
-};
+use signalr_rest::{model, PayloadMessage, ServiceClient, Simulator, SimulatorOptions, VirtualClient};
 
 fn scenario_files() -> Vec<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios");
@@ -62,14 +60,8 @@ impl Run {
         match op {
             "send_to_all" => hub.send_to_all(&message(), &excluded).await.map(ok),
             "send_to_user" => hub.send_to_user(user(), &message()).await.map(ok),
-            "send_to_connection" => hub
-                .send_to_connection(&connection(), &message())
-                .await
-                .map(ok),
-            "send_to_group" => hub
-                .send_to_group(group(), &message(), &excluded)
-                .await
-                .map(ok),
+            "send_to_connection" => hub.send_to_connection(&connection(), &message()).await.map(ok),
+            "send_to_group" => hub.send_to_group(group(), &message(), &excluded).await.map(ok),
             "connection_exists" => hub.connection_exists(&connection()).await.map(Value::from),
             "close_connection" => hub
                 .close_connection(&connection(), step["reason"].as_str())
@@ -77,10 +69,7 @@ impl Run {
                 .map(ok),
             "group_exists" => hub.group_exists(group()).await.map(Value::from),
             "user_exists" => hub.user_exists(user()).await.map(Value::from),
-            "add_connection_to_group" => hub
-                .add_connection_to_group(group(), &connection())
-                .await
-                .map(ok),
+            "add_connection_to_group" => hub.add_connection_to_group(group(), &connection()).await.map(ok),
             "remove_connection_from_group" => hub
                 .remove_connection_from_group(group(), &connection())
                 .await
@@ -122,10 +111,7 @@ impl Run {
             let client = &self.clients[name];
             assert!(client.is_closed(), "{step}");
             assert_eq!(
-                client
-                    .close_reason()
-                    .map(Value::from)
-                    .unwrap_or(Value::Null),
+                client.close_reason().map(Value::from).unwrap_or(Value::Null),
                 step["reason"],
                 "{step}"
             );
@@ -159,8 +145,7 @@ impl Run {
 #[tokio::test]
 async fn every_shared_scenario_passes() {
     for file in scenario_files() {
-        let scenario: Value =
-            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let scenario: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         let sim = Simulator::start(SimulatorOptions::default()).await.unwrap();
         let service = ServiceClient::from_connection_string(&sim.connection_string()).unwrap();
         let mut run = Run {

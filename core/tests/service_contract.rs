@@ -14,10 +14,7 @@ struct Raw {
 }
 
 fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 fn sign(key: &str, aud: &str, exp: i64) -> String {
@@ -40,12 +37,7 @@ impl Raw {
     }
 
     /// Sends `method path` with a valid token for the path's URL.
-    async fn call(
-        &self,
-        method: Method,
-        path_and_query: &str,
-        body: Option<&str>,
-    ) -> reqwest::Response {
+    async fn call(&self, method: Method, path_and_query: &str, body: Option<&str>) -> reqwest::Response {
         let url = format!("{}{}", self.sim.url(), path_and_query);
         let aud = url.split('?').next().unwrap().to_string();
         let token = sign(self.sim.access_key(), &aud, now() + 3600);
@@ -86,12 +78,7 @@ async fn every_operation_answers_the_documented_success_code() {
     let h = "/api/v1/hubs/chat";
     let cases: Vec<(Method, String, Option<&str>, u16)> = vec![
         (Method::POST, h.to_string(), BODY, 202),
-        (
-            Method::POST,
-            format!("{h}?excluded=a&excluded=b"),
-            BODY,
-            202,
-        ),
+        (Method::POST, format!("{h}?excluded=a&excluded=b"), BODY, 202),
         (Method::POST, format!("{h}/users/alice"), BODY, 202),
         (Method::POST, format!("{h}/connections/{cid}"), BODY, 202),
         (Method::GET, format!("{h}/connections/{cid}"), None, 200),
@@ -118,24 +105,9 @@ async fn every_operation_answers_the_documented_success_code() {
             None,
             202,
         ),
-        (
-            Method::GET,
-            format!("{h}/groups/room/users/alice"),
-            None,
-            200,
-        ),
-        (
-            Method::HEAD,
-            format!("{h}/groups/room/users/alice"),
-            None,
-            200,
-        ),
-        (
-            Method::DELETE,
-            format!("{h}/groups/room/users/alice"),
-            None,
-            202,
-        ),
+        (Method::GET, format!("{h}/groups/room/users/alice"), None, 200),
+        (Method::HEAD, format!("{h}/groups/room/users/alice"), None, 200),
+        (Method::DELETE, format!("{h}/groups/room/users/alice"), None, 202),
         (Method::DELETE, format!("{h}/users/alice/groups"), None, 200),
         (
             Method::DELETE,
@@ -195,11 +167,7 @@ async fn missing_things_answer_404_with_the_service_error_code() {
     for (method, path, code) in cases {
         let response = raw.call(method.clone(), &path, None).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
-        assert_eq!(
-            response.headers()["x-ms-error-code"],
-            code,
-            "{method} {path}"
-        );
+        assert_eq!(response.headers()["x-ms-error-code"], code, "{method} {path}");
         let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
         assert_eq!(body["code"], code);
         assert!(
@@ -217,12 +185,7 @@ async fn invalid_names_bodies_and_ttls_answer_400_naming_the_value() {
     let cases: Vec<(Method, String, Option<&str>, &str)> = vec![
         (Method::POST, "/api/v1/hubs/1abc".into(), BODY, "1abc"),
         (Method::POST, "/api/v1/hubs/a-b".into(), BODY, "a-b"),
-        (
-            Method::POST,
-            format!("/api/v1/hubs/{long_hub}"),
-            BODY,
-            "129",
-        ),
+        (Method::POST, format!("/api/v1/hubs/{long_hub}"), BODY, "129"),
         (
             Method::POST,
             format!("/api/v1/hubs/chat/groups/{long_group}"),
@@ -253,21 +216,12 @@ async fn invalid_names_bodies_and_ttls_answer_400_naming_the_value() {
             Some(r#"{"arguments":[]}"#),
             "target",
         ),
-        (
-            Method::POST,
-            "/api/v1/hubs/chat".into(),
-            Some("not json"),
-            "JSON",
-        ),
+        (Method::POST, "/api/v1/hubs/chat".into(), Some("not json"), "JSON"),
         (Method::POST, "/api/v1/hubs/chat".into(), None, "required"),
     ];
     for (method, path, body, named) in cases {
         let response = raw.call(method.clone(), &path, body).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::BAD_REQUEST,
-            "{method} {path}"
-        );
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{method} {path}");
         let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
         assert!(
             body["message"].as_str().unwrap().contains(named),
@@ -295,21 +249,12 @@ async fn invalid_names_bodies_and_ttls_answer_400_naming_the_value() {
 #[tokio::test]
 async fn bodies_over_one_megabyte_answer_413() {
     let raw = Raw::new().await;
-    let big = format!(
-        r#"{{"target":"t","arguments":["{}"]}}"#,
-        "x".repeat(1024 * 1024)
-    );
-    let status = raw
-        .status(Method::POST, "/api/v1/hubs/chat", Some(&big))
-        .await;
+    let big = format!(r#"{{"target":"t","arguments":["{}"]}}"#, "x".repeat(1024 * 1024));
+    let status = raw.status(Method::POST, "/api/v1/hubs/chat", Some(&big)).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    let fits = format!(
-        r#"{{"target":"t","arguments":["{}"]}}"#,
-        "x".repeat(1000 * 1000)
-    );
+    let fits = format!(r#"{{"target":"t","arguments":["{}"]}}"#, "x".repeat(1000 * 1000));
     assert_eq!(
-        raw.status(Method::POST, "/api/v1/hubs/chat", Some(&fits))
-            .await,
+        raw.status(Method::POST, "/api/v1/hubs/chat", Some(&fits)).await,
         StatusCode::ACCEPTED
     );
 }

@@ -80,10 +80,7 @@ async fn a_negotiated_client_receives_every_kind_of_send() {
     hub.send_to_user("alice", &msg("user", json!(["é🙂"])))
         .await
         .unwrap();
-    assert_eq!(
-        next_invocation(&mut alice).await,
-        msg("user", json!(["é🙂"]))
-    );
+    assert_eq!(next_invocation(&mut alice).await, msg("user", json!(["é🙂"])));
     hub.send_to_connection(&id, &msg("conn", json!([])))
         .await
         .unwrap();
@@ -97,9 +94,7 @@ async fn a_negotiated_client_receives_every_kind_of_send() {
     hub.send_to_all(&msg("skipped", json!([])), std::slice::from_ref(&id))
         .await
         .unwrap();
-    hub.send_to_user("bob", &msg("skipped", json!([])))
-        .await
-        .unwrap();
+    hub.send_to_user("bob", &msg("skipped", json!([]))).await.unwrap();
     hub.remove_user_from_group("room", "alice").await.unwrap();
     hub.send_to_group("room", &msg("skipped", json!([])), &[])
         .await
@@ -145,9 +140,7 @@ async fn a_user_with_two_connections_gets_both_copies() {
         .await
         .unwrap();
     let hub = service.hub("chat").unwrap();
-    hub.send_to_user("alice", &msg("both", json!([2])))
-        .await
-        .unwrap();
+    hub.send_to_user("alice", &msg("both", json!([2]))).await.unwrap();
     assert_eq!(next_invocation(&mut first).await.target, "both");
     assert_eq!(next_invocation(&mut second).await.target, "both");
 }
@@ -178,10 +171,8 @@ async fn raw_socket(
     sim: &Simulator,
     query: &str,
     token: Option<&str>,
-) -> Result<
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
-    u16,
-> {
+) -> Result<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>, u16>
+{
     let url = format!("ws://{}/client/?{query}", sim.local_addr());
     let mut request = url.into_client_request().unwrap();
     if let Some(token) = token {
@@ -191,9 +182,7 @@ async fn raw_socket(
     }
     match tokio_tungstenite::connect_async(request).await {
         Ok((socket, _)) => Ok(socket),
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
-            Err(response.status().as_u16())
-        }
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
         Err(other) => panic!("{other}"),
     }
 }
@@ -224,16 +213,14 @@ async fn negotiate_answers_version_1_with_a_token_and_version_0_without() {
     let (sim, service) = setup().await;
     let token = client_token(&service, Some("alice"));
     let v1: Value =
-        serde_json::from_str(&negotiate(&sim, &token, Some(1)).await.text().await.unwrap())
-            .unwrap();
+        serde_json::from_str(&negotiate(&sim, &token, Some(1)).await.text().await.unwrap()).unwrap();
     assert_eq!(v1["negotiateVersion"], 1);
     assert!(v1["connectionToken"].is_string() && v1["connectionId"].is_string());
     assert_eq!(
         v1["availableTransports"],
         json!([{"transport": "WebSockets", "transferFormats": ["Text", "Binary"]}])
     );
-    let v0: Value =
-        serde_json::from_str(&negotiate(&sim, &token, None).await.text().await.unwrap()).unwrap();
+    let v0: Value = serde_json::from_str(&negotiate(&sim, &token, None).await.text().await.unwrap()).unwrap();
     assert_eq!(v0["negotiateVersion"], 0);
     assert!(v0.get("connectionToken").is_none());
     assert!(
@@ -250,9 +237,7 @@ async fn negotiate_refuses_bad_client_tokens_with_a_reason() {
     let cases = [
         (client_token(&foreign, None), "signature"),
         (
-            service
-                .client_access_token("other", &Default::default())
-                .unwrap(),
+            service.client_access_token("other", &Default::default()).unwrap(),
             "audience",
         ),
         ("garbage".to_string(), "malformed"),
@@ -309,33 +294,22 @@ async fn unknown_ids_get_404_and_a_second_socket_gets_409() {
         404
     );
     let v1: Value =
-        serde_json::from_str(&negotiate(&sim, &token, Some(1)).await.text().await.unwrap())
-            .unwrap();
+        serde_json::from_str(&negotiate(&sim, &token, Some(1)).await.text().await.unwrap()).unwrap();
     let query = format!("hub=chat&id={}", v1["connectionToken"].as_str().unwrap());
     let _first = raw_socket(&sim, &query, Some(&token)).await.unwrap();
-    assert_eq!(
-        raw_socket(&sim, &query, Some(&token)).await.unwrap_err(),
-        409
-    );
+    assert_eq!(raw_socket(&sim, &query, Some(&token)).await.unwrap_err(), 409);
     assert_eq!(raw_socket(&sim, "hub=chat", None).await.unwrap_err(), 401);
 }
 
 async fn handshake(
-    socket: &mut tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
+    socket: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
     request: &str,
 ) -> String {
     socket
         .send(Message::Text(format!("{request}\u{1e}").into()))
         .await
         .unwrap();
-    match timeout(WAIT, socket.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap()
-    {
+    match timeout(WAIT, socket.next()).await.unwrap().unwrap().unwrap() {
         Message::Text(t) => t.to_string(),
         other => panic!("{other:?}"),
     }
@@ -357,20 +331,12 @@ async fn skip_negotiation_with_a_query_token_and_messagepack_receives_binary_inv
     hub.send_to_user("bob", &msg("packed", json!([1, "x", {"k": 2.5}])))
         .await
         .unwrap();
-    let Message::Binary(bytes) = timeout(WAIT, socket.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap()
-    else {
+    let Message::Binary(bytes) = timeout(WAIT, socket.next()).await.unwrap().unwrap().unwrap() else {
         panic!("expected a binary frame")
     };
     assert_eq!(
         decode_msgpack(&bytes).unwrap(),
-        vec![HubMessage::Invocation(msg(
-            "packed",
-            json!([1, "x", {"k": 2.5}])
-        ))]
+        vec![HubMessage::Invocation(msg("packed", json!([1, "x", {"k": 2.5}])))]
     );
 }
 
@@ -399,12 +365,7 @@ async fn a_client_invocation_is_answered_with_a_close_error() {
         .send(Message::Text(format!("{call}\u{1e}").into()))
         .await
         .unwrap();
-    let Message::Text(text) = timeout(WAIT, socket.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap()
-    else {
+    let Message::Text(text) = timeout(WAIT, socket.next()).await.unwrap().unwrap().unwrap() else {
         panic!()
     };
     match &decode_json(&text).unwrap()[0] {
@@ -435,18 +396,12 @@ async fn a_client_that_stops_reading_is_closed_without_blocking_others() {
         reader
     });
     for _ in 0..total {
-        hub.send_to_all(&msg("bulk", payload.clone()), &[])
-            .await
-            .unwrap();
+        hub.send_to_all(&msg("bulk", payload.clone()), &[]).await.unwrap();
     }
     timeout(Duration::from_secs(60), received)
         .await
         .expect("the reading client got everything")
         .unwrap();
-    assert_eq!(
-        sim.connections("chat").len(),
-        1,
-        "the stalled client was closed"
-    );
+    assert_eq!(sim.connections("chat").len(), 1, "the stalled client was closed");
     drop(stalled);
 }

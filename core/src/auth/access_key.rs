@@ -36,12 +36,7 @@ impl AccessKey {
     }
 
     /// Signs an HS256 token for `audience` valid for `lifetime`, with `claims` added.
-    pub fn sign(
-        &self,
-        audience: &str,
-        lifetime: Duration,
-        claims: &Map<String, Value>,
-    ) -> Result<String> {
+    pub fn sign(&self, audience: &str, lifetime: Duration, claims: &Map<String, Value>) -> Result<String> {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_err(|e| Error::Transport(format!("system clock before 1970: {e}")))?
@@ -86,11 +81,7 @@ mod tests {
     fn a_signed_token_verifies_with_the_key_bytes() {
         let key = AccessKey::new("k").unwrap();
         let token = key
-            .sign(
-                "http://h/api/v1/hubs/chat",
-                DEFAULT_TOKEN_LIFETIME,
-                &Map::new(),
-            )
+            .sign("http://h/api/v1/hubs/chat", DEFAULT_TOKEN_LIFETIME, &Map::new())
             .unwrap();
         let claims = crate::auth::verify_token(&token, &key, "http://h/api/v1/hubs/chat").unwrap();
         assert!(claims.exp > claims.iat.unwrap());

@@ -66,25 +66,17 @@ impl ConnectionString {
         let mut endpoint = parse_endpoint("Endpoint", &endpoint_text)?;
         if let Some(port) = pairs.remove("port") {
             let number: u16 = port.parse().ok().filter(|p| *p != 0).ok_or_else(|| {
-                Error::invalid(
-                    "Port",
-                    format!("port {port:?} must be a number from 1 to 65535"),
-                )
+                Error::invalid("Port", format!("port {port:?} must be a number from 1 to 65535"))
             })?;
-            endpoint.set_port(Some(number)).map_err(|_| {
-                Error::invalid("Port", format!("cannot set port {number} on {endpoint}"))
-            })?;
+            endpoint
+                .set_port(Some(number))
+                .map_err(|_| Error::invalid("Port", format!("cannot set port {number} on {endpoint}")))?;
         }
         let auth_type = pairs.remove("authtype").filter(|a| !a.is_empty());
         let access_key = match pairs.remove("accesskey") {
             Some(key) => Some(AccessKey::new(key)?),
             None if auth_type.is_some() => None,
-            None => {
-                return Err(Error::invalid(
-                    "AccessKey",
-                    "connection string has no AccessKey",
-                ))
-            }
+            None => return Err(Error::invalid("AccessKey", "connection string has no AccessKey")),
         };
         let version = pairs.remove("version").unwrap_or_else(|| "1.0".into());
         if !version.starts_with("1.") {
@@ -144,14 +136,8 @@ impl fmt::Debug for ConnectionString {
             .field("endpoint", &self.endpoint.as_str())
             .field("access_key", &self.access_key)
             .field("version", &self.version)
-            .field(
-                "client_endpoint",
-                &self.client_endpoint.as_ref().map(Url::as_str),
-            )
-            .field(
-                "server_endpoint",
-                &self.server_endpoint.as_ref().map(Url::as_str),
-            )
+            .field("client_endpoint", &self.client_endpoint.as_ref().map(Url::as_str))
+            .field("server_endpoint", &self.server_endpoint.as_ref().map(Url::as_str))
             .field("auth_type", &self.auth_type)
             .finish()
     }
@@ -177,10 +163,9 @@ mod tests {
 
     #[test]
     fn parses_keys_case_insensitively_and_trims_the_endpoint() {
-        let cs = ConnectionString::parse(
-            "endpoint=https://x.service.signalr.net/;ACCESSKEY=abc=;version=1.0;",
-        )
-        .unwrap();
+        let cs =
+            ConnectionString::parse("endpoint=https://x.service.signalr.net/;ACCESSKEY=abc=;version=1.0;")
+                .unwrap();
         assert_eq!(cs.endpoint_str(), "https://x.service.signalr.net");
         assert_eq!(cs.access_key.unwrap().expose(), "abc=");
         assert_eq!(cs.version, "1.0");
@@ -193,10 +178,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cs.endpoint_str(), "http://localhost:8888");
-        assert_eq!(
-            cs.client_endpoint.unwrap().as_str(),
-            "https://public.example/"
-        );
+        assert_eq!(cs.client_endpoint.unwrap().as_str(), "https://public.example/");
     }
 
     #[test]

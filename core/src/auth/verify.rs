@@ -35,11 +35,7 @@ impl VerifiedClaims {
 }
 
 /// Verifies signature, lifetime and audience; the error says why the token is refused.
-pub fn verify_token(
-    token: &str,
-    key: &AccessKey,
-    expected_audience: &str,
-) -> Result<VerifiedClaims, String> {
+pub fn verify_token(token: &str, key: &AccessKey, expected_audience: &str) -> Result<VerifiedClaims, String> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(format!(
             "token is {} characters, at most {MAX_TOKEN_LEN} allowed",
@@ -79,8 +75,7 @@ pub fn audience_matches(audience: &str, expected: &str) -> bool {
     match (Url::parse(audience), Url::parse(expected)) {
         (Ok(a), Ok(b)) => {
             a.scheme() == b.scheme()
-                && a.host_str().map(str::to_ascii_lowercase)
-                    == b.host_str().map(str::to_ascii_lowercase)
+                && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
                 && decoded_path(&a).eq_ignore_ascii_case(&decoded_path(&b))
                 && hub_param(&a) == hub_param(&b)
         }
@@ -139,9 +134,7 @@ mod tests {
     #[test]
     fn refusals_say_why() {
         let aud = "http://h/api/v1/hubs/chat";
-        let token = key()
-            .sign(aud, Duration::from_secs(60), &Map::new())
-            .unwrap();
+        let token = key().sign(aud, Duration::from_secs(60), &Map::new()).unwrap();
         let other = AccessKey::new("other").unwrap();
         assert!(verify_token(&token, &other, aud)
             .unwrap_err()

@@ -43,11 +43,7 @@ impl HubClient {
     }
 
     /// Sends `message` to one connection.
-    pub async fn send_to_connection(
-        &self,
-        connection_id: &str,
-        message: &PayloadMessage,
-    ) -> Result<()> {
+    pub async fn send_to_connection(&self, connection_id: &str, message: &PayloadMessage) -> Result<()> {
         validate_id("connection_id", connection_id)?;
         self.send(self.url(&["connections", connection_id]), message)
             .await
@@ -81,11 +77,7 @@ impl HubClient {
         }
         let answer = self.call(Method::DELETE, url, None).await?;
         match answer.status {
-            StatusCode::NOT_FOUND
-                if answer.error_code.as_deref() == Some(CONNECTION_NOT_EXISTED) =>
-            {
-                Ok(())
-            }
+            StatusCode::NOT_FOUND if answer.error_code.as_deref() == Some(CONNECTION_NOT_EXISTED) => Ok(()),
             _ => expect_success(answer),
         }
     }
@@ -104,16 +96,11 @@ impl HubClient {
 
     /// Adds a connection to `group` until it leaves or closes; `NotFound` if it does not exist.
     pub async fn add_connection_to_group(&self, group: &str, connection_id: &str) -> Result<()> {
-        self.connection_in_group(Method::PUT, group, connection_id)
-            .await
+        self.connection_in_group(Method::PUT, group, connection_id).await
     }
 
     /// Removes a connection from `group`; `NotFound` if it was not in it.
-    pub async fn remove_connection_from_group(
-        &self,
-        group: &str,
-        connection_id: &str,
-    ) -> Result<()> {
+    pub async fn remove_connection_from_group(&self, group: &str, connection_id: &str) -> Result<()> {
         self.connection_in_group(Method::DELETE, group, connection_id)
             .await
     }
@@ -122,18 +109,12 @@ impl HubClient {
     pub async fn user_in_group(&self, group: &str, user_id: &str) -> Result<bool> {
         validate_group(group)?;
         validate_id("user_id", user_id)?;
-        self.exists(self.url(&["groups", group, "users", user_id]))
-            .await
+        self.exists(self.url(&["groups", group, "users", user_id])).await
     }
 
     /// Adds user `user_id` to `group`: its current and future connections join. Without `ttl`
     /// the mapping lasts at most a year; `ttl` of zero adds only the current connections.
-    pub async fn add_user_to_group(
-        &self,
-        group: &str,
-        user_id: &str,
-        ttl: Option<Duration>,
-    ) -> Result<()> {
+    pub async fn add_user_to_group(&self, group: &str, user_id: &str, ttl: Option<Duration>) -> Result<()> {
         validate_group(group)?;
         validate_id("user_id", user_id)?;
         let mut url = self.url(&["groups", group, "users", user_id]);
@@ -165,12 +146,7 @@ impl HubClient {
         expect_success(self.call(Method::DELETE, url, None).await?)
     }
 
-    async fn connection_in_group(
-        &self,
-        method: Method,
-        group: &str,
-        connection_id: &str,
-    ) -> Result<()> {
+    async fn connection_in_group(&self, method: Method, group: &str, connection_id: &str) -> Result<()> {
         validate_group(group)?;
         validate_id("connection_id", connection_id)?;
         let url = self.url(&["groups", group, "connections", connection_id]);
@@ -179,8 +155,7 @@ impl HubClient {
 
     async fn send(&self, url: Url, message: &PayloadMessage) -> Result<()> {
         message.validate()?;
-        let body =
-            serde_json::to_vec(message).map_err(|e| Error::invalid("arguments", e.to_string()))?;
+        let body = serde_json::to_vec(message).map_err(|e| Error::invalid("arguments", e.to_string()))?;
         expect_success(self.call(Method::POST, url, Some(body)).await?)
     }
 

@@ -154,10 +154,7 @@ impl ServiceClientBuilder {
         }
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         if timeout.is_zero() {
-            return Err(Error::invalid(
-                "timeout",
-                "timeout must be greater than zero",
-            ));
+            return Err(Error::invalid("timeout", "timeout must be greater than zero"));
         }
         let http = reqwest::Client::builder()
             .pool_idle_timeout(Duration::from_secs(90))
@@ -237,9 +234,7 @@ impl ServiceClient {
             crate::model::validate_id("user_id", user)?;
         }
         match &self.inner.transport.credential {
-            Credential::AccessKey { key, .. } => {
-                crate::auth::client_access_token(key, &url, options)
-            }
+            Credential::AccessKey { key, .. } => crate::auth::client_access_token(key, &url, options),
             Credential::Provider(_) => Err(Error::invalid(
                 "credential",
                 "client tokens are signed with the access key; this client has a token provider",
@@ -289,10 +284,8 @@ mod tests {
     use super::*;
 
     fn client() -> ServiceClient {
-        ServiceClient::from_connection_string(
-            "Endpoint=http://localhost:8888;AccessKey=k;Version=1.0",
-        )
-        .unwrap()
+        ServiceClient::from_connection_string("Endpoint=http://localhost:8888;AccessKey=k;Version=1.0")
+            .unwrap()
     }
 
     #[test]
@@ -311,10 +304,7 @@ mod tests {
             .application_name("App")
             .build()
             .unwrap();
-        assert_eq!(
-            c.client_url("Chat").unwrap(),
-            "https://b/client/?hub=app_chat"
-        );
+        assert_eq!(c.client_url("Chat").unwrap(), "https://b/client/?hub=app_chat");
     }
 
     #[test]
@@ -333,10 +323,7 @@ mod tests {
 
     #[test]
     fn builder_refuses_missing_credentials_and_bad_names() {
-        let err = ServiceClient::builder()
-            .endpoint("http://a")
-            .build()
-            .unwrap_err();
+        let err = ServiceClient::builder().endpoint("http://a").build().unwrap_err();
         assert!(err.to_string().contains("access key"), "{err}");
         let err = client().hub("1abc").unwrap_err();
         assert!(err.to_string().contains("1abc"), "{err}");

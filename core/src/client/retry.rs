@@ -80,11 +80,7 @@ mod tests {
         assert!(!is_retryable(false, Outcome::TimedOut));
         assert!(!is_retryable(false, Outcome::Status(500)));
         assert!(!is_retryable(false, Outcome::Status(408)));
-        for ok in [
-            Outcome::ConnectFailed,
-            Outcome::Status(429),
-            Outcome::Status(503),
-        ] {
+        for ok in [Outcome::ConnectFailed, Outcome::Status(429), Outcome::Status(503)] {
             assert!(is_retryable(false, ok));
         }
     }
@@ -99,11 +95,7 @@ mod tests {
         ] {
             assert!(is_retryable(true, ok));
         }
-        for no in [
-            Outcome::Status(400),
-            Outcome::Status(401),
-            Outcome::Status(404),
-        ] {
+        for no in [Outcome::Status(400), Outcome::Status(401), Outcome::Status(404)] {
             assert!(!is_retryable(true, no));
         }
     }
@@ -120,9 +112,6 @@ mod tests {
             policy.delay(0, Some(Duration::from_secs(2))),
             Duration::from_secs(2)
         );
-        assert_eq!(
-            policy.delay(0, Some(Duration::from_secs(999))),
-            policy.max_delay
-        );
+        assert_eq!(policy.delay(0, Some(Duration::from_secs(999))), policy.max_delay);
     }
 }

@@ -60,13 +60,7 @@ impl Transport {
         }
     }
 
-    async fn attempt(
-        &self,
-        method: &Method,
-        url: &Url,
-        token: &str,
-        body: Option<&Vec<u8>>,
-    ) -> Attempt {
+    async fn attempt(&self, method: &Method, url: &Url, token: &str, body: Option<&Vec<u8>>) -> Attempt {
         let mut request = self
             .http
             .request(method.clone(), url.clone())
@@ -168,10 +162,6 @@ fn map_answer(answer: Answer, www_authenticate: Option<String>) -> Result<Answer
 pub(crate) fn service_message(body: &str) -> String {
     serde_json::from_str::<serde_json::Value>(body)
         .ok()
-        .and_then(|v| {
-            v.get("message")
-                .and_then(|m| m.as_str())
-                .map(str::to_string)
-        })
+        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
         .unwrap_or_else(|| body.to_string())
 }

@@ -21,8 +21,7 @@ impl Clock {
 
     /// Moves the simulator's time forward.
     pub fn advance(&self, by: Duration) {
-        self.offset_ms
-            .fetch_add(by.as_millis() as u64, Ordering::Relaxed);
+        self.offset_ms.fetch_add(by.as_millis() as u64, Ordering::Relaxed);
     }
 }
 

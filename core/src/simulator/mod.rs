@@ -260,9 +260,7 @@ impl VirtualClient {
 
     /// Disconnects from the hub, leaving every group.
     pub fn disconnect(&self) {
-        self.shared
-            .state
-            .disconnect(&self.hub, &self.connection_id, None);
+        self.shared.state.disconnect(&self.hub, &self.connection_id, None);
     }
 }
 

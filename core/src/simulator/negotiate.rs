@@ -21,6 +21,8 @@ use super::Shared;
 use crate::auth::{verify_token, VerifiedClaims};
 use crate::model::validate_hub;
 
+/// Read and write buffer of each WebSocket; frames larger than this still pass.
+const SOCKET_BUFFER_BYTES: usize = 4 * 1024;
 /// How long a negotiated connection waits for its WebSocket.
 const NEGOTIATION_LIFETIME: Duration = Duration::from_secs(300);
 
@@ -38,9 +40,7 @@ struct Negotiation {
 
 impl Negotiations {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Negotiation>> {
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn add(&self, key: String, peer: Peer) {
@@ -118,24 +118,18 @@ fn authenticate(
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::to_string)
         .or_else(|| query.access_token.clone())
         .ok_or_else(|| {
-            Refusal::Unauthorized(
-                "no bearer token in the Authorization header or access_token".into(),
-            )
+            Refusal::Unauthorized("no bearer token in the Authorization header or access_token".into())
         })?;
     let audience = format!(
         "{}?hub={}",
         super::rest::request_url(headers, "/client/"),
         hub.to_ascii_lowercase()
     );
-    let claims =
-        verify_token(token.trim(), &shared.access_key, &audience).map_err(Refusal::Unauthorized)?;
+    let claims = verify_token(token.trim(), &shared.access_key, &audience).map_err(Refusal::Unauthorized)?;
     Ok((hub, claims))
 }
 
@@ -211,11 +205,7 @@ async fn connect(
         Some(id) => match shared.negotiations.attach(id, &hub) {
             Ok(peer) => peer,
             Err(StatusCode::CONFLICT) => {
-                return (
-                    StatusCode::CONFLICT,
-                    "this connection already has a WebSocket",
-                )
-                    .into_response()
+                return (StatusCode::CONFLICT, "this connection already has a WebSocket").into_response()
             }
             Err(status) => return (status, "no negotiated connection has this id").into_response(),
         },
@@ -226,10 +216,14 @@ async fn connect(
         },
     };
     let key = query.id.clone();
-    upgrade.on_upgrade(move |ws| async move {
-        socket::serve(ws, shared.clone(), peer).await;
-        if let Some(key) = key {
-            shared.negotiations.remove(&key);
-        }
-    })
+    // tungstenite's 128 KiB default buffers would dominate an idle connection's memory.
+    upgrade
+        .read_buffer_size(SOCKET_BUFFER_BYTES)
+        .write_buffer_size(SOCKET_BUFFER_BYTES)
+        .on_upgrade(move |ws| async move {
+            socket::serve(ws, shared.clone(), peer).await;
+            if let Some(key) = key {
+                shared.negotiations.remove(&key);
+            }
+        })
 }

@@ -39,8 +39,7 @@ pub enum HubMessage {
 
 /// Reads a handshake request (without its separator): the protocol, or the error to reply with.
 pub fn parse_handshake(text: &str) -> Result<Protocol, String> {
-    let request: Value =
-        serde_json::from_str(text).map_err(|e| format!("the handshake is not JSON: {e}"))?;
+    let request: Value = serde_json::from_str(text).map_err(|e| format!("the handshake is not JSON: {e}"))?;
     let version = request["version"]
         .as_u64()
         .ok_or("the handshake has no version")?;
@@ -147,11 +146,8 @@ pub fn decode_msgpack(mut bytes: &[u8]) -> Result<Vec<HubMessage>, String> {
             .get(prefix..prefix + length)
             .ok_or("a MessagePack message is shorter than its length prefix")?;
         bytes = &bytes[prefix + length..];
-        let value = rmpv::decode::read_value(&mut &body[..])
-            .map_err(|e| format!("bad MessagePack: {e}"))?;
-        let items = value
-            .as_array()
-            .ok_or("a MessagePack message is not an array")?;
+        let value = rmpv::decode::read_value(&mut &body[..]).map_err(|e| format!("bad MessagePack: {e}"))?;
+        let items = value.as_array().ok_or("a MessagePack message is not an array")?;
         let kind = items
             .first()
             .and_then(rmpv::Value::as_u64)
@@ -171,10 +167,7 @@ pub fn decode_msgpack(mut bytes: &[u8]) -> Result<Vec<HubMessage>, String> {
             }),
             6 => HubMessage::Ping,
             7 => HubMessage::Close {
-                error: items
-                    .get(1)
-                    .and_then(rmpv::Value::as_str)
-                    .map(str::to_string),
+                error: items.get(1).and_then(rmpv::Value::as_str).map(str::to_string),
             },
             other => HubMessage::Other(other),
         });
@@ -291,10 +284,7 @@ mod tests {
         let decoded = decode_msgpack(&bytes).unwrap();
         assert_eq!(
             decoded,
-            vec![
-                HubMessage::Invocation(message()),
-                HubMessage::Invocation(big)
-            ]
+            vec![HubMessage::Invocation(message()), HubMessage::Invocation(big)]
         );
     }
 

@@ -112,10 +112,7 @@ async fn authenticate(AxumState(shared): Sim, request: Request, next: Next) -> R
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        });
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
     let verdict = match token {
         None => Err("no bearer token in the Authorization header".to_string()),
         Some(token) => {
@@ -141,9 +138,7 @@ pub(crate) fn unauthorized(reason: &str) -> Response {
     )
         .into_response();
     if let Ok(value) = HeaderValue::from_str(&challenge) {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, value);
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
     }
     response
 }
@@ -163,8 +158,7 @@ fn check_hub(hub: &str) -> Result<(), ApiError> {
 
 fn check_hub_group(hub: &str, group: &str) -> Result<(), ApiError> {
     check_hub(hub)?;
-    validate_group(group)
-        .map_err(|e| ApiError::bad_request("Error.InvalidGroupName", e.to_string()))
+    validate_group(group).map_err(|e| ApiError::bad_request("Error.InvalidGroupName", e.to_string()))
 }
 
 /// Reads `{"target", "arguments"}`, property names matched case-insensitively.
@@ -175,8 +169,8 @@ fn parse_message(body: &[u8]) -> Result<PayloadMessage, ApiError> {
             "the request body is required: {\"target\": ..., \"arguments\": [...]}".into(),
         ));
     }
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| bad(format!("the request body is not JSON: {e}")))?;
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| bad(format!("the request body is not JSON: {e}")))?;
     let Value::Object(object) = value else {
         return Err(bad("the request body must be a JSON object".into()));
     };
@@ -217,9 +211,7 @@ fn parse_ttl(query: &Option<String>) -> Result<Option<Duration>, ApiError> {
         return Ok(None);
     };
     match text.parse::<i64>() {
-        Ok(secs) if (0..=MAX_TTL_SECS).contains(&secs) => {
-            Ok(Some(Duration::from_secs(secs as u64)))
-        }
+        Ok(secs) if (0..=MAX_TTL_SECS).contains(&secs) => Ok(Some(Duration::from_secs(secs as u64))),
         _ => Err(ApiError::bad_request(
             "Error.InvalidTtl",
             format!("ttl {text:?} must be a whole number of seconds from 0 to {MAX_TTL_SECS}"),
@@ -235,8 +227,7 @@ async fn broadcast(
 ) -> ApiResult {
     check_hub(&hub)?;
     let message = parse_message(&body)?;
-    s.state
-        .send_to_all(&hub, message, &query_values(&q, "excluded"));
+    s.state.send_to_all(&hub, message, &query_values(&q, "excluded"));
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -283,10 +274,7 @@ fn found(exists: bool, code: &'static str, what: String) -> ApiResult {
     }
 }
 
-async fn connection_exists(
-    AxumState(s): Sim,
-    Path((hub, connection)): Path<(String, String)>,
-) -> ApiResult {
+async fn connection_exists(AxumState(s): Sim, Path((hub, connection)): Path<(String, String)>) -> ApiResult {
     check_hub(&hub)?;
     let exists = s.state.connection_exists(&hub, &connection);
     found(
@@ -356,9 +344,7 @@ async fn remove_connection_from_group(
             format!("connection {connection:?} does not exist"),
         ));
     }
-    let removed = s
-        .state
-        .remove_connection_from_group(&hub, &group, &connection);
+    let removed = s.state.remove_connection_from_group(&hub, &group, &connection);
     found(
         removed,
         "Warning.Connection.NotInGroup",
@@ -441,10 +427,7 @@ mod tests {
     #[test]
     fn ttl_must_be_a_non_negative_integer() {
         let q = |s: &str| Some(s.to_string());
-        assert_eq!(
-            parse_ttl(&q("ttl=5")).unwrap(),
-            Some(Duration::from_secs(5))
-        );
+        assert_eq!(parse_ttl(&q("ttl=5")).unwrap(), Some(Duration::from_secs(5)));
         assert_eq!(parse_ttl(&None).unwrap(), None);
         for bad in ["ttl=-1", "ttl=1.5", "ttl=abc", "ttl="] {
             assert!(parse_ttl(&q(bad)).is_err(), "{bad}");

@@ -92,14 +92,6 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
             return;
         }
     };
-    if !send(
-        &mut writer,
-        Message::Text(protocol::handshake_response(None).into()),
-    )
-    .await
-    {
-        return;
-    }
     let (queue_tx, mut queue) = mpsc::channel::<Arc<Frame>>(QUEUE_CAPACITY);
     let (close_tx, mut close) = mpsc::unbounded_channel();
     let sink = SocketSink {
@@ -112,6 +104,16 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
         peer.user_id.as_deref(),
         Sink::Socket(sink),
     );
+    // Registered before the handshake reply, so a send made once the client has started reaches it.
+    if !send(
+        &mut writer,
+        Message::Text(protocol::handshake_response(None).into()),
+    )
+    .await
+    {
+        shared.state.disconnect(&peer.hub, &peer.connection_id, None);
+        return;
+    }
     tracing::info!(hub = %peer.hub, connection = %peer.connection_id, user = ?peer.user_id, ?protocol, "client connected");
 
     let mut ending = client_ends(protocol, leftover.as_bytes());
@@ -142,9 +144,7 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
             }
         }
     }
-    shared
-        .state
-        .disconnect(&peer.hub, &peer.connection_id, None);
+    shared.state.disconnect(&peer.hub, &peer.connection_id, None);
     if let Some(Ending::Closed(reason)) = &ending {
         send(
             &mut writer,
@@ -217,10 +217,7 @@ fn client_ends(protocol: Protocol, data: &[u8]) -> Option<Ending> {
     })
 }
 
-async fn send(
-    writer: &mut futures_util::stream::SplitSink<WebSocket, Message>,
-    message: Message,
-) -> bool {
+async fn send(writer: &mut futures_util::stream::SplitSink<WebSocket, Message>, message: Message) -> bool {
     matches!(timeout(IO_TIMEOUT, writer.send(message)).await, Ok(Ok(())))
 }
 

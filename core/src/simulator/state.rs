@@ -103,11 +103,7 @@ impl Hub {
             .unwrap_or_default()
     }
 
-    fn live_mappings(
-        &mut self,
-        user_id: &str,
-        now_ms: u64,
-    ) -> Option<&mut HashMap<String, Mapping>> {
+    fn live_mappings(&mut self, user_id: &str, now_ms: u64) -> Option<&mut HashMap<String, Mapping>> {
         let mappings = self.mappings.get_mut(user_id)?;
         mappings.retain(|_, m| m.expires_at_ms > now_ms);
         Some(mappings)
@@ -119,11 +115,7 @@ impl Hub {
         let overflowed: Vec<&String> = ids
             .iter()
             .filter(|id| !excluded.contains(id))
-            .filter(|id| {
-                self.connections
-                    .get(*id)
-                    .is_some_and(|c| !c.sink.deliver(frame))
-            })
+            .filter(|id| self.connections.get(*id).is_some_and(|c| !c.sink.deliver(frame)))
             .collect();
         for id in overflowed {
             if let Some(connection) = self.remove(id) {
@@ -166,9 +158,7 @@ pub(crate) struct State {
 
 impl State {
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Hub>> {
-        self.hubs
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.hubs.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Runs `f` on hub `name`, creating the hub first if needed.
@@ -185,8 +175,7 @@ impl State {
     }
 
     fn next_sequence(&self) -> u64 {
-        self.sequence
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        self.sequence.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Registers a connection; it joins the groups its user is mapped to.
@@ -219,12 +208,7 @@ impl State {
 
     /// Removes a connection from its groups and the hub; tells its sink with `close_reason`
     /// when the service closed it. Returns whether it existed.
-    pub fn disconnect(
-        &self,
-        hub: &str,
-        connection_id: &str,
-        close_reason: Option<Option<String>>,
-    ) -> bool {
+    pub fn disconnect(&self, hub: &str, connection_id: &str, close_reason: Option<Option<String>>) -> bool {
         self.with_hub(hub, |h| {
             let Some(connection) = h.remove(connection_id) else {
                 return false;
@@ -254,18 +238,10 @@ impl State {
 
     pub fn send_to_connection(&self, hub: &str, connection_id: &str, message: PayloadMessage) {
         let frame = Arc::new(Frame::new(message));
-        self.with_hub(hub, |h| {
-            h.deliver_to(&[connection_id.to_string()], &[], &frame)
-        })
+        self.with_hub(hub, |h| h.deliver_to(&[connection_id.to_string()], &[], &frame))
     }
 
-    pub fn send_to_group(
-        &self,
-        hub: &str,
-        group: &str,
-        message: PayloadMessage,
-        excluded: &[String],
-    ) {
+    pub fn send_to_group(&self, hub: &str, group: &str, message: PayloadMessage, excluded: &[String]) {
         let frame = Arc::new(Frame::new(message));
         self.with_hub(hub, |h| {
             let ids: Vec<String> = h
@@ -295,12 +271,7 @@ impl State {
     }
 
     /// Returns false when the connection was not in the group.
-    pub fn remove_connection_from_group(
-        &self,
-        hub: &str,
-        group: &str,
-        connection_id: &str,
-    ) -> bool {
+    pub fn remove_connection_from_group(&self, hub: &str, group: &str, connection_id: &str) -> bool {
         self.with_hub(hub, |h| h.leave(group, connection_id))
     }
 
