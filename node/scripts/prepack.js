@@ -45,4 +45,3 @@ for (const relative of copies) {
   fs.cpSync(path.join(repo, relative), path.join(target, relative), { recursive: true });
 }
 fs.writeFileSync(path.join(target, 'Cargo.toml'), workspaceManifest());
-console.log(`signalr-rest: packed the Rust sources into ${target}`);
