@@ -23,6 +23,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
         host: args.host,
         port: args.port,
         access_key: Some(args.access_key),
+        ..SimulatorOptions::default()
     };
     let simulator = Simulator::start(options).await.map_err(|e| match e {
         Error::Transport(message) => Failure::Service(format!(

@@ -405,3 +405,31 @@ async fn a_client_that_stops_reading_is_closed_without_blocking_others() {
     assert_eq!(sim.connections("chat").len(), 1, "the stalled client was closed");
     drop(stalled);
 }
+
+#[tokio::test]
+async fn a_silent_connection_gets_pings_at_the_ping_interval() {
+    let sim = Simulator::start(SimulatorOptions {
+        ping_interval: Duration::from_millis(200),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let service = ServiceClient::from_connection_string(&sim.connection_string()).unwrap();
+    let token = client_token(&service, None);
+    let mut socket = raw_socket(&sim, &format!("hub=chat&access_token={token}"), None)
+        .await
+        .unwrap();
+    handshake(&mut socket, r#"{"protocol":"json","version":1}"#).await;
+    let started = tokio::time::Instant::now();
+    for _ in 0..2 {
+        let Message::Text(text) = timeout(WAIT, socket.next()).await.unwrap().unwrap().unwrap() else {
+            panic!("expected a text frame")
+        };
+        assert_eq!(decode_json(&text).unwrap(), vec![HubMessage::Ping]);
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(380),
+        "{:?}",
+        started.elapsed()
+    );
+}

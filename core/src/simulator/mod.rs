@@ -38,6 +38,8 @@ pub struct SimulatorOptions {
     pub port: u16,
     /// Access key tokens must be signed with; random when `None`.
     pub access_key: Option<String>,
+    /// Silence after which a WebSocket client gets a ping (default 15 s, as the service).
+    pub ping_interval: Duration,
 }
 
 impl Default for SimulatorOptions {
@@ -46,6 +48,7 @@ impl Default for SimulatorOptions {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             access_key: None,
+            ping_interval: PING_INTERVAL,
         }
     }
 }
@@ -78,6 +81,7 @@ pub(crate) struct Shared {
     pub state: State,
     pub access_key: AccessKey,
     pub negotiations: negotiate::Negotiations,
+    pub ping_interval: Duration,
 }
 
 /// A running simulator; stops when [`Simulator::shutdown`] is awaited or it is dropped.
@@ -107,6 +111,7 @@ impl Simulator {
             state: State::default(),
             access_key,
             negotiations: Default::default(),
+            ping_interval: options.ping_interval,
         });
         let app = rest::routes(shared.clone())
             .merge(negotiate::routes(shared.clone()))

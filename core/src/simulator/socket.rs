@@ -15,7 +15,7 @@ use crate::model::PayloadMessage;
 
 /// Messages a connection may have queued before it counts as unable to keep up.
 pub const QUEUE_CAPACITY: usize = 4096;
-/// A ping goes out after this long without any other message.
+/// Default time without any other message after which a ping goes out.
 pub const PING_INTERVAL: Duration = Duration::from_secs(15);
 /// Time a client has to send its handshake, and a frame may take to be written.
 const IO_TIMEOUT: Duration = Duration::from_secs(15);
@@ -117,12 +117,12 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
     tracing::info!(hub = %peer.hub, connection = %peer.connection_id, user = ?peer.user_id, ?protocol, "client connected");
 
     let mut ending = client_ends(protocol, leftover.as_bytes());
-    let mut next_ping = Instant::now() + PING_INTERVAL;
+    let mut next_ping = Instant::now() + shared.ping_interval;
     while ending.is_none() {
         tokio::select! {
             Some(frame) = queue.recv() => {
                 if !send(&mut writer, frame.ws_message(protocol)).await { break; }
-                next_ping = Instant::now() + PING_INTERVAL;
+                next_ping = Instant::now() + shared.ping_interval;
             }
             Some(reason) = close.recv() => {
                 while let Ok(frame) = queue.try_recv() {
@@ -140,7 +140,7 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
             }
             _ = sleep_until(next_ping) => {
                 if !send(&mut writer, to_ws(protocol::encode_ping(protocol))).await { break; }
-                next_ping = Instant::now() + PING_INTERVAL;
+                next_ping = Instant::now() + shared.ping_interval;
             }
         }
     }
