@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
-from typing import TypedDict, Union
+from typing import Union
+
+if sys.version_info >= (3, 12):
+    from typing import TypedDict
+else:  # pydantic (FastAPI) accepts only typing_extensions' TypedDict before 3.12
+    from typing_extensions import TypedDict
 
 from .errors import InvalidArgumentError
 

@@ -14,6 +14,8 @@ import pytest
 
 from signalr_rest import ServiceClient, Simulator
 
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture
 def service(signalr_simulator: Simulator) -> Iterator[ServiceClient]:
@@ -92,3 +94,10 @@ def stub_server() -> Iterator[StubServer]:
     server = StubServer(delay=0)
     yield server
     server.stop()
+
+
+def pytest_report_header() -> str:
+    """Shows which signalr_rest the suite tests (the installed one, not the source tree)."""
+    import signalr_rest
+
+    return f"signalr_rest {signalr_rest.__version__} from {signalr_rest.__file__}"

@@ -44,9 +44,7 @@ def test_unicode_arrives_unchanged(signalr_simulator: Simulator, service: Servic
 def test_scalars_keep_their_types(signalr_simulator: Simulator, service: ServiceClient) -> None:
     received = round_trip(signalr_simulator, service, None, True, False, 0, -1, 1.5, -0.0, 1e308)
     assert received == [None, True, False, 0, -1, 1.5, -0.0, 1e308]
-    assert [type(v) for v in received] == [
-        type(None), bool, bool, int, int, float, float, float
-    ]
+    assert [type(v) for v in received] == [type(None), bool, bool, int, int, float, float, float]
 
 
 def test_64_bit_ints_at_both_ends_arrive_exactly(
@@ -57,9 +55,7 @@ def test_64_bit_ints_at_both_ends_arrive_exactly(
 
 
 @pytest.mark.parametrize("big", [2**64, -(2**63) - 1, 10**40])
-def test_ints_beyond_64_bits_are_refused_naming_the_value(
-    service: ServiceClient, big: int
-) -> None:
+def test_ints_beyond_64_bits_are_refused_naming_the_value(service: ServiceClient, big: int) -> None:
     with pytest.raises(InvalidArgumentError) as raised:
         service.hub("chat").send_to_all("m", {"n": [big]})
     assert str(big) in str(raised.value)
@@ -94,8 +90,12 @@ class Point:
 
 @pytest.mark.parametrize(
     ("value", "type_name"),
-    [({1, 2}, "set"), (Point(), "test_arguments.Point"), (b"bytes", "bytes"),
-     (datetime(2024, 1, 1), "datetime.datetime")],
+    [
+        ({1, 2}, "set"),
+        (Point(), "test_arguments.Point"),
+        (b"bytes", "bytes"),
+        (datetime(2024, 1, 1), "datetime.datetime"),
+    ],
 )
 def test_values_without_a_json_form_raise_type_error_naming_the_type(
     service: ServiceClient, value: object, type_name: str
@@ -131,7 +131,7 @@ def test_nesting_up_to_the_limit_is_accepted(
 
 
 def test_claims_of_a_negotiate_token_are_converted_too(service: ServiceClient) -> None:
-    claims = {"role": "admin", "perms": ["read", "write"], "level": 3}
+    claims: dict[str, JSON] = {"role": "admin", "perms": ["read", "write"], "level": 3}
     token = service.negotiate("chat", "alice", claims=claims)["accessToken"]
     payload = token.split(".")[1]
     decoded = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 import time
+from typing import cast
 
 import pytest
 from conftest import StubServer
@@ -59,7 +60,7 @@ def test_many_threads_share_one_client(signalr_simulator: Simulator) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert sorted(args[0] for _, args in receiver.received) == sorted(
+    assert sorted(cast(int, args[0]) for _, args in receiver.received) == sorted(
         n * 100 + i for n in range(8) for i in range(20)
     )
 
@@ -136,5 +137,7 @@ async def test_concurrent_asyncio_calls_all_complete(signalr_simulator: Simulato
     client = aio.ServiceClient.from_connection_string(signalr_simulator.connection_string)
     receiver = signalr_simulator.connect("chat")
     hub = client.hub("chat")
-    await asyncio.gather(*(hub.send_to_connection(receiver.connection_id, "n", i) for i in range(200)))
-    assert sorted(args[0] for _, args in receiver.received) == list(range(200))
+    await asyncio.gather(
+        *(hub.send_to_connection(receiver.connection_id, "n", i) for i in range(200))
+    )
+    assert sorted(cast(int, args[0]) for _, args in receiver.received) == list(range(200))
