@@ -10,14 +10,24 @@ const path = require('node:path');
 const { test } = require('node:test');
 
 const packageDir = path.join(__dirname, '..');
+const readme = fs.readFileSync(path.join(packageDir, 'README.md'), 'utf8');
 /** Compiled dependencies are kept between runs here (inside the ignored workspace target). */
 const targetDir = path.join(packageDir, '..', 'target', 'node-tarball');
 
-function run(command, args, cwd, env = {}) {
+/** The README's code block that starts with the comment `// <name>`. */
+function readmeExample(name) {
+  const block = readme.split('```js\n').find((text) => text.startsWith(`// ${name}\n`));
+  assert.ok(block, `README has no example ${name}`);
+  return block.slice(0, block.indexOf('```'));
+}
+
+function run(command, args, cwd, extraEnv = {}) {
+  // A nested `node --test` must report as a top-level run, not to this runner.
+  const { NODE_TEST_CONTEXT, ...env } = { ...process.env, ...extraEnv };
   try {
     return execFileSync(command, args, {
       cwd,
-      env: { ...process.env, ...env },
+      env,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -50,7 +60,7 @@ console.log(JSON.stringify({ received: bob.received, aborted: aborted instanceof
 await sim.close();
 `;
 
-test('the npm pack tarball installs in a fresh project and runs with require and import', { timeout: 30 * 60_000 }, () => {
+test('the npm pack tarball installs in a fresh project and runs with require, import and the README test', { timeout: 30 * 60_000 }, () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'signalr-rest-tarball-'));
   try {
     const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], packageDir));
@@ -78,6 +88,9 @@ test('the npm pack tarball installs in a fresh project and runs with require and
       received: [{ target: 'hello', arguments: ['from esm'] }],
       aborted: true,
     });
+
+    fs.writeFileSync(path.join(project, 'chat.test.mjs'), readmeExample('chat.test.mjs'));
+    assert.match(run(process.execPath, ['--test', 'chat.test.mjs'], project), /# pass 1\n# fail 0/);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -1,0 +1,83 @@
+// A typed tour of the API, checked by `tsc --noEmit --strict` (scripts/lib/test-node).
+
+import { createServer } from 'node:http';
+import {
+  AbortError,
+  NotFoundError,
+  RequestTimeoutError,
+  ServiceClient,
+  ServiceError,
+  SignalRError,
+  Simulator,
+  type HubClient,
+  type Invocation,
+  type JsonValue,
+  type NegotiateResponse,
+  type SignalRErrorCode,
+  type VirtualClient,
+} from 'signalr-rest';
+
+const sim: Simulator = await Simulator.start({ port: 0, accessKey: 'dev-key' });
+const client = ServiceClient.fromConnectionString(sim.connectionString, {
+  timeoutMs: 5000,
+  retry: { maxRetries: 2, initialDelayMs: 100, maxDelayMs: 1000 },
+});
+const chat: HubClient = client.hub('chat');
+const alice: VirtualClient = sim.connect('chat', { userId: 'alice' });
+
+const payload: JsonValue[] = ['text', 42, null, true, { nested: ['a', { deep: 1.5 }] }];
+await chat.sendToAll('broadcast', payload, { excluded: [alice.connectionId] });
+await chat.sendToUser('alice', 'direct', payload);
+await chat.sendToConnection(alice.connectionId, 'one', []);
+await chat.sendToGroup('room', 'grouped', ['x'], { excluded: [] });
+const exists: boolean = await chat.connectionExists(alice.connectionId);
+await chat.addConnectionToGroup('room', alice.connectionId);
+await chat.removeConnectionFromGroup('room', alice.connectionId);
+await chat.addUserToGroup('vip', 'alice', { ttlSeconds: 60 });
+const member: boolean = await chat.userInGroup('vip', 'alice');
+await chat.removeUserFromGroup('vip', 'alice');
+await chat.removeUserFromAllGroups('alice');
+const online: boolean = (await chat.userExists('alice')) && (await chat.groupExists('room'));
+await client.health({ signal: AbortSignal.timeout(1000) });
+
+const first: Invocation = await alice.waitFor('direct', { timeoutMs: 1000 });
+const received: Invocation[] = alice.received;
+console.log(exists, member, online, first.arguments, received.length, chat.name, client.endpoint);
+
+const answer: NegotiateResponse = client.negotiate('chat', {
+  userId: 'alice',
+  lifetimeSeconds: 600,
+  claims: { role: 'admin', teams: ['a', 'b'] },
+});
+const server = createServer((req, res) => {
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify(answer));
+});
+server.close();
+
+try {
+  await chat.removeConnectionFromGroup('room', 'ghost', { signal: new AbortController().signal });
+} catch (error) {
+  if (error instanceof NotFoundError) {
+    const code: string = error.errorCode;
+    const status: 404 = error.status;
+    console.log(code, status);
+  } else if (error instanceof ServiceError) {
+    console.log(error.status, error.body);
+  } else if (error instanceof RequestTimeoutError) {
+    console.log(error.timeoutMs);
+  } else if (error instanceof AbortError) {
+    console.log(error.cause);
+  } else if (error instanceof SignalRError) {
+    const code: SignalRErrorCode = error.code;
+    console.log(code);
+  }
+}
+
+await chat.closeConnection(alice.connectionId, { reason: 'bye' });
+const reason: string | null = alice.closeReason;
+const closed: boolean = alice.closed;
+alice.disconnect();
+sim.advanceClock(30);
+console.log(reason, closed, sim.hubs(), sim.groups('chat'), sim.connections('chat'), sim.userGroups('chat'));
+await sim.close();
