@@ -433,3 +433,23 @@ async fn a_silent_connection_gets_pings_at_the_ping_interval() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn a_client_that_closes_gets_a_close_frame_back() {
+    let (sim, service) = setup().await;
+    let token = client_token(&service, None);
+    let mut socket = raw_socket(&sim, &format!("hub=chat&access_token={token}"), None)
+        .await
+        .unwrap();
+    handshake(&mut socket, r#"{"protocol":"json","version":1}"#).await;
+    socket
+        .send(Message::Text("{\"type\":7}\u{1e}".into()))
+        .await
+        .unwrap();
+    let reply = timeout(WAIT, socket.next()).await.unwrap();
+    match reply {
+        Some(Ok(Message::Close(Some(frame)))) => assert_eq!(u16::from(frame.code), 1000),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+    assert!(eventually(|| async { sim.connections("chat").is_empty() }).await);
+}

@@ -19,6 +19,8 @@ pub const QUEUE_CAPACITY: usize = 4096;
 pub const PING_INTERVAL: Duration = Duration::from_secs(15);
 /// Time a client has to send its handshake, and a frame may take to be written.
 const IO_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a closing socket may take to deliver the client's own close frame.
+const CLOSE_DRAIN: Duration = Duration::from_secs(2);
 /// Close reason given to a client whose queue overflowed.
 pub const OVERFLOW_REASON: &str = "the connection did not keep up with its messages and was closed";
 
@@ -134,7 +136,8 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
                 ending = match incoming {
                     Some(Ok(Message::Text(text))) => client_ends(protocol, text.as_bytes()),
                     Some(Ok(Message::Binary(bytes))) => client_ends(protocol, &bytes),
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => Some(Ending::Gone),
+                    Some(Ok(Message::Close(_))) => Some(Ending::Left),
+                    None | Some(Err(_)) => Some(Ending::Broken),
                     Some(Ok(_)) => None,
                 };
             }
@@ -152,12 +155,16 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
         )
         .await;
     }
-    if !matches!(ending, Some(Ending::Gone)) {
+    if !matches!(ending, Some(Ending::Broken) | None) {
+        // Completes the WebSocket closing handshake whichever side began it; clients such as
+        // the Java one treat a socket dropped without a close frame as a failure.
         let normal = CloseFrame {
             code: axum::extract::ws::close_code::NORMAL,
             reason: "".into(),
         };
         send(&mut writer, Message::Close(Some(normal))).await;
+        let drain = async { while let Some(Ok(_)) = reader.next().await {} };
+        let _ = timeout(CLOSE_DRAIN, drain).await;
     }
     tracing::info!(hub = %peer.hub, connection = %peer.connection_id, ?ending, "client disconnected");
 }
@@ -165,8 +172,10 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
 /// Why a connection ends.
 #[derive(Debug)]
 enum Ending {
-    /// The client left (Close message, WebSocket close or a broken socket).
-    Gone,
+    /// The client left with a Close message or a WebSocket close frame.
+    Left,
+    /// The socket broke or ended without a close frame.
+    Broken,
     /// The service closes it, telling the client this reason.
     Closed(Option<String>),
 }
@@ -208,7 +217,7 @@ fn client_ends(protocol: Protocol, data: &[u8]) -> Option<Ending> {
         Err(error) => return Some(Ending::Closed(Some(format!("invalid message: {error}")))),
     };
     messages.into_iter().find_map(|message| match message {
-        HubMessage::Close { .. } => Some(Ending::Gone),
+        HubMessage::Close { .. } => Some(Ending::Left),
         HubMessage::Invocation(call) => Some(Ending::Closed(Some(format!(
             "the hub is serverless: clients cannot invoke '{}'",
             call.target
