@@ -1,0 +1,363 @@
+//! `ServiceClient` and `HubClient`: core calls with arguments converted from JSON text and
+//! numbers of seconds, each async operation cancellable.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use signalr_rest::{ClientTokenOptions, Error, PayloadMessage, RetryPolicy};
+
+use crate::cancel::{cancellable, Cancellation};
+use crate::error::SignalRError;
+use crate::seconds;
+use crate::token_provider::{ForeignTokenProvider, TokenProvider};
+
+/// Client settings; absent fields keep the core defaults (30 s timeout, 3 retries).
+#[derive(Debug, Clone, Default, uniffi::Record)]
+pub struct ClientOptions {
+    /// Time one HTTP request may take, in seconds.
+    #[uniffi(default)]
+    pub timeout_seconds: Option<f64>,
+    /// Attempts after the first one; 0 disables retries.
+    #[uniffi(default)]
+    pub max_retries: Option<i64>,
+    /// Wait before the first retry, in seconds; doubles each time.
+    #[uniffi(default)]
+    pub retry_initial_delay_seconds: Option<f64>,
+    /// Upper bound of any wait between retries, in seconds.
+    #[uniffi(default)]
+    pub retry_max_delay_seconds: Option<f64>,
+    /// Prefix hub names with `{name}_`, to share one service between applications.
+    #[uniffi(default)]
+    pub application_name: Option<String>,
+}
+
+/// Client token settings for `negotiate`.
+#[derive(Debug, Clone, Default, uniffi::Record)]
+pub struct NegotiateOptions {
+    /// Put into the token's `nameid`: sends to this user reach the client.
+    #[uniffi(default)]
+    pub user_id: Option<String>,
+    /// How long the token is valid, in seconds (default 1 h).
+    #[uniffi(default)]
+    pub lifetime_seconds: Option<f64>,
+    /// Extra claims as JSON object text.
+    #[uniffi(default)]
+    pub claims_json: Option<String>,
+}
+
+/// The `{url, accessToken}` an app's negotiate endpoint returns to a SignalR client.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NegotiateResponse {
+    pub url: String,
+    pub access_token: String,
+}
+
+/// A client of one service endpoint; all hub clients made from it share one connection pool.
+#[derive(Debug, uniffi::Object)]
+pub struct ServiceClient {
+    inner: signalr_rest::ServiceClient,
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl ServiceClient {
+    /// A client from `Endpoint=...;AccessKey=...;Version=1.0;` and settings.
+    #[uniffi::constructor]
+    pub fn from_connection_string(
+        connection_string: String,
+        options: ClientOptions,
+    ) -> Result<Arc<Self>, SignalRError> {
+        let builder = signalr_rest::ServiceClient::builder().connection_string(connection_string);
+        Self::build(builder, options)
+    }
+
+    /// A client of `endpoint` that asks `provider` for every request's token, for apps that
+    /// must not hold the access key.
+    #[uniffi::constructor]
+    pub fn with_token_provider(
+        endpoint: String,
+        provider: Arc<dyn TokenProvider>,
+        options: ClientOptions,
+    ) -> Result<Arc<Self>, SignalRError> {
+        let builder = signalr_rest::ServiceClient::builder()
+            .endpoint(endpoint)
+            .token_provider(Arc::new(ForeignTokenProvider(provider)));
+        Self::build(builder, options)
+    }
+
+    /// The REST endpoint, without trailing slash.
+    pub fn endpoint(&self) -> String {
+        self.inner.endpoint().to_string()
+    }
+
+    /// A client for hub `name`; fails if the name breaks the hub rules.
+    pub fn hub(&self, name: String) -> Result<Arc<HubClient>, SignalRError> {
+        let inner = self.inner.hub(&name)?;
+        Ok(Arc::new(HubClient { inner }))
+    }
+
+    /// Succeeds when the service answers its health check.
+    pub async fn health(&self, cancel: Option<Arc<Cancellation>>) -> Result<(), SignalRError> {
+        cancellable(cancel, self.inner.health()).await
+    }
+
+    /// The URL a SignalR client connects to for `hub`.
+    pub fn client_url(&self, hub: String) -> Result<String, SignalRError> {
+        Ok(self.inner.client_url(&hub)?)
+    }
+
+    /// The negotiate answer for a SignalR client of `hub`; needs the access key.
+    pub fn negotiate(
+        &self,
+        hub: String,
+        options: NegotiateOptions,
+    ) -> Result<NegotiateResponse, SignalRError> {
+        let answer = self.inner.negotiate(&hub, &token_options(options)?)?;
+        Ok(NegotiateResponse {
+            url: answer.url,
+            access_token: answer.access_token,
+        })
+    }
+}
+
+impl ServiceClient {
+    fn build(
+        mut builder: signalr_rest::ServiceClientBuilder,
+        options: ClientOptions,
+    ) -> Result<Arc<Self>, SignalRError> {
+        if let Some(timeout) = options.timeout_seconds {
+            builder = builder.timeout(seconds("timeout", timeout)?);
+        }
+        let mut retry = RetryPolicy::default();
+        if let Some(max_retries) = options.max_retries {
+            retry.max_retries = u32::try_from(max_retries).map_err(|_| {
+                Error::invalid(
+                    "max_retries",
+                    format!("max_retries must be 0 to {}, got {max_retries}", u32::MAX),
+                )
+            })?;
+        }
+        if let Some(delay) = options.retry_initial_delay_seconds {
+            retry.initial_delay = seconds("retry_initial_delay", delay)?;
+        }
+        if let Some(delay) = options.retry_max_delay_seconds {
+            retry.max_delay = seconds("retry_max_delay", delay)?;
+        }
+        builder = builder.retry(retry);
+        if let Some(name) = options.application_name {
+            builder = builder.application_name(name);
+        }
+        Ok(Arc::new(ServiceClient {
+            inner: builder.build()?,
+        }))
+    }
+}
+
+fn token_options(options: NegotiateOptions) -> Result<ClientTokenOptions, Error> {
+    let mut converted = ClientTokenOptions {
+        user_id: options.user_id,
+        ..ClientTokenOptions::default()
+    };
+    if let Some(lifetime) = options.lifetime_seconds {
+        converted.lifetime = seconds("lifetime", lifetime)?;
+    }
+    if let Some(text) = options.claims_json {
+        converted.claims = serde_json::from_str::<Map<String, Value>>(&text)
+            .map_err(|e| Error::invalid("claims", format!("claims {text:?} must be a JSON object: {e}")))?;
+    }
+    Ok(converted)
+}
+
+/// A message invoking `target` with the JSON array text `arguments_json`.
+fn message(target: String, arguments_json: &str) -> Result<PayloadMessage, Error> {
+    let arguments = serde_json::from_str::<Vec<Value>>(arguments_json).map_err(|e| {
+        Error::invalid(
+            "arguments",
+            format!("arguments {arguments_json:?} must be a JSON array: {e}"),
+        )
+    })?;
+    Ok(PayloadMessage::new(target, arguments))
+}
+
+/// The 14 operations on one hub; each returns when the service has answered.
+#[derive(Debug, uniffi::Object)]
+pub struct HubClient {
+    inner: signalr_rest::HubClient,
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl HubClient {
+    /// The hub name as used in request paths (lower case, application prefix applied).
+    pub fn name(&self) -> String {
+        self.inner.name().to_string()
+    }
+
+    /// Sends to every connection except the `excluded` connection ids.
+    pub async fn send_to_all(
+        &self,
+        target: String,
+        arguments_json: String,
+        excluded: Vec<String>,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<(), SignalRError> {
+        cancellable(cancel, async {
+            self.inner
+                .send_to_all(&message(target, &arguments_json)?, &excluded)
+                .await
+        })
+        .await
+    }
+
+    /// Sends to every connection of user `user_id`.
+    pub async fn send_to_user(
+        &self,
+        user_id: String,
+        target: String,
+        arguments_json: String,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<(), SignalRError> {
+        cancellable(cancel, async {
+            self.inner
+                .send_to_user(&user_id, &message(target, &arguments_json)?)
+                .await
+        })
+        .await
+    }
+
+    /// Sends to one connection.
+    pub async fn send_to_connection(
+        &self,
+        connection_id: String,
+        target: String,
+        arguments_json: String,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<(), SignalRError> {
+        cancellable(cancel, async {
+            self.inner
+                .send_to_connection(&connection_id, &message(target, &arguments_json)?)
+                .await
+        })
+        .await
+    }
+
+    /// Sends to every connection in `group` except the `excluded` connection ids.
+    pub async fn send_to_group(
+        &self,
+        group: String,
+        target: String,
+        arguments_json: String,
+        excluded: Vec<String>,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<(), SignalRError> {
+        cancellable(cancel, async {
+            self.inner
+                .send_to_group(&group, &message(target, &arguments_json)?, &excluded)
+                .await
+        })
+        .await
+    }
+
+    /// Whether the connection is connected.
+    pub async fn connection_exists(
+        &self,
+        connection_id: String,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<bool, SignalRError> {
+        cancellable(cancel, self.inner.connection_exists(&connection_id)).await
+    }
+
+    /// Closes a connection, giving the client `reason`; closing one already gone succeeds.
+    pub async fn close_connection(
+        &self,
+        connection_id: String,
+        reason: Option<String>,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<(), SignalRError> {
+        let closing = self.inner.close_connection(&connection_id, reason.as_deref());
+        cancellable(cancel, closing).await
+    }
+
+    /// Whether at least one connection is in `group`.
+    pub async fn group_exists(
+        &self,
+        group: String,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<bool, SignalRError> {
+        cancellable(cancel, self.inner.group_exists(&group)).await
+    }
+
+    /// Whether user `user_id` has at least one connection.
+    pub async fn user_exists(
+        &self,
+        user_id: String,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<bool, SignalRError> {
+        cancellable(cancel, self.inner.user_exists(&user_id)).await
+    }
+
+    /// Adds a connection to `group`; `NotFound` if the connection does not exist.
+    pub async fn add_connection_to_group(
+        &self,
+        group: String,
+        connection_id: String,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<(), SignalRError> {
+        let adding = self.inner.add_connection_to_group(&group, &connection_id);
+        cancellable(cancel, adding).await
+    }
+
+    /// Removes a connection from `group`; `NotFound` if it was not in it.
+    pub async fn remove_connection_from_group(
+        &self,
+        group: String,
+        connection_id: String,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<(), SignalRError> {
+        let removing = self.inner.remove_connection_from_group(&group, &connection_id);
+        cancellable(cancel, removing).await
+    }
+
+    /// Whether user `user_id` is mapped to `group`.
+    pub async fn user_in_group(
+        &self,
+        group: String,
+        user_id: String,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<bool, SignalRError> {
+        cancellable(cancel, self.inner.user_in_group(&group, &user_id)).await
+    }
+
+    /// Maps user `user_id` to `group` for `ttl_seconds` (whole seconds; 0 adds only the current
+    /// connections), or for at most a year without it.
+    pub async fn add_user_to_group(
+        &self,
+        group: String,
+        user_id: String,
+        ttl_seconds: Option<f64>,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<(), SignalRError> {
+        cancellable(cancel, async {
+            let ttl = ttl_seconds.map(|s| seconds("ttl", s)).transpose()?;
+            self.inner.add_user_to_group(&group, &user_id, ttl).await
+        })
+        .await
+    }
+
+    /// Removes user `user_id` from `group`.
+    pub async fn remove_user_from_group(
+        &self,
+        group: String,
+        user_id: String,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<(), SignalRError> {
+        cancellable(cancel, self.inner.remove_user_from_group(&group, &user_id)).await
+    }
+
+    /// Removes user `user_id` from every group.
+    pub async fn remove_user_from_all_groups(
+        &self,
+        user_id: String,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<(), SignalRError> {
+        cancellable(cancel, self.inner.remove_user_from_all_groups(&user_id)).await
+    }
+}

@@ -1,0 +1,84 @@
+package dev.signalrrest
+
+import kotlin.time.Duration
+import kotlinx.serialization.json.JsonObject
+import dev.signalrrest.ffi.ClientOptions as NativeClientOptions
+import dev.signalrrest.ffi.NegotiateOptions
+import dev.signalrrest.ffi.ServiceClient as NativeServiceClient
+
+/** Client settings; null keeps the default (30 s timeout, 3 retries, no application name). */
+data class ClientOptions(
+    /** Time one HTTP request may take. */
+    val timeout: Duration? = null,
+    /** Attempts after the first one; 0 disables retries. */
+    val maxRetries: Int? = null,
+    /** Wait before the first retry; doubles each time. */
+    val retryInitialDelay: Duration? = null,
+    /** Upper bound of any wait between retries. */
+    val retryMaxDelay: Duration? = null,
+    /** Prefix hub names with `{name}_`, to share one service between applications. */
+    val applicationName: String? = null,
+) {
+    internal fun toNative() = NativeClientOptions(
+        timeoutSeconds = timeout?.inSeconds,
+        maxRetries = maxRetries?.toLong(),
+        retryInitialDelaySeconds = retryInitialDelay?.inSeconds,
+        retryMaxDelaySeconds = retryMaxDelay?.inSeconds,
+        applicationName = applicationName,
+    )
+}
+
+/** The `{url, accessToken}` an app's negotiate endpoint returns to a SignalR client. */
+data class NegotiateResponse(val url: String, val accessToken: String)
+
+/**
+ * A client of one service endpoint; hub clients made from it share its connection pool.
+ *
+ * ```
+ * ServiceClient.fromConnectionString(System.getenv("AZURE_SIGNALR_CONNECTION_STRING")).use { client ->
+ *     client.hub("chat").sendToAll("newMessage", listOf(JsonPrimitive("hello")))
+ * }
+ * ```
+ */
+class ServiceClient private constructor(private val client: NativeServiceClient) : AutoCloseable {
+    companion object {
+        /** A client from `Endpoint=...;AccessKey=...;Version=1.0;`. */
+        fun fromConnectionString(connectionString: String, options: ClientOptions = ClientOptions()) =
+            ServiceClient(native { NativeServiceClient.fromConnectionString(connectionString, options.toNative()) })
+
+        /** A client of [endpoint] that asks [provider] for every request's token instead of holding the key. */
+        fun withTokenProvider(endpoint: String, provider: TokenProvider, options: ClientOptions = ClientOptions()) =
+            ServiceClient(
+                native {
+                    NativeServiceClient.withTokenProvider(endpoint, NativeTokenProvider(provider), options.toNative())
+                },
+            )
+    }
+
+    /** The REST endpoint, without trailing slash. */
+    val endpoint: String get() = client.endpoint()
+
+    /** A client for hub [name]; throws [SignalRException.InvalidArgument] if the name breaks the hub rules. */
+    fun hub(name: String): HubClient = HubClient(native { client.hub(name) })
+
+    /** Returns when the service answers its health check. */
+    suspend fun health() = native { client.health(null) }
+
+    /** The URL a SignalR client connects to for [hub]. */
+    fun clientUrl(hub: String): String = native { client.clientUrl(hub) }
+
+    /** The negotiate answer for a SignalR client of [hub] as [userId]; needs the access key. */
+    fun negotiate(
+        hub: String,
+        userId: String? = null,
+        lifetime: Duration? = null,
+        claims: JsonObject? = null,
+    ): NegotiateResponse {
+        val options = NegotiateOptions(userId, lifetime?.inSeconds, claims?.toString())
+        val answer = native { client.negotiate(hub, options) }
+        return NegotiateResponse(answer.url, answer.accessToken)
+    }
+
+    /** Frees the native client; hub clients made from it keep working until closed themselves. */
+    override fun close() = client.close()
+}

@@ -1,0 +1,99 @@
+package dev.signalrrest
+
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.seconds
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonArray
+import kotlinx.serialization.json.jsonArray
+import dev.signalrrest.ffi.ReceivedMessage as NativeReceivedMessage
+import dev.signalrrest.ffi.Simulator as NativeSimulator
+import dev.signalrrest.ffi.SimulatorOptions
+import dev.signalrrest.ffi.VirtualClient as NativeVirtualClient
+
+/** A live connection of a hub: its id and the user it connected as. */
+typealias ConnectionInfo = dev.signalrrest.ffi.ConnectionInfo
+
+/** A group with at least one connection, and its members' connection ids. */
+typealias GroupInfo = dev.signalrrest.ffi.GroupInfo
+
+/** A user mapped to a group until `expiresAt` (simulator time). */
+typealias UserGroupMapping = dev.signalrrest.ffi.UserGroupMapping
+
+/** An invocation a virtual client received: the client method [target] and its [arguments]. */
+data class ReceivedMessage(val target: String, val arguments: JsonArray) {
+    internal constructor(message: NativeReceivedMessage) :
+        this(message.target, Json.parseToJsonElement(message.argumentsJson).jsonArray)
+}
+
+/**
+ * A local stand-in for the service, for tests: the REST API on a loopback port, in-process
+ * virtual clients and inspection of hubs, groups and mappings. Closing it stops it.
+ */
+class Simulator private constructor(private val simulator: NativeSimulator) : AutoCloseable {
+    companion object {
+        /** Starts a simulator on [host] (default 127.0.0.1) and [port] (default: a free one). */
+        suspend fun start(host: String? = null, port: Int? = null, accessKey: String? = null) =
+            Simulator(native { NativeSimulator.start(SimulatorOptions(host, port?.toLong(), accessKey)) })
+    }
+
+    /** `http://127.0.0.1:{port}`. */
+    val url: String get() = simulator.url()
+
+    /** The connection string clients of this simulator use. */
+    val connectionString: String get() = simulator.connectionString()
+
+    /** The access key tokens must be signed with. */
+    val accessKey: String get() = simulator.accessKey()
+
+    /** Connects an in-process client to [hub], as [userId] if given. */
+    fun connect(hub: String, userId: String? = null) = VirtualClient(native { simulator.connect(hub, userId) })
+
+    /** Hubs any call has used, lower case, sorted. */
+    fun hubs(): List<String> = native { simulator.hubs() }
+
+    /** The hub's live connections. */
+    fun connections(hub: String): List<ConnectionInfo> = native { simulator.connections(hub) }
+
+    /** The hub's groups that have connections. */
+    fun groups(hub: String): List<GroupInfo> = native { simulator.groups(hub) }
+
+    /** The hub's unexpired user-group mappings. */
+    fun userGroups(hub: String): List<UserGroupMapping> = native { simulator.userGroups(hub) }
+
+    /** Moves the simulator's clock forward (TTLs expire; tokens keep wall time). */
+    fun advanceClock(by: Duration) = native { simulator.advanceClock(by.inSeconds) }
+
+    /** Stops serving and waits for the server to end; later calls fail. */
+    suspend fun shutdown() = simulator.shutdown()
+
+    /** Stops the simulator without waiting and frees it. */
+    override fun close() = simulator.close()
+}
+
+/** An in-process client connected to a hub of the [Simulator]; closing it disconnects. */
+class VirtualClient internal constructor(private val client: NativeVirtualClient) : AutoCloseable {
+    /** The connection id REST calls address it by. */
+    val connectionId: String = client.connectionId()
+
+    /** The user id it connected as. */
+    val userId: String? = client.userId()
+
+    /** Whether the service closed this connection. */
+    val isClosed: Boolean get() = client.isClosed()
+
+    /** The reason the service gave when it closed the connection. */
+    val closeReason: String? get() = client.closeReason()
+
+    /** Every invocation received so far, in order. */
+    fun received(): List<ReceivedMessage> = client.received().map(::ReceivedMessage)
+
+    /** The first invocation of [target], waiting up to [timeout] ([SignalRException.Timeout] after). */
+    suspend fun waitFor(target: String, timeout: Duration = 5.seconds) =
+        ReceivedMessage(native { client.waitFor(target, timeout.inSeconds, null) })
+
+    /** Disconnects from the hub, leaving every group. */
+    fun disconnect() = client.disconnect()
+
+    /** Disconnects and frees the native client. */
+    override fun close() = client.close()
+}

@@ -1,0 +1,52 @@
+package dev.signalrrest
+
+import java.util.Collections
+import kotlinx.coroutines.runBlocking
+import kotlinx.serialization.json.JsonPrimitive
+import kotlin.test.assertContains
+import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+import kotlin.test.assertNull
+import org.junit.jupiter.api.Test
+
+class TokenProviderTest {
+    @Test
+    fun `calls carry the provider's token for the request url`() = runBlocking<Unit> {
+        Simulator.start().use { simulator ->
+            val audiences = Collections.synchronizedList(mutableListOf<String>())
+            val provider = TokenProvider { audience ->
+                audiences += audience
+                signToken(simulator.accessKey, audience)
+            }
+            ServiceClient.withTokenProvider(simulator.url, provider).use { client ->
+                val alice = simulator.connect("chat", "alice")
+                client.hub("chat").sendToUser("alice", "hello", listOf(JsonPrimitive(1)))
+                assertEquals(listOf(ReceivedMessage("hello", kotlinx.serialization.json.JsonArray(listOf(JsonPrimitive(1))))), alice.received())
+                assertEquals(listOf("${simulator.url}/api/v1/hubs/chat/users/alice"), audiences)
+            }
+        }
+    }
+
+    @Test
+    fun `a provider that throws fails the call as Unauthorized without a status`() = runBlocking<Unit> {
+        Simulator.start().use { simulator ->
+            val provider = TokenProvider { throw IllegalStateException("backend said no") }
+            ServiceClient.withTokenProvider(simulator.url, provider).use { client ->
+                val error = assertFailsWith<SignalRException.Unauthorized> { client.hub("chat").sendToAll("t") }
+                assertNull(error.status)
+                assertContains(error.message!!, "backend said no")
+            }
+        }
+    }
+
+    @Test
+    fun `a token the service rejects is Unauthorized with its status`() = runBlocking<Unit> {
+        Simulator.start().use { simulator ->
+            val provider = TokenProvider { audience -> signToken("some-other-key", audience) }
+            ServiceClient.withTokenProvider(simulator.url, provider, ClientOptions(maxRetries = 0)).use { client ->
+                val error = assertFailsWith<SignalRException.Unauthorized> { client.hub("chat").sendToAll("t") }
+                assertEquals(401, error.status)
+            }
+        }
+    }
+}
