@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from typing import cast
@@ -141,3 +143,22 @@ async def test_concurrent_asyncio_calls_all_complete(signalr_simulator: Simulato
         *(hub.send_to_connection(receiver.connection_id, "n", i) for i in range(200))
     )
     assert sorted(cast(int, args[0]) for _, args in receiver.received) == list(range(200))
+
+
+def test_exiting_right_after_asyncio_calls_is_clean(signalr_simulator: Simulator) -> None:
+    script = (
+        "import asyncio, sys\n"
+        "from signalr_rest import aio\n"
+        "async def main():\n"
+        "    hub = aio.ServiceClient.from_connection_string(sys.argv[1]).hub('chat')\n"
+        "    await asyncio.gather(*(hub.send_to_user(f'u{i}', 't', i) for i in range(100)))\n"
+        "asyncio.run(main())\n"
+    )
+    for _ in range(10):
+        run = subprocess.run(
+            [sys.executable, "-c", script, signalr_simulator.connection_string],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert run.returncode == 0, (run.returncode, run.stderr)

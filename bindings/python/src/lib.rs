@@ -5,6 +5,7 @@
 //! ergonomics (keyword arguments, `timedelta`, context managers) live in the `signalr_rest`
 //! package.
 
+mod asyncio;
 mod client;
 mod convert;
 mod error;
@@ -26,6 +27,14 @@ fn refresh_log_levels() {
     }
 }
 
+/// Runs at interpreter exit (registered with `atexit`): after it, no Rust thread calls into
+/// Python, since CPython aborts the process when one does during shutdown.
+#[pyfunction]
+fn at_exit(py: Python<'_>) {
+    log::set_max_level(log::LevelFilter::Off);
+    asyncio::stop_delivery(py);
+}
+
 #[pymodule]
 #[pyo3(name = "_native")]
 fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -34,6 +43,11 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
         let _ = LOG_CACHE.set(handle);
     }
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    let at_exit = wrap_pyfunction!(at_exit, module)?;
+    module
+        .py()
+        .import("atexit")?
+        .call_method1("register", (at_exit,))?;
     module.add_function(wrap_pyfunction!(refresh_log_levels, module)?)?;
     module.add_function(wrap_pyfunction!(pending::panicking_call, module)?)?;
     module.add_class::<pending::PendingCall>()?;

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use futures_util::FutureExt;
@@ -42,11 +42,19 @@ impl<'py> IntoPyObject<'py> for Outcome {
     }
 }
 
-type CoreFuture = Pin<Box<dyn Future<Output = PyResult<Outcome>> + Send>>;
+/// A core call with its errors and panics already converted to Python exceptions.
+pub type CoreFuture = Pin<Box<dyn Future<Output = PyResult<Outcome>> + Send>>;
 
-/// The runtime every call runs on: the one pyo3-async-runtimes drives asyncio futures with.
+/// The one runtime every call of the process runs on.
 pub fn runtime() -> &'static tokio::runtime::Runtime {
-    pyo3_async_runtimes::tokio::get_runtime()
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_name("signalr-rest")
+            .build()
+            .expect("cannot start the tokio runtime")
+    })
 }
 
 /// Runs synchronous core code with the GIL released (so core threads that log never wait for
@@ -90,14 +98,15 @@ impl PendingCall {
 impl PendingCall {
     /// Runs the call to the end with the GIL released; a signal (Ctrl-C) cancels it.
     fn wait(&self, py: Python<'_>) -> PyResult<Outcome> {
-        let mut future = self.take()?;
+        let mut task = AbortOnDrop(runtime().spawn(self.take()?));
         loop {
             let tick = py.detach(|| {
-                runtime().block_on(async { tokio::time::timeout(SIGNAL_CHECK_INTERVAL, &mut future).await })
+                runtime().block_on(async { tokio::time::timeout(SIGNAL_CHECK_INTERVAL, &mut task.0).await })
             });
             match tick {
-                Ok(result) => return result,
-                // Returning the signal handler's error drops the future, which cancels the call.
+                Ok(Ok(result)) => return result,
+                Ok(Err(join)) => return Err(from_panic(join.into_panic())),
+                // Returning the signal handler's error aborts the task, which cancels the call.
                 Err(_) => py.check_signals()?,
             }
         }
@@ -105,7 +114,16 @@ impl PendingCall {
 
     /// An asyncio future of the call; cancelling it drops the call (and its request).
     fn future<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        pyo3_async_runtimes::tokio::future_into_py(py, self.take()?)
+        crate::asyncio::future_of(py, self.take()?)
+    }
+}
+
+/// Aborts the task it holds when dropped, so a call left unfinished stops.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
