@@ -59,6 +59,24 @@ test('a zero timeout is an InvalidArgumentError', () => {
   );
 });
 
+test('a negative or huge duration option is an InvalidArgumentError naming it and the value', async () => {
+  const cs = connectionString(1);
+  assert.throws(
+    () => ServiceClient.fromConnectionString(cs, { timeoutMs: -1 }),
+    (error) => error instanceof InvalidArgumentError && error.field === 'timeoutMs' && /got -1$/.test(error.message),
+  );
+  assert.throws(
+    () => ServiceClient.fromConnectionString(cs, { retry: { maxDelayMs: NaN } }),
+    /retry\.maxDelayMs must be a finite number of 0 or more, got NaN/,
+  );
+  assert.throws(
+    () => ServiceClient.fromConnectionString(cs, { retry: { maxRetries: 1.5 } }),
+    (error) => error instanceof InvalidArgumentError && error.field === 'retry.maxRetries',
+  );
+  const hub = ServiceClient.fromConnectionString(cs).hub('chat');
+  await assert.rejects(hub.addUserToGroup('g', 'u', { ttlSeconds: 1e300 }), /ttlSeconds .* got 1e300/);
+});
+
 test('a wrong access key is an UnauthorizedError with status 401 and the reason', async () => {
   const sim = await Simulator.start({ port: 0, accessKey: 'right-key' });
   try {

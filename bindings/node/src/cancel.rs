@@ -20,13 +20,13 @@ pub struct Cancellation {
 #[napi]
 impl Cancellation {
     /// A token that has not fired.
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Fires the token: every call given it stops and rejects with an abort.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn cancel(&self) {
         self.token.cancel();
     }

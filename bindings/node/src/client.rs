@@ -9,7 +9,7 @@ use signalr_rest::{ClientTokenOptions, Error, PayloadMessage, RetryPolicy};
 
 use crate::cancel::{spawn, Cancellation};
 use crate::error::napi_result;
-use crate::seconds;
+use crate::{millis, seconds};
 
 /// Retry settings; absent fields keep the core defaults.
 #[napi(object)]
@@ -59,7 +59,7 @@ impl ServiceClient {
     }
 
     /// The REST endpoint, without trailing slash.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn endpoint(&self) -> String {
         self.inner.endpoint().to_string()
     }
@@ -71,7 +71,7 @@ impl ServiceClient {
     }
 
     /// Resolves when the service answers its health check.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
     pub fn health<'env>(
         &self,
         env: &'env Env,
@@ -105,7 +105,7 @@ fn build(
         return builder.build();
     };
     if let Some(ms) = options.timeout_ms {
-        builder = builder.timeout(seconds("timeoutMs", ms / 1000.0)?);
+        builder = builder.timeout(millis("timeoutMs", ms)?);
     }
     if let Some(retry) = options.retry {
         let mut policy = RetryPolicy::default();
@@ -113,10 +113,10 @@ fn build(
             policy.max_retries = n;
         }
         if let Some(ms) = retry.initial_delay_ms {
-            policy.initial_delay = seconds("retry.initialDelayMs", ms / 1000.0)?;
+            policy.initial_delay = millis("retry.initialDelayMs", ms)?;
         }
         if let Some(ms) = retry.max_delay_ms {
-            policy.max_delay = seconds("retry.maxDelayMs", ms / 1000.0)?;
+            policy.max_delay = millis("retry.maxDelayMs", ms)?;
         }
         builder = builder.retry(policy);
     }
@@ -155,13 +155,13 @@ pub struct HubClient {
 #[napi]
 impl HubClient {
     /// The hub name as used in request paths (lower case).
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn name(&self) -> String {
         self.inner.name().to_string()
     }
 
     /// Sends to every connection except `excluded`.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
     pub fn send_to_all<'env>(
         &self,
         env: &'env Env,
@@ -178,7 +178,7 @@ impl HubClient {
     }
 
     /// Sends to every connection of a user.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
     pub fn send_to_user<'env>(
         &self,
         env: &'env Env,
@@ -195,7 +195,7 @@ impl HubClient {
     }
 
     /// Sends to one connection.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
     pub fn send_to_connection<'env>(
         &self,
         env: &'env Env,
@@ -212,7 +212,7 @@ impl HubClient {
     }
 
     /// Sends to every connection in a group except `excluded`.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
     pub fn send_to_group<'env>(
         &self,
         env: &'env Env,
@@ -230,7 +230,7 @@ impl HubClient {
     }
 
     /// Whether the connection is connected.
-    #[napi(ts_return_type = "Promise<boolean>")]
+    #[napi(ts_return_type = "Promise<boolean>", catch_unwind)]
     pub fn connection_exists<'env>(
         &self,
         env: &'env Env,
@@ -246,7 +246,7 @@ impl HubClient {
     }
 
     /// Closes a connection, giving the client `reason`.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
     pub fn close_connection<'env>(
         &self,
         env: &'env Env,
@@ -261,7 +261,7 @@ impl HubClient {
     }
 
     /// Whether a group has at least one connection.
-    #[napi(ts_return_type = "Promise<boolean>")]
+    #[napi(ts_return_type = "Promise<boolean>", catch_unwind)]
     pub fn group_exists<'env>(
         &self,
         env: &'env Env,
@@ -273,7 +273,7 @@ impl HubClient {
     }
 
     /// Whether a user has at least one connection.
-    #[napi(ts_return_type = "Promise<boolean>")]
+    #[napi(ts_return_type = "Promise<boolean>", catch_unwind)]
     pub fn user_exists<'env>(
         &self,
         env: &'env Env,
@@ -285,7 +285,7 @@ impl HubClient {
     }
 
     /// Adds a connection to a group.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
     pub fn add_connection_to_group<'env>(
         &self,
         env: &'env Env,
@@ -300,7 +300,7 @@ impl HubClient {
     }
 
     /// Removes a connection from a group.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
     pub fn remove_connection_from_group<'env>(
         &self,
         env: &'env Env,
@@ -315,7 +315,7 @@ impl HubClient {
     }
 
     /// Whether a user is mapped to a group.
-    #[napi(ts_return_type = "Promise<boolean>")]
+    #[napi(ts_return_type = "Promise<boolean>", catch_unwind)]
     pub fn user_in_group<'env>(
         &self,
         env: &'env Env,
@@ -332,7 +332,7 @@ impl HubClient {
     }
 
     /// Maps a user to a group for `ttl_seconds` (whole seconds), or without a TTL.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
     pub fn add_user_to_group<'env>(
         &self,
         env: &'env Env,
@@ -349,7 +349,7 @@ impl HubClient {
     }
 
     /// Removes a user from a group.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
     pub fn remove_user_from_group<'env>(
         &self,
         env: &'env Env,
@@ -364,7 +364,7 @@ impl HubClient {
     }
 
     /// Removes a user from every group.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
     pub fn remove_user_from_all_groups<'env>(
         &self,
         env: &'env Env,

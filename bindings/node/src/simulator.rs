@@ -10,7 +10,7 @@ use signalr_rest::{Error, PayloadMessage, SimulatorOptions};
 
 use crate::cancel::{spawn, Cancellation};
 use crate::error::napi_result;
-use crate::seconds;
+use crate::{millis, seconds};
 
 /// A live connection of a hub.
 #[napi(object)]
@@ -46,7 +46,7 @@ pub struct Simulator {
 #[napi]
 impl Simulator {
     /// Starts a simulator on `host` (default 127.0.0.1) and `port` (0: the OS picks).
-    #[napi(ts_return_type = "Promise<Simulator>")]
+    #[napi(ts_return_type = "Promise<Simulator>", catch_unwind)]
     pub fn start<'env>(
         env: &'env Env,
         host: Option<String>,
@@ -66,19 +66,19 @@ impl Simulator {
     }
 
     /// `http://127.0.0.1:{port}`.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn url(&self) -> String {
         self.url.clone()
     }
 
     /// The connection string clients of this simulator use.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn connection_string(&self) -> String {
         self.connection_string.clone()
     }
 
     /// The access key tokens must be signed with.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn access_key(&self) -> String {
         self.access_key.clone()
     }
@@ -93,13 +93,13 @@ impl Simulator {
     }
 
     /// Hubs any call has used, lower case, sorted.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn hubs(&self) -> napi::Result<Vec<String>> {
         self.with_running(|sim| Ok(sim.hubs()))
     }
 
     /// The hub's live connections.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn connections(&self, hub: String) -> napi::Result<Vec<ConnectionInfo>> {
         self.with_running(|sim| {
             Ok(sim
@@ -114,7 +114,7 @@ impl Simulator {
     }
 
     /// The hub's groups that have connections.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn groups(&self, hub: String) -> napi::Result<Vec<GroupInfo>> {
         self.with_running(|sim| {
             Ok(sim
@@ -129,7 +129,7 @@ impl Simulator {
     }
 
     /// The hub's unexpired user-group mappings.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn user_groups(&self, hub: String) -> napi::Result<Vec<UserGroupMapping>> {
         self.with_running(|sim| {
             Ok(sim
@@ -157,7 +157,7 @@ impl Simulator {
     }
 
     /// Stops serving; resolves once the server has ended. Closing twice is harmless.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
     pub fn close<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
         let running = self.lock().take();
         spawn(env, None, async move {
@@ -221,37 +221,37 @@ pub struct VirtualClient {
 #[napi]
 impl VirtualClient {
     /// The connection id REST calls address it by.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn connection_id(&self) -> String {
         self.inner.connection_id().to_string()
     }
 
     /// The user id it connected as.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn user_id(&self) -> Option<String> {
         self.inner.user_id().map(str::to_string)
     }
 
     /// Every invocation received so far, in order, as JSON text.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn received_json(&self) -> napi::Result<String> {
         napi_result(to_json(&self.inner.received()))
     }
 
     /// Whether the service closed this connection.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn is_closed(&self) -> bool {
         self.inner.is_closed()
     }
 
     /// The reason the service gave when it closed the connection.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn close_reason(&self) -> Option<String> {
         self.inner.close_reason()
     }
 
     /// The first invocation of `target` as JSON text (a one-message list), waiting up to `timeout_ms` for it.
-    #[napi(ts_return_type = "Promise<string>")]
+    #[napi(ts_return_type = "Promise<string>", catch_unwind)]
     pub fn wait_for_json<'env>(
         &self,
         env: &'env Env,
@@ -261,14 +261,14 @@ impl VirtualClient {
     ) -> napi::Result<PromiseRaw<'env, String>> {
         let client = self.inner.clone();
         spawn(env, cancel, async move {
-            let timeout = seconds("timeoutMs", timeout_ms / 1000.0)?;
+            let timeout = millis("timeoutMs", timeout_ms)?;
             let message = client.wait_for(&target, timeout).await?;
             to_json(&[message])
         })
     }
 
     /// Disconnects from the hub.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn disconnect(&self) {
         self.inner.disconnect();
     }
