@@ -256,12 +256,14 @@ export type SignalRErrorCode =
 
 /** Base class of every error this package raises; `code` names the kind. */
 export declare class SignalRError extends Error {
+  constructor(message: string, code: SignalRErrorCode, options?: { cause?: unknown });
   /** The kind of failure; `internal` for a fault inside the native addon (such as a Rust panic). */
   readonly code: SignalRErrorCode;
 }
 
 /** An argument broke a rule before anything was sent; `field` names it. */
 export declare class InvalidArgumentError extends SignalRError {
+  constructor(message: string, field: string, options?: { cause?: unknown });
   readonly code: 'invalid_argument';
   /** The argument or connection-string key at fault, e.g. `hub` or `ttl`. */
   readonly field: string;
@@ -269,6 +271,7 @@ export declare class InvalidArgumentError extends SignalRError {
 
 /** The service refused the credentials. */
 export declare class UnauthorizedError extends SignalRError {
+  constructor(message: string, status: number | null, options?: { cause?: unknown });
   readonly code: 'unauthorized';
   /** 401 or 403; null when no token could be made. */
   readonly status: number | null;
@@ -276,6 +279,7 @@ export declare class UnauthorizedError extends SignalRError {
 
 /** The addressed connection, user or group does not exist (404). */
 export declare class NotFoundError extends SignalRError {
+  constructor(message: string, errorCode: string, options?: { cause?: unknown });
   readonly code: 'not_found';
   readonly status: 404;
   /** The service's `x-ms-error-code`, e.g. `Error.Connection.NotExisted`. */
@@ -284,6 +288,7 @@ export declare class NotFoundError extends SignalRError {
 
 /** The service answered with an error status: `bad_request` for 400, else `service_error`. */
 export declare class ServiceError extends SignalRError {
+  constructor(message: string, status: number, body: string, options?: { cause?: unknown });
   readonly code: 'bad_request' | 'service_error';
   /** The HTTP status. */
   readonly status: number;
@@ -293,6 +298,7 @@ export declare class ServiceError extends SignalRError {
 
 /** No answer within the client's `timeoutMs` (or `waitFor`'s). */
 export declare class RequestTimeoutError extends SignalRError {
+  constructor(message: string, timeoutMs: number, options?: { cause?: unknown });
   readonly code: 'timeout';
   /** The timeout that ran out, in milliseconds. */
   readonly timeoutMs: number;
@@ -300,11 +306,13 @@ export declare class RequestTimeoutError extends SignalRError {
 
 /** The request could not be sent or its answer not read. */
 export declare class TransportError extends SignalRError {
+  constructor(message: string, options?: { cause?: unknown });
   readonly code: 'transport';
 }
 
 /** The call's AbortSignal fired; `cause` is the signal's reason. */
 export declare class AbortError extends SignalRError {
+  constructor(message: string, options?: { cause?: unknown });
   readonly code: 'aborted';
   readonly name: 'AbortError';
 }

@@ -74,6 +74,10 @@ try {
   }
 }
 
+// Tests can build the errors a fake would raise.
+const fake: NotFoundError = new NotFoundError('not found', 'Warning.User.NotExisted');
+console.log(fake.code, new ServiceError('boom', 500, '{}').status);
+
 await chat.closeConnection(alice.connectionId, { reason: 'bye' });
 const reason: string | null = alice.closeReason;
 const closed: boolean = alice.closed;

@@ -32,7 +32,8 @@ function main() {
     console.error(`signalr-rest: cannot build for ${PLATFORM}: ${manifest} is missing`);
     return 1;
   }
-  const cli = path.join(path.dirname(require.resolve('@napi-rs/cli/package.json')), 'dist', 'cli.js');
+  const cliManifest = require.resolve('@napi-rs/cli/package.json');
+  const cli = path.join(path.dirname(cliManifest), require(cliManifest).bin.napi);
   console.log(`signalr-rest: building the native addon for ${PLATFORM} from ${sources}`);
   const build = spawnSync(
     process.execPath,

@@ -177,7 +177,22 @@ test('a closed simulator refuses to connect clients with a SignalRError', async 
   });
 });
 
-test('the constructors are not for users: they say which factory to use', () => {
+test('an addon failure that is not a core error, such as a Rust panic, is a SignalRError "internal"', () => {
+  const { fromNative } = require('../lib/errors');
+  const error = fromNative(new Error('Panic in async function'));
+  assert.ok(error instanceof SignalRError);
+  assert.equal(error.code, 'internal');
+  assert.match(error.message, /Panic in async function/);
+  assert.equal(error.cause.message, 'Panic in async function');
+});
+
+test('error classes can be built directly, for fakes in tests', () => {
+  const error = new ServiceError('boom', 503, 'busy');
+  assert.deepEqual([error.code, error.status, error.body, error.name], ['service_error', 503, 'busy', 'ServiceError']);
+  assert.ok(new NotFoundError('gone', 'Warning.User.NotExisted') instanceof SignalRError);
+});
+
+test('ServiceClient and Simulator cannot be constructed directly: the error names the factory', () => {
   assert.throws(() => new ServiceClient(), /fromConnectionString/);
   assert.throws(() => new Simulator(), /Simulator\.start/);
 });
