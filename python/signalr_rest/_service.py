@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from . import _native
-from ._types import JSON, NegotiateResponse, RetryPolicy, Seconds, seconds
+from ._types import JSON, NegotiateResponse, RetryPolicy, Seconds, optional_seconds, seconds
 from .errors import SignalRError
 
 _Client = TypeVar("_Client", bound="ServiceClientBase")
@@ -36,14 +36,12 @@ class ServiceClientBase:
             endpoint=endpoint,
             access_key=access_key,
             client_endpoint=client_endpoint,
-            timeout=None if timeout is None else seconds("timeout", timeout),
+            timeout=optional_seconds("timeout", timeout),
             max_retries=policy.max_retries,
-            retry_initial_delay=seconds("retry.initial_delay", policy.initial_delay),
-            retry_max_delay=seconds("retry.max_delay", policy.max_delay),
+            retry_initial_delay=optional_seconds("retry.initial_delay", policy.initial_delay),
+            retry_max_delay=optional_seconds("retry.max_delay", policy.max_delay),
             application_name=application_name,
-            token_lifetime=None
-            if token_lifetime is None
-            else seconds("token_lifetime", token_lifetime),
+            token_lifetime=optional_seconds("token_lifetime", token_lifetime),
         )
 
     @classmethod

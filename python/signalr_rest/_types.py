@@ -35,13 +35,14 @@ class NegotiateResponse(TypedDict):
 class RetryPolicy:
     """Exponential backoff with jitter; ``max_retries=0`` disables retries.
 
-    Sends retry only where the message cannot have been delivered, so a retry never
-    duplicates a message.
+    A field left ``None`` keeps the core's default: 3 retries, a first wait of 0.2 s that
+    doubles each time, waits of at most 30 s. Sends retry only where the message cannot have
+    been delivered, so a retry never duplicates a message.
     """
 
-    max_retries: int = 3
-    initial_delay: Seconds = 0.2
-    max_delay: Seconds = 30.0
+    max_retries: int | None = None
+    initial_delay: Seconds | None = None
+    max_delay: Seconds | None = None
 
     @classmethod
     def none(cls) -> RetryPolicy:
@@ -59,6 +60,11 @@ def seconds(field: str, value: Seconds) -> float:
             f"got {type(value).__name__}"
         )
     return float(value)
+
+
+def optional_seconds(field: str, value: Seconds | None) -> float | None:
+    """``seconds()`` of a value that may be absent."""
+    return None if value is None else seconds(field, value)
 
 
 def ttl_seconds(ttl: int | timedelta | None) -> int | None:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import cast
 
 import pytest
@@ -145,7 +146,9 @@ async def test_concurrent_asyncio_calls_all_complete(signalr_simulator: Simulato
     assert sorted(cast(int, args[0]) for _, args in receiver.received) == list(range(200))
 
 
-def test_exiting_right_after_asyncio_calls_is_clean(signalr_simulator: Simulator) -> None:
+def test_exiting_right_after_asyncio_calls_is_clean(
+    signalr_simulator: Simulator, tmp_path: Path
+) -> None:
     script = (
         "import asyncio, sys\n"
         "from signalr_rest import aio\n"
@@ -160,5 +163,6 @@ def test_exiting_right_after_asyncio_calls_is_clean(signalr_simulator: Simulator
             capture_output=True,
             text=True,
             timeout=60,
+            cwd=tmp_path,  # not python/, whose source tree would shadow the installed package
         )
         assert run.returncode == 0, (run.returncode, run.stderr)

@@ -30,6 +30,7 @@ fn refresh_log_levels() {
 /// Runs at interpreter exit (registered with `atexit`): after it, no Rust thread calls into
 /// Python, since CPython aborts the process when one does during shutdown.
 #[pyfunction]
+#[pyo3(name = "_at_exit")]
 fn at_exit(py: Python<'_>) {
     log::set_max_level(log::LevelFilter::Off);
     asyncio::stop_delivery(py);
