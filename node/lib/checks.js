@@ -73,10 +73,18 @@ function options(value, method, known) {
   return value;
 }
 
-/** `signal` if it is an AbortSignal or absent. */
+/**
+ * `value` if it is an AbortSignal or absent. Checked by shape, not `instanceof`, so signals
+ * from another realm (a test runner's VM context) are accepted too.
+ */
 function optionalSignal(value, name) {
   if (value === undefined || value === null) return undefined;
-  if (!(value instanceof AbortSignal)) {
+  const isSignal =
+    typeof value === 'object' &&
+    typeof value.aborted === 'boolean' &&
+    typeof value.addEventListener === 'function' &&
+    typeof value.removeEventListener === 'function';
+  if (!isSignal) {
     throw new TypeError(`${name} must be an AbortSignal, got ${describe(value)}`);
   }
   return value;

@@ -97,6 +97,16 @@ test('waitFor stops waiting when its signal aborts', async () => {
   }
 });
 
+test('a signal from another realm (shaped like AbortSignal) is honoured', async () => {
+  const hub = ServiceClient.fromConnectionString('Endpoint=http://127.0.0.1:1;AccessKey=k').hub('h');
+  const foreign = { aborted: true, reason: 'gone', addEventListener() {}, removeEventListener() {} };
+  await assert.rejects(hub.groupExists('g', { signal: foreign }), (error) => {
+    assert.ok(error instanceof AbortError);
+    assert.equal(error.cause, 'gone');
+    return true;
+  });
+});
+
 test('a signal that is not an AbortSignal is a TypeError', async () => {
   const hub = ServiceClient.fromConnectionString('Endpoint=http://127.0.0.1:1;AccessKey=k').hub('h');
   await assert.rejects(hub.groupExists('g', { signal: {} }), TypeError);
