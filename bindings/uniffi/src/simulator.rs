@@ -4,7 +4,8 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
+use signalr_rest::auth::AccessKey;
 use signalr_rest::{Error, PayloadMessage};
 
 use crate::cancel::{cancellable, Cancellation};
@@ -100,6 +101,14 @@ impl Simulator {
     /// The access key tokens must be signed with.
     pub fn access_key(&self) -> String {
         self.access_key.clone()
+    }
+
+    /// A REST token for `audience` signed with the simulator's key, valid for `lifetime_seconds`:
+    /// what an app's backend hands to a token provider.
+    pub fn access_token(&self, audience: String, lifetime_seconds: f64) -> Result<String, SignalRError> {
+        let lifetime = seconds("lifetime", lifetime_seconds)?;
+        let key = AccessKey::new(self.access_key.clone())?;
+        Ok(key.sign(&audience, lifetime, &Map::new())?)
     }
 
     /// Connects an in-process client to `hub`, as `user_id` if given.

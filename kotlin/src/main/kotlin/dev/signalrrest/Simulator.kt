@@ -1,6 +1,7 @@
 package dev.signalrrest
 
 import kotlin.time.Duration
+import kotlin.time.Duration.Companion.hours
 import kotlin.time.Duration.Companion.seconds
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonArray
@@ -44,6 +45,13 @@ class Simulator private constructor(private val simulator: NativeSimulator) : Au
 
     /** The access key tokens must be signed with. */
     val accessKey: String get() = simulator.accessKey()
+
+    /**
+     * A REST token for [audience] signed with the simulator's key, valid for [lifetime]: what an
+     * app's backend hands to a [TokenProvider].
+     */
+    fun accessToken(audience: String, lifetime: Duration = 1.hours): String =
+        native { simulator.accessToken(audience, lifetime.inSeconds) }
 
     /** Connects an in-process client to [hub], as [userId] if given. */
     fun connect(hub: String, userId: String? = null) = VirtualClient(native { simulator.connect(hub, userId) })

@@ -2,6 +2,7 @@ package dev.signalrrest
 
 import java.util.Collections
 import kotlinx.coroutines.runBlocking
+import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonPrimitive
 import kotlin.test.assertContains
 import kotlin.test.assertEquals
@@ -16,12 +17,12 @@ class TokenProviderTest {
             val audiences = Collections.synchronizedList(mutableListOf<String>())
             val provider = TokenProvider { audience ->
                 audiences += audience
-                signToken(simulator.accessKey, audience)
+                simulator.accessToken(audience)
             }
             ServiceClient.withTokenProvider(simulator.url, provider).use { client ->
                 val alice = simulator.connect("chat", "alice")
                 client.hub("chat").sendToUser("alice", "hello", listOf(JsonPrimitive(1)))
-                assertEquals(listOf(ReceivedMessage("hello", kotlinx.serialization.json.JsonArray(listOf(JsonPrimitive(1))))), alice.received())
+                assertEquals(listOf(ReceivedMessage("hello", JsonArray(listOf(JsonPrimitive(1))))), alice.received())
                 assertEquals(listOf("${simulator.url}/api/v1/hubs/chat/users/alice"), audiences)
             }
         }

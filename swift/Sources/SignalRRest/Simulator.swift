@@ -1,0 +1,152 @@
+import Foundation
+import SignalRRestBindings
+
+/// A live connection of a hub: its id and the user it connected as.
+public struct ConnectionInfo: Sendable, Equatable {
+    public let connectionId: String
+    public let userId: String?
+}
+
+/// A group with at least one connection, and its members' connection ids.
+public struct GroupInfo: Sendable, Equatable {
+    public let name: String
+    public let connectionIds: [String]
+}
+
+/// A user mapped to a group until `expiresAt` (simulator time).
+public struct UserGroupMapping: Sendable, Equatable {
+    public let userId: String
+    public let group: String
+    public let expiresAt: Date
+}
+
+/// An invocation a virtual client received: the client method `target` and its arguments as JSON.
+public struct ReceivedMessage: Sendable, Equatable {
+    public let target: String
+    /// The arguments as a JSON array text.
+    public let argumentsJSON: String
+
+    /// The arguments decoded as `type`, e.g. `[String].self` or a tuple-like `[ChatMessage].self`.
+    public func arguments<T: Decodable>(as type: T.Type) throws -> T {
+        try JSONDecoder().decode(type, from: Data(argumentsJSON.utf8))
+    }
+}
+
+/// A local stand-in for the service, for tests: the REST API on a loopback port, in-process
+/// virtual clients and inspection of hubs, groups and mappings. Releasing it stops it.
+public final class Simulator: Sendable {
+    private let simulator: SignalRRestBindings.Simulator
+
+    private init(_ simulator: SignalRRestBindings.Simulator) {
+        self.simulator = simulator
+    }
+
+    /// Starts a simulator on `host` (default 127.0.0.1) and `port` (default: a free one).
+    public static func start(host: String? = nil, port: Int? = nil, accessKey: String? = nil) async throws -> Simulator {
+        let options = SimulatorOptions(host: host, port: port.map(Int64.init), accessKey: accessKey)
+        do {
+            return Simulator(try await SignalRRestBindings.Simulator.start(options: options))
+        } catch let error as SignalRRestBindings.SignalRError {
+            throw error.converted
+        }
+    }
+
+    /// `http://127.0.0.1:{port}`.
+    public var url: String { simulator.url() }
+
+    /// The connection string clients of this simulator use.
+    public var connectionString: String { simulator.connectionString() }
+
+    /// The access key tokens must be signed with.
+    public var accessKey: String { simulator.accessKey() }
+
+    /// A REST token for `audience` signed with the simulator's key, valid `lifetime` seconds:
+    /// what an app's backend hands to a `TokenProvider`.
+    public func accessToken(audience: String, lifetime: TimeInterval = 3600) throws -> String {
+        try native { try simulator.accessToken(audience: audience, lifetimeSeconds: lifetime) }
+    }
+
+    /// Connects an in-process client to `hub`, as `userId` if given.
+    public func connect(hub: String, userId: String? = nil) throws -> VirtualClient {
+        VirtualClient(try native { try simulator.connect(hub: hub, userId: userId) })
+    }
+
+    /// Hubs any call has used, lower case, sorted.
+    public func hubs() throws -> [String] {
+        try native { try simulator.hubs() }
+    }
+
+    /// The hub's live connections.
+    public func connections(hub: String) throws -> [ConnectionInfo] {
+        try native { try simulator.connections(hub: hub) }.map {
+            ConnectionInfo(connectionId: $0.connectionId, userId: $0.userId)
+        }
+    }
+
+    /// The hub's groups that have connections.
+    public func groups(hub: String) throws -> [GroupInfo] {
+        try native { try simulator.groups(hub: hub) }.map {
+            GroupInfo(name: $0.name, connectionIds: $0.connectionIds)
+        }
+    }
+
+    /// The hub's unexpired user-group mappings.
+    public func userGroups(hub: String) throws -> [UserGroupMapping] {
+        try native { try simulator.userGroups(hub: hub) }.map {
+            UserGroupMapping(userId: $0.userId, group: $0.group, expiresAt: $0.expiresAt)
+        }
+    }
+
+    /// Moves the simulator's clock forward by `seconds` (TTLs expire; tokens keep wall time).
+    public func advanceClock(by seconds: TimeInterval) throws {
+        try native { try simulator.advanceClock(seconds: seconds) }
+    }
+
+    /// Stops serving and waits for the server to end; later calls fail.
+    public func shutdown() async {
+        await simulator.shutdown()
+    }
+}
+
+/// An in-process client connected to a hub of the `Simulator`; releasing it disconnects.
+public final class VirtualClient: Sendable {
+    private let client: SignalRRestBindings.VirtualClient
+
+    init(_ client: SignalRRestBindings.VirtualClient) {
+        self.client = client
+    }
+
+    /// The connection id REST calls address it by.
+    public var connectionId: String { client.connectionId() }
+
+    /// The user id it connected as.
+    public var userId: String? { client.userId() }
+
+    /// Whether the service closed this connection.
+    public var isClosed: Bool { client.isClosed() }
+
+    /// The reason the service gave when it closed the connection.
+    public var closeReason: String? { client.closeReason() }
+
+    /// Every invocation received so far, in order.
+    public func received() -> [ReceivedMessage] {
+        client.received().map(ReceivedMessage.init)
+    }
+
+    /// The first invocation of `target`, waiting up to `timeout` seconds (then `SignalRError.timeout`).
+    public func waitFor(_ target: String, timeout: TimeInterval = 5) async throws -> ReceivedMessage {
+        let message = try await cancellable { try await client.waitFor(target: target, timeoutSeconds: timeout, cancel: $0) }
+        return ReceivedMessage(message)
+    }
+
+    /// Disconnects from the hub, leaving every group.
+    public func disconnect() {
+        client.disconnect()
+    }
+}
+
+extension ReceivedMessage {
+    init(_ message: SignalRRestBindings.ReceivedMessage) {
+        self.init(target: message.target, argumentsJSON: message.argumentsJson)
+    }
+}
