@@ -105,7 +105,8 @@ impl PendingCall {
             });
             match tick {
                 Ok(Ok(result)) => return result,
-                Ok(Err(join)) => return Err(from_panic(join.into_panic())),
+                // The call catches its own panics, so only a runtime shutdown ends it here.
+                Ok(Err(ended)) => return Err(from_panic(Box::new(ended.to_string()))),
                 // Returning the signal handler's error aborts the task, which cancels the call.
                 Err(_) => py.check_signals()?,
             }
