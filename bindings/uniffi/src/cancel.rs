@@ -27,11 +27,6 @@ impl Cancellation {
     pub fn cancel(&self) {
         self.token.cancel();
     }
-
-    /// Whether the token has fired.
-    pub fn is_cancelled(&self) -> bool {
-        self.token.is_cancelled()
-    }
 }
 
 /// Runs `work`, stopping it with `Cancelled` once `cancel` fires.
@@ -52,4 +47,29 @@ pub(crate) async fn cancellable<T>(
         None => work.await,
     };
     outcome.map_err(SignalRError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_fired_token_stops_the_call_with_cancelled() {
+        let cancel = Cancellation::new();
+        cancel.cancel();
+        let outcome = cancellable(Some(cancel), std::future::pending::<signalr_rest::Result<()>>()).await;
+        assert!(
+            matches!(outcome, Err(SignalRError::Cancelled { .. })),
+            "{outcome:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn core_errors_pass_through_mapped() {
+        let outcome = cancellable(None, async {
+            Err::<(), _>(signalr_rest::Error::invalid("hub", "bad"))
+        })
+        .await;
+        assert!(matches!(outcome, Err(SignalRError::InvalidArgument { ref field, .. }) if field == "hub"));
+    }
 }

@@ -361,3 +361,35 @@ impl HubClient {
         cancellable(cancel, self.inner.remove_user_from_all_groups(&user_id)).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_must_be_a_json_array_named_in_the_error() {
+        assert_eq!(message("t".into(), "[1,\"a\"]").unwrap().arguments.len(), 2);
+        let err = message("t".into(), "{\"a\":1}").unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument { ref field, .. } if field == "arguments"));
+        assert!(err.to_string().contains(r#"{\"a\":1}"#), "{err}");
+    }
+
+    #[test]
+    fn settings_out_of_range_are_refused_naming_the_value() {
+        let options = ClientOptions {
+            max_retries: Some(-1),
+            ..ClientOptions::default()
+        };
+        let err = ServiceClient::from_connection_string(
+            "Endpoint=http://a;AccessKey=k;Version=1.0".into(),
+            options,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, SignalRError::InvalidArgument { ref field, ref detail } if field == "max_retries" && detail.contains("-1"))
+        );
+        let err = crate::seconds("ttl", -1.0).unwrap_err();
+        assert!(err.to_string().contains("-1"), "{err}");
+        assert!(crate::seconds("ttl", f64::NAN).is_err());
+    }
+}

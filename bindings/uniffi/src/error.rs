@@ -65,3 +65,46 @@ impl From<UnexpectedUniFFICallbackError> for SignalRError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn each_core_error_keeps_its_fields_and_full_message() {
+        let mapped = SignalRError::from(Error::Service {
+            status: 503,
+            body: "busy".into(),
+        });
+        assert_eq!(
+            mapped,
+            SignalRError::Service {
+                status: 503,
+                body: "busy".into(),
+                detail: "service error 503: busy".into()
+            }
+        );
+        let mapped = SignalRError::from(Error::Timeout(Duration::from_millis(1500)));
+        assert!(matches!(mapped, SignalRError::Timeout { after_ms: 1500, .. }));
+        let mapped = SignalRError::from(Error::NotFound {
+            code: "Error.Connection.NotExisted".into(),
+            message: "gone".into(),
+        });
+        assert!(
+            matches!(mapped, SignalRError::NotFound { ref code, .. } if code == "Error.Connection.NotExisted")
+        );
+    }
+
+    #[test]
+    fn a_foreign_failure_is_unauthorized_without_status() {
+        let mapped = SignalRError::from(UnexpectedUniFFICallbackError::new("backend said no"));
+        assert_eq!(
+            mapped,
+            SignalRError::Unauthorized {
+                status: None,
+                detail: "backend said no".into()
+            }
+        );
+    }
+}
