@@ -1,5 +1,5 @@
-// Send-to-connection throughput against one simulator: this package versus java.net.http with
-// java-jwt signing each request (as the core does), at concurrency 1 and 64.
+// Send-to-connection throughput against one simulator: this package versus java.net.http and
+// OkHttp, each with java-jwt signing every request (as the core does), at concurrency 1 and 64.
 // BENCH_SECONDS sets the measuring time of each run (default 3).
 package dev.signalrrest.bench
 
@@ -13,12 +13,20 @@ import java.net.http.HttpClient
 import java.net.http.HttpRequest
 import java.net.http.HttpResponse
 import java.time.Instant
+import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicLong
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
+import okhttp3.ConnectionPool
+import okhttp3.MediaType.Companion.toMediaType
+import okhttp3.OkHttpClient
+import okhttp3.Request
+import okhttp3.RequestBody.Companion.toRequestBody
 import kotlinx.coroutines.future.await
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.runBlocking
+import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonPrimitive
 import kotlinx.serialization.json.buildJsonObject
@@ -49,24 +57,46 @@ private suspend fun measure(concurrency: Int, duration: Duration, call: suspend 
     calls.get() / started.elapsedNow().toDouble(DurationUnit.SECONDS)
 }
 
-/** java.net.http plus a JWT per request, the way an app without this package would call the service. */
-private fun httpSender(simulator: Simulator, connectionId: String): suspend () -> Unit {
-    val http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+/** What a plain HTTP client sends: the URL, the JSON body and a fresh JWT for each request. */
+private class PlainRequest(simulator: Simulator, connectionId: String) {
     val url = "${simulator.url}/api/v1/hubs/bench/connections/${URLEncoder.encode(connectionId, Charsets.UTF_8)}"
     val body = buildJsonObject {
         put("target", JsonPrimitive(TARGET))
-        put("arguments", kotlinx.serialization.json.JsonArray(ARGUMENTS))
+        put("arguments", JsonArray(ARGUMENTS))
     }.toString()
-    val algorithm = Algorithm.HMAC256(simulator.accessKey)
+    private val algorithm = Algorithm.HMAC256(simulator.accessKey)
+
+    fun token(): String = JWT.create().withAudience(url).withExpiresAt(Instant.now().plusSeconds(3600)).sign(algorithm)
+}
+
+/** java.net.http plus a JWT per request, the way a JVM app without this package calls the service. */
+private fun javaHttpSender(plain: PlainRequest): suspend () -> Unit {
+    val http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
     return {
-        val token = JWT.create().withAudience(url).withExpiresAt(Instant.now().plusSeconds(3600)).sign(algorithm)
-        val request = HttpRequest.newBuilder(URI(url))
-            .header("Authorization", "Bearer $token")
+        val request = HttpRequest.newBuilder(URI(plain.url))
+            .header("Authorization", "Bearer ${plain.token()}")
             .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .POST(HttpRequest.BodyPublishers.ofString(plain.body))
             .build()
         val response = http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).await()
         check(response.statusCode() == 202) { "java.net.http got ${response.statusCode()}" }
+    }
+}
+
+/** OkHttp plus a JWT per request, the way an Android app without this package calls the service. */
+private fun okHttpSender(plain: PlainRequest): suspend () -> Unit {
+    // A pool as large as the concurrency, so connections are reused as the other clients reuse theirs.
+    val http = OkHttpClient.Builder().connectionPool(ConnectionPool(CONCURRENCIES.max(), 5, TimeUnit.MINUTES)).build()
+    val json = "application/json".toMediaType()
+    return {
+        val request = Request.Builder()
+            .url(plain.url)
+            .header("Authorization", "Bearer ${plain.token()}")
+            .post(plain.body.toRequestBody(json))
+            .build()
+        withContext(Dispatchers.IO) {
+            http.newCall(request).execute().use { check(it.code == 202) { "OkHttp got ${it.code}" } }
+        }
     }
 }
 
@@ -75,9 +105,11 @@ fun main() = runBlocking(Dispatchers.Default) {
     Simulator.start().use { simulator ->
         val client = simulator.connect("bench")
         val hub = ServiceClient.fromConnectionString(simulator.connectionString).hub("bench")
+        val plain = PlainRequest(simulator, client.connectionId)
         val senders = linkedMapOf<String, suspend () -> Unit>(
             "signalr-rest (Kotlin)" to { hub.sendToConnection(client.connectionId, TARGET, ARGUMENTS) },
-            "java.net.http + java-jwt" to httpSender(simulator, client.connectionId),
+            "java.net.http + java-jwt" to javaHttpSender(plain),
+            "OkHttp + java-jwt" to okHttpSender(plain),
         )
         val rows = CONCURRENCIES.map { concurrency ->
             concurrency to senders.mapValues { (_, send) ->
@@ -87,13 +119,16 @@ fun main() = runBlocking(Dispatchers.Default) {
         }
         check(client.received().isNotEmpty()) { "the virtual client received nothing" }
 
-        val (ours, theirs) = senders.keys.toList()
+        val ours = senders.keys.first()
+        val baselines = senders.keys.drop(1)
         println("send-to-connection from the JVM against one simulator, $seconds per run")
-        println("| concurrency | $ours calls/s | $theirs calls/s | ratio |")
-        println("|---:|---:|---:|---:|")
+        println("| concurrency | " + senders.keys.joinToString(" | ") { "$it calls/s" } +
+            " | " + baselines.joinToString(" | ") { "vs ${it.substringBefore(" +")}" } + " |")
+        println("|---:|" + "---:|".repeat(senders.size + baselines.size))
         for ((concurrency, rates) in rows) {
-            val ratio = rates.getValue(ours) / rates.getValue(theirs)
-            println("| $concurrency | %.0f | %.0f | %.2fx |".format(rates.getValue(ours), rates.getValue(theirs), ratio))
+            val counts = senders.keys.joinToString(" | ") { "%.0f".format(rates.getValue(it)) }
+            val ratios = baselines.joinToString(" | ") { "%.2fx".format(rates.getValue(ours) / rates.getValue(it)) }
+            println("| $concurrency | $counts | $ratios |")
         }
     }
 }
