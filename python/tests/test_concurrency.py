@@ -73,11 +73,16 @@ def test_ctrl_c_interrupts_a_blocking_call_and_drops_the_request(
 ) -> None:
     slow_server.delay = 10
     client = ServiceClient.from_connection_string(slow_server.connection_string)
-    interrupt = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
-    interrupt.start()
-    started = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
-        client.hub("chat").send_to_all("slow")
+    # A shell starting this run in the background leaves SIGINT ignored; Ctrl-C is the default.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        interrupt = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+        interrupt.start()
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            client.hub("chat").send_to_all("slow")
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert time.monotonic() - started < 2
     assert slow_server.client_gone.wait(2)
 
