@@ -48,7 +48,9 @@ pub struct NegotiateOptions {
 /// The `{url, accessToken}` an app's negotiate endpoint returns to a SignalR client.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct NegotiateResponse {
+    /// Where the client connects: `{endpoint}/client/?hub={hub}`.
     pub url: String,
+    /// The client's token for that URL.
     pub access_token: String,
 }
 

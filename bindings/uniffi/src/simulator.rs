@@ -30,29 +30,38 @@ pub struct SimulatorOptions {
 /// A live connection of a hub.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ConnectionInfo {
+    /// The id REST calls address it by.
     pub connection_id: String,
+    /// The user it connected as.
     pub user_id: Option<String>,
 }
 
 /// A group with at least one connection, and its members' connection ids.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct GroupInfo {
+    /// The group name.
     pub name: String,
+    /// Its members.
     pub connection_ids: Vec<String>,
 }
 
 /// A user mapped to a group until `expires_at` (simulator time).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct UserGroupMapping {
+    /// The mapped user.
     pub user_id: String,
+    /// The group it is mapped to.
     pub group: String,
+    /// When the mapping ends, in simulator time.
     pub expires_at: SystemTime,
 }
 
 /// An invocation a virtual client received; `arguments_json` is a JSON array text.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ReceivedMessage {
+    /// The client method invoked.
     pub target: String,
+    /// Its arguments as a JSON array text.
     pub arguments_json: String,
 }
 

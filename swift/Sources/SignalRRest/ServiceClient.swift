@@ -42,7 +42,9 @@ public struct ClientOptions: Sendable, Equatable {
 
 /// The `{url, accessToken}` an app's negotiate endpoint returns to a SignalR client.
 public struct NegotiateResponse: Sendable, Equatable, Codable {
+    /// Where the client connects: `{endpoint}/client/?hub={hub}`.
     public let url: String
+    /// The client's token for that URL.
     public let accessToken: String
 }
 

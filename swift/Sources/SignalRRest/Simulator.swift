@@ -3,30 +3,38 @@ import SignalRRestBindings
 
 /// A live connection of a hub: its id and the user it connected as.
 public struct ConnectionInfo: Sendable, Equatable {
+    /// The id REST calls address it by.
     public let connectionId: String
+    /// The user it connected as.
     public let userId: String?
 }
 
 /// A group with at least one connection, and its members' connection ids.
 public struct GroupInfo: Sendable, Equatable {
+    /// The group name.
     public let name: String
+    /// Its members.
     public let connectionIds: [String]
 }
 
 /// A user mapped to a group until `expiresAt` (simulator time).
 public struct UserGroupMapping: Sendable, Equatable {
+    /// The mapped user.
     public let userId: String
+    /// The group it is mapped to.
     public let group: String
+    /// When the mapping ends, in simulator time.
     public let expiresAt: Date
 }
 
 /// An invocation a virtual client received: the client method `target` and its arguments as JSON.
 public struct ReceivedMessage: Sendable, Equatable {
+    /// The client method invoked.
     public let target: String
     /// The arguments as a JSON array text.
     public let argumentsJSON: String
 
-    /// The arguments decoded as `type`, e.g. `[String].self` or a tuple-like `[ChatMessage].self`.
+    /// The argument list decoded as `type`, e.g. `[String].self` or `[ChatMessage].self`.
     public func arguments<T: Decodable>(as type: T.Type) throws -> T {
         try JSONDecoder().decode(type, from: Data(argumentsJSON.utf8))
     }
