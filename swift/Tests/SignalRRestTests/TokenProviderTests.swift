@@ -12,6 +12,12 @@ private struct BackendUnavailable: Error, CustomStringConvertible {
     var description: String { "backend said no" }
 }
 
+/// Whether a provider's sleep ended by cancellation, shared with the test.
+private actor ProviderOutcome {
+    var cancelled = false
+    func markCancelled() { cancelled = true }
+}
+
 final class TokenProviderTests: XCTestCase {
     func testCallsCarryTheProvidersTokenForTheRequestURL() async throws {
         let simulator = try await Simulator.start()
@@ -49,5 +55,31 @@ final class TokenProviderTests: XCTestCase {
             }
             XCTAssertEqual(field, "credential")
         }
+    }
+
+    func testCancellingTheCallCancelsTheProvidersTask() async throws {
+        let simulator = try await Simulator.start()
+        let outcome = ProviderOutcome()
+        let provider = TokenProviderFunction { _ in
+            do {
+                try await Task.sleep(nanoseconds: 60_000_000_000)
+            } catch is CancellationError {
+                await outcome.markCancelled()
+            }
+            return "never used"
+        }
+        let hub = try ServiceClient(endpoint: simulator.url, tokenProvider: provider).hub("chat")
+        let call = Task { try await hub.sendToAll("t") }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        call.cancel()
+        do {
+            try await call.value
+            XCTFail("sent with a provider that never answered")
+        } catch is CancellationError {}
+        for _ in 0..<50 where !(await outcome.cancelled) {
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        let providerCancelled = await outcome.cancelled
+        XCTAssertTrue(providerCancelled, "the provider kept running after the call was cancelled")
     }
 }

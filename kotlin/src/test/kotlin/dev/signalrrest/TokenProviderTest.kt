@@ -1,13 +1,21 @@
 package dev.signalrrest
 
 import java.util.Collections
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.TimeoutCancellationException
+import kotlinx.coroutines.awaitCancellation
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
 import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonPrimitive
 import kotlin.test.assertContains
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
+import kotlin.coroutines.cancellation.CancellationException
+import kotlin.test.assertIs
 import kotlin.test.assertNull
+import kotlin.time.Duration.Companion.milliseconds
+import kotlin.time.Duration.Companion.seconds
 import org.junit.jupiter.api.Test
 
 class TokenProviderTest {
@@ -50,4 +58,27 @@ class TokenProviderTest {
             }
         }
     }
+
+    @Test
+    fun `cancelling the call cancels the provider's coroutine`() = runBlocking<Unit> {
+        Simulator.start().use { simulator ->
+            val providerEnded = CompletableDeferred<Throwable?>()
+            val provider = TokenProvider {
+                try {
+                    awaitCancellation()
+                } catch (e: Throwable) {
+                    providerEnded.complete(e)
+                    throw e
+                }
+            }
+            ServiceClient.withTokenProvider(simulator.url, provider).use { client ->
+                assertFailsWith<TimeoutCancellationException> {
+                    withTimeout(300.milliseconds) { client.hub("chat").sendToAll("t") }
+                }
+                val ended = withTimeout(5.seconds) { providerEnded.await() }
+                assertIs<CancellationException>(ended)
+            }
+        }
+    }
 }
+
