@@ -506,3 +506,25 @@ async fn a_wrong_key_is_unauthorized() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_hung_token_provider_times_out_with_the_request_timeout() {
+    use signalr_rest::auth::{TokenFuture, TokenProvider};
+    use std::sync::Arc;
+
+    struct Hung;
+    impl TokenProvider for Hung {
+        fn token<'a>(&'a self, _: &'a str) -> TokenFuture<'a> {
+            Box::pin(std::future::pending())
+        }
+    }
+    let sim = simulator().await;
+    let service = ServiceClient::builder()
+        .endpoint(sim.url())
+        .token_provider(Arc::new(Hung))
+        .timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let err = service.hub("chat").unwrap().user_exists("u").await.unwrap_err();
+    assert_eq!(err, Error::Timeout(Duration::from_millis(100)));
+}

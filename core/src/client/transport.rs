@@ -45,7 +45,10 @@ impl Transport {
         audience.set_query(None);
         let mut retry = 0;
         loop {
-            let token = self.credential.token(audience.as_str()).await?;
+            // A hung token provider counts against the request timeout like the request itself.
+            let token = tokio::time::timeout(self.timeout, self.credential.token(audience.as_str()))
+                .await
+                .map_err(|_| Error::Timeout(self.timeout))??;
             let attempt = self.attempt(&method, &url, &token, body.as_ref()).await;
             if attempt.result.is_ok()
                 || retry >= self.retry.max_retries
