@@ -11,8 +11,11 @@ const { test } = require('node:test');
 
 const packageDir = path.join(__dirname, '..');
 const readme = fs.readFileSync(path.join(packageDir, 'README.md'), 'utf8');
-/** Compiled dependencies are kept between runs here (inside the ignored workspace target). */
-const targetDir = path.join(packageDir, '..', 'target', 'node-tarball');
+/**
+ * The workspace's own target directory: the packed crates differ only in path, so the release
+ * dependencies built for the package in the repo are reused instead of compiled a second time.
+ */
+const targetDir = path.join(packageDir, '..', 'target');
 
 /** The README's code block that starts with the comment `// <name>`. */
 function readmeExample(name) {
