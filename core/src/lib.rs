@@ -15,6 +15,7 @@ pub mod client;
 pub mod error;
 pub mod listener;
 pub mod model;
+pub mod protocol;
 pub mod simulator;
 
 pub use auth::{ClientTokenOptions, ConnectionString, NegotiateResponse, TokenProvider};

@@ -15,7 +15,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use crate::auth::ClientTokenOptions;
 use crate::error::{Error, Result};
 use crate::model::PayloadMessage;
-use crate::simulator::protocol::{self, Encoded, HubMessage, Protocol, RECORD_SEPARATOR};
+use crate::protocol::{self, Encoded, HubMessage, Protocol, RECORD_SEPARATOR};
 use crate::ServiceClient;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;

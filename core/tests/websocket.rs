@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use signalr_rest::simulator::protocol::{decode_json, decode_msgpack, HubMessage};
+use signalr_rest::protocol::{decode_json, decode_msgpack, HubMessage};
 use signalr_rest::{
     ClientTokenOptions, HubListener, ListenerEvent, PayloadMessage, ServiceClient, Simulator,
     SimulatorOptions,

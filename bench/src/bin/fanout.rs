@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use signalr_rest::simulator::protocol::{decode_json, HubMessage};
+use signalr_rest::protocol::{decode_json, HubMessage};
 use signalr_rest::{ClientTokenOptions, PayloadMessage, ServiceClient};
 use signalr_rest_bench::{ms, quantile, ServeProcess};
 use tokio::sync::{mpsc, Semaphore};

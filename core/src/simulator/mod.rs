@@ -4,7 +4,6 @@
 mod clock;
 mod inbox;
 mod negotiate;
-pub mod protocol;
 mod rest;
 mod socket;
 mod state;

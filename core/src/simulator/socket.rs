@@ -8,7 +8,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::{sleep_until, timeout, Instant};
 
-use super::protocol::{self, Encoded, HubMessage, Protocol, RECORD_SEPARATOR};
+use crate::protocol::{self, Encoded, HubMessage, Protocol, RECORD_SEPARATOR};
 use super::state::Sink;
 use super::Shared;
 use crate::model::PayloadMessage;
