@@ -1,26 +1,30 @@
-// Shared pieces of the Node compat suites: a `signalr-rest serve` child process, HS256 tokens
-// signed here (no JWT dependency: node:crypto is enough), the REST calls the tests make, and
-// real @microsoft/signalr connections with an inbox that tests poll with deadlines.
+// Shared pieces of the Node compat suites: a `signalr-rest serve` child process (its log read
+// for the connection ids clients do not expose), a stand-in app server whose negotiate redirects
+// to the simulator, HS256 tokens signed here (node:crypto is enough), the REST calls the tests
+// make, and real SignalR client connections with an inbox that tests poll with deadlines.
+//
+// Clients under test, each installed at a pinned version (package.json, package-lock.json):
+//   @microsoft/signalr 10.x and 8.x with @microsoft/signalr-protocol-msgpack of the same version,
+//   @aspnet/signalr 1.1.x (the ASP.NET Core 2.x client, still in production) with
+//   @aspnet/signalr-protocol-msgpack 1.1.x.
 
 import { spawn, execFile } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import * as signalR from '@microsoft/signalr';
-import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
-
 const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
 
 /** The CLI binary; `scripts/lib/test-compat` builds it. */
 export const BIN = process.env.SIGNALR_REST_BIN ?? path.resolve(here, '../../../target/debug/signalr-rest');
 
 /** How long a positive wait may take before the test fails. */
 export const DEADLINE_MS = Number(process.env.COMPAT_DEADLINE_MS ?? 5000);
-
-const logLevel = process.env.COMPAT_DEBUG ? signalR.LogLevel.Trace : signalR.LogLevel.None;
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -68,12 +72,41 @@ function parseConnectionString(line) {
   return { endpoint: fields.endpoint.replace(/\/+$/, ''), accessKey: fields.accesskey };
 }
 
+// `signalr-rest serve` logs (tracing, to stderr) one line per accepted client:
+//   ... INFO signalr_rest::simulator::socket: client connected hub=h connection=ID user=Some("alice") protocol=Json
+// `user` is Rust's Debug form: None, or Some("...") with `"` and `\` escaped.
+const CONNECTED = /client connected hub=(\S+) connection=(\S+) user=(None|Some\("((?:[^"\\]|\\.)*)"\)) protocol=(\S+)/;
+
+function unescapeDebug(text) {
+  return text.replace(/\\(u\{([0-9a-fA-F]+)\}|.)/g, (_, esc, hex) => {
+    if (hex) return String.fromCodePoint(parseInt(hex, 16));
+    return { n: '\n', r: '\r', t: '\t', 0: '\0' }[esc] ?? esc;
+  });
+}
+
+/** Parses a `client connected` log line; null for any other line. */
+export function parseConnected(line) {
+  // eslint-disable-next-line no-control-regex
+  const match = CONNECTED.exec(line.replace(/\x1b\[[0-9;]*m/g, ''));
+  if (!match) return null;
+  return { hub: match[1], id: match[2], user: match[3] === 'None' ? null : unescapeDebug(match[4]), protocol: match[5] };
+}
+
 /** Starts `signalr-rest serve --port 0` with a random key and reads its connection string. */
 export async function startServer() {
   const key = `compat-${randomBytes(24).toString('hex')}`;
-  const child = spawn(BIN, ['serve', '--port', '0', '--access-key', key], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(BIN, ['serve', '--port', '0', '--access-key', key], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: 'info' }, // the `client connected` lines are at info
+  });
   let stderr = '';
-  child.stderr.on('data', (chunk) => { stderr += chunk; });
+  const connected = [];
+  child.stderr.setEncoding('utf8');
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    stderr += `${line}\n`;
+    const entry = parseConnected(line);
+    if (entry) connected.push(entry);
+  });
   const lines = createInterface({ input: child.stdout });
   const first = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${BIN} serve printed nothing in 30 s; stderr:\n${stderr}`)), 30000);
@@ -84,20 +117,66 @@ export async function startServer() {
   lines.on('line', () => {}); // keep draining stdout
   const { endpoint, accessKey } = parseConnectionString(first);
   if (accessKey !== key) throw new Error(`serve announced key ${accessKey}, expected ${key}`);
-  return new Server(child, first.trim(), endpoint, accessKey, () => stderr);
+  const server = new Server(child, first.trim(), endpoint, accessKey, () => stderr, connected);
+  await server.startApp();
+  return server;
 }
 
 export class Server {
-  constructor(child, connectionString, endpoint, accessKey, stderr) {
+  constructor(child, connectionString, endpoint, accessKey, stderr, connected) {
     this.child = child;
     this.connectionString = connectionString;
     this.endpoint = endpoint;
     this.accessKey = accessKey;
     this.stderr = stderr;
+    this.connected = connected; // every `client connected` log entry, in order
+    this.claimed = new Set(); // ids already handed to a Client
+    this.app = null;
+  }
+
+  /**
+   * The id of the connection `user` (null: anonymous) just opened on `hub`, read from the serve
+   * log: the first `client connected` entry for that hub and user not yet handed out. Clients of
+   * one hub and user connect one at a time, so that entry is theirs.
+   */
+  async connectionIdFromLog(hub, user) {
+    const entry = await waitUntil(
+      () => this.connected.find((e) => !this.claimed.has(e.id) && e.hub.toLowerCase() === hub.toLowerCase() && e.user === (user ?? null)),
+      () => `no 'client connected' log line for hub ${hub}, user ${user}; log:\n${this.stderr()}`,
+    );
+    this.claimed.add(entry.id);
+    return entry;
+  }
+
+  /**
+   * A stand-in app server: POST /app/{hub}/{user}/negotiate answers what `signalr-rest negotiate
+   * --hub {hub} --user {user}` prints, {url, accessToken}, as an app built on the SDK does.
+   */
+  async startApp() {
+    this.app = http.createServer(async (req, res) => {
+      const match = /^\/app\/([^/]+)\/([^/]+)\/negotiate(\?|$)/.exec(req.url);
+      if (req.method === 'POST' && match) {
+        try {
+          const body = await this.cli('negotiate', '--hub', decodeURIComponent(match[1]), '--user', decodeURIComponent(match[2]));
+          res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+        } catch (e) {
+          res.writeHead(500).end(String(e));
+        }
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise((resolve) => this.app.listen(0, '127.0.0.1', resolve));
+  }
+
+  /** The URL a client is given in redirect mode; it negotiates at `{url}/negotiate`. */
+  appUrl(hub, user) {
+    return `http://127.0.0.1:${this.app.address().port}/app/${encodeURIComponent(hub)}/${encodeURIComponent(user)}`;
   }
 
   /** SIGTERM, then SIGKILL after 5 s; resolves to how the process ended. */
   async stop() {
+    if (this.app) await new Promise((resolve) => this.app.close(resolve));
     if (this.child.exitCode !== null || this.child.signalCode !== null) return 'already exited';
     const exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve(signal ?? code)));
     this.child.kill('SIGTERM');
@@ -116,7 +195,7 @@ export class Server {
   clientToken(hub, user, { audience, key, lifetime = 3600, extra = {} } = {}) {
     const now = Math.floor(Date.now() / 1000);
     const claims = { aud: audience ?? `${this.endpoint}/client/?hub=${hub.toLowerCase()}`, iat: now, nbf: now, exp: now + lifetime };
-    if (user !== undefined) claims.nameid = user;
+    if (user !== undefined && user !== null) claims.nameid = user;
     Object.assign(claims, extra);
     return signJwt(key ?? this.accessKey, claims);
   }
@@ -129,19 +208,19 @@ export class Server {
     return stdout;
   }
 
-  /** One v1 REST call for `hub`; `subpath` segments must already be encoded. */
-  async rest(method, hub, subpath, { query = [], body } = {}) {
+  /**
+   * One v1 REST call for `hub`; `subpath` segments must already be encoded. `rawBody` is sent
+   * as is (JSON text the test wrote by hand, e.g. numbers JavaScript cannot hold exactly).
+   */
+  async rest(method, hub, subpath, { query = [], body, rawBody } = {}) {
     const url = `${this.endpoint}/api/v1/hubs/${encodeURIComponent(hub.toLowerCase())}${subpath}`;
     const now = Math.floor(Date.now() / 1000);
     const token = signJwt(this.accessKey, { aud: url, iat: now, nbf: now, exp: now + 3600 });
     const search = new URLSearchParams(query).toString();
     const headers = { authorization: `Bearer ${token}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(search ? `${url}?${search}` : url, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const text = rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
+    if (text !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(search ? `${url}?${search}` : url, { method, headers, body: text });
     return { status: response.status, text: await response.text(), call: `${method} ${url}${search ? `?${search}` : ''}` };
   }
 
@@ -153,6 +232,13 @@ export class Server {
 
   broadcast(hub, target, args, excluded = []) {
     return this.expectRest(202, 'POST', hub, '', { body: { target, arguments: args }, query: excluded.map((e) => ['excluded', e]) });
+  }
+
+  /** Sends `{"target": target, "arguments": argumentsJson}` to a user, the arguments as JSON text. */
+  sendRawToUser(hub, user, target, argumentsJson) {
+    return this.expectRest(202, 'POST', hub, `/users/${encodeURIComponent(user)}`, {
+      rawBody: `{"target":${JSON.stringify(target)},"arguments":${argumentsJson}}`,
+    });
   }
 
   sendToUser(hub, user, target, args) {
@@ -201,23 +287,87 @@ export class Server {
   }
 }
 
-/** The ways a Node app connects: protocol x (negotiate | skipNegotiation + WebSockets). */
-export const CONFIGS = [
-  { name: 'json, negotiate', protocol: 'json', skipNegotiation: false },
-  { name: 'messagepack, negotiate', protocol: 'messagepack', skipNegotiation: false },
-  { name: 'json, skipNegotiation + WebSockets', protocol: 'json', skipNegotiation: true },
-  { name: 'messagepack, skipNegotiation + WebSockets', protocol: 'messagepack', skipNegotiation: true },
+function load(name, msgpackName) {
+  const signalR = require(name);
+  const { MessagePackHubProtocol } = require(msgpackName);
+  const version = require(`${name}/package.json`).version;
+  const realName = require(`${name}/package.json`).name;
+  return { signalR, MessagePackHubProtocol, label: `${realName} ${version}` };
+}
+
+/**
+ * The SignalR client packages under test. `hasConnectionId`: the HubConnection exposes
+ * `connectionId` (3.0 on); `reconnects`: it has withAutomaticReconnect (3.0 on).
+ */
+export const CLIENTS = [
+  { ...load('@microsoft/signalr', '@microsoft/signalr-protocol-msgpack'), hasConnectionId: true, reconnects: true },
+  { ...load('signalr-8', 'signalr-protocol-msgpack-8'), hasConnectionId: true, reconnects: true },
+  { ...load('@aspnet/signalr', '@aspnet/signalr-protocol-msgpack'), hasConnectionId: false, reconnects: false },
 ];
+
+/**
+ * How a client reaches the simulator:
+ *   negotiate: the client URL with accessTokenFactory; the client negotiates with the simulator;
+ *   redirect: an app server's negotiate returns {url, accessToken}; the client follows it;
+ *   skipNegotiation: skipNegotiation + WebSockets straight to the client URL (no negotiate, so
+ *     the client never learns its connection id: the tests read it from the serve log).
+ */
+export const MODES = ['negotiate', 'redirect', 'skipNegotiation'];
+export const PROTOCOLS = ['json', 'messagepack'];
+
+/** Every client x protocol x mode. */
+export const CONFIGS = CLIENTS.flatMap((client) =>
+  PROTOCOLS.flatMap((protocol) =>
+    MODES.map((mode) => ({ client, protocol, mode, name: `${client.label}, ${protocol}, ${mode}` }))));
+
+/** The newest client in each mode, JSON (for tests that are about the server, not the client). */
+export const latest = (mode = 'negotiate', protocol = 'json') =>
+  CONFIGS.find((c) => c.client === CLIENTS[0] && c.mode === mode && c.protocol === protocol);
 
 /** The client methods the tests register; everything arrives on one of these. */
 export const TARGETS = ['msg', 'data'];
 
+/**
+ * A logger for the clients: keeps every message (with logMessageContent the WebSocket transport
+ * logs each frame it sends and receives, so tests see the raw text the client got); prints them
+ * when COMPAT_DEBUG is set.
+ */
+class RecordingLogger {
+  constructor(label) {
+    this.label = label;
+    this.lines = [];
+  }
+
+  log(level, message) {
+    this.lines.push(message);
+    if (process.env.COMPAT_DEBUG) console.error(`[${this.label}] ${message}`);
+  }
+
+  /** The text frames the client received, as received. */
+  received() {
+    const prefix = '(WebSockets transport) data received. ';
+    return this.lines.filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length));
+  }
+
+  /** The handshake request the client sent, parsed. */
+  handshake() {
+    for (const line of this.lines) {
+      const match = /sending data\. String data of length \d+\. Content: '(\{[^']*"protocol"[^']*\})\x1e'/.exec(line);
+      if (match) return JSON.parse(match[1]);
+    }
+    return null;
+  }
+}
+
 /** A started HubConnection and everything it received, in order. */
 export class Client {
-  constructor(connection, user) {
+  constructor(connection, user, logger, config) {
     this.connection = connection;
     this.user = user;
+    this.logger = logger;
+    this.config = config;
     this.received = [];
+    this.id = null; // set by connect(): from the client where it knows it, checked against the log
     this.closeError = undefined; // undefined: still open; null: closed without error; Error otherwise
     this.closed = new Promise((resolve) => {
       connection.onclose((error) => {
@@ -230,8 +380,9 @@ export class Client {
     }
   }
 
-  get connectionId() {
-    return this.connection.connectionId;
+  /** What the client says its connection id is (null where it does not know or expose it). */
+  get clientConnectionId() {
+    return this.connection.connectionId ?? null;
   }
 
   labels() {
@@ -262,23 +413,40 @@ export class Client {
   }
 }
 
-/** Builds and starts a @microsoft/signalr connection as `user` to `hub`. */
-export async function connect(server, hub, user, config, { url, token, withFactory = true, configure, build } = {}) {
-  const accessToken = token ?? server.clientToken(hub, user);
-  const options = {};
-  if (withFactory) options.accessTokenFactory = () => accessToken;
-  if (config.skipNegotiation) {
+/**
+ * Builds and starts a connection of `config` (client package, protocol, mode) as `user` to `hub`,
+ * then finds its connection id in the serve log (and checks it against the client's own where
+ * the client knows it). `token`/`url`/`withFactory` override what the mode would use.
+ */
+export async function connect(server, hub, user, config, { url, token, withFactory, configure, build, findId = true } = {}) {
+  const { signalR, MessagePackHubProtocol } = config.client;
+  const logger = new RecordingLogger(`${config.name} ${user}`);
+  const redirect = config.mode === 'redirect' && url === undefined && token === undefined;
+  const options = { logger, logMessageContent: true };
+  if (withFactory ?? !redirect) {
+    const accessToken = token ?? server.clientToken(hub, user);
+    options.accessTokenFactory = () => accessToken;
+  }
+  if (config.mode === 'skipNegotiation') {
     options.skipNegotiation = true;
     options.transport = signalR.HttpTransportType.WebSockets;
   }
-  let builder = new signalR.HubConnectionBuilder().withUrl(url ?? server.clientUrl(hub), options).configureLogging(logLevel);
+  const target = url ?? (redirect ? server.appUrl(hub, user) : server.clientUrl(hub));
+  let builder = new signalR.HubConnectionBuilder().withUrl(target, options);
   if (config.protocol === 'messagepack') builder = builder.withHubProtocol(new MessagePackHubProtocol());
   if (build) builder = build(builder);
   const connection = builder.build();
   if (configure) configure(connection);
-  const client = new Client(connection, user);
+  const client = new Client(connection, user, logger, config);
   await within(connection.start(), DEADLINE_MS * 2, `start() of ${config.name} client for ${user}`);
+  if (findId) {
+    const entry = await server.connectionIdFromLog(hub, user);
+    const own = client.clientConnectionId;
+    if (own !== null && own !== entry.id) {
+      throw new Error(`${config.name}: connectionId ${own}, but the serve log says ${entry.id}`);
+    }
+    client.id = entry.id;
+    client.serverProtocol = entry.protocol;
+  }
   return client;
 }
-
-export { signalR };
