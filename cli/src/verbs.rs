@@ -3,13 +3,13 @@
 
 use std::io::{ErrorKind, Write};
 
+use serde_json::value::RawValue;
 use serde_json::Value;
-use signalr_rest::{
-    ClientTokenOptions, HubClient, HubListener, ListenerEvent, PayloadMessage, ServiceClient,
-};
+use signalr_rest::{ClientTokenOptions, HubClient, PayloadMessage, ServiceClient};
 
 use crate::args::{ClientCommand, ExistsCommand, GroupCommand, HubArg, MessageArgs, SendCommand};
 use crate::failure::Failure;
+use crate::listen;
 
 /// Runs one client verb against the service named by `connection_string`.
 pub async fn run(connection_string: Option<&str>, command: ClientCommand) -> Result<(), Failure> {
@@ -41,7 +41,11 @@ pub async fn run(connection_string: Option<&str>, command: ClientCommand) -> Res
             eprintln!("removed user {user} from all groups");
             Ok(())
         }
-        ClientCommand::Listen { hub, user } => listen(&service, &hub.name, user).await,
+        ClientCommand::Listen {
+            hub,
+            user,
+            timeouts,
+        } => listen::run(&service, &hub.name, user, timeouts).await,
         ClientCommand::Health => {
             service.health().await?;
             eprintln!("{} is healthy", service.endpoint());
@@ -171,23 +175,24 @@ fn hub_client(service: &ServiceClient, hub: &HubArg) -> Result<HubClient, Failur
     Ok(service.hub(&hub.name)?)
 }
 
-/// The message to send, with every positional argument parsed as one JSON value.
+/// The message to send, with every positional argument read as one JSON value and sent as
+/// written (key order and number digits kept).
 fn payload(message: MessageArgs) -> Result<PayloadMessage, Failure> {
     let arguments = message
         .args
         .iter()
         .enumerate()
-        .map(|(index, text)| parse_argument(index + 1, text))
+        .map(|(index, text)| parse_argument(index + 1, text).map(|raw| raw.get().to_string()))
         .collect::<Result<Vec<_>, _>>()?;
-    let payload = PayloadMessage::new(message.target, arguments);
+    let payload = PayloadMessage::from_json(message.target, &format!("[{}]", arguments.join(",")))?;
     payload.validate()?;
     Ok(payload)
 }
 
 /// Parses argument number `position` (1-based); text that is not JSON gets a quoting hint,
 /// because forgetting the JSON quotes around a string is by far the likeliest mistake.
-fn parse_argument(position: usize, text: &str) -> Result<Value, Failure> {
-    serde_json::from_str(text).map_err(|e| {
+fn parse_argument(position: usize, text: &str) -> Result<Box<RawValue>, Failure> {
+    serde_json::from_str::<Box<RawValue>>(text.trim()).map_err(|e| {
         let quoted = Value::String(text.to_string()).to_string();
         Failure::BadInput(format!(
             "argument {position} ({text}) is not valid JSON: {e}; \
@@ -197,46 +202,7 @@ fn parse_argument(position: usize, text: &str) -> Result<Value, Failure> {
 }
 
 /// Writes one line of result to stdout; a reader that went away (e.g. `| head`) is not an error.
-/// Prints `{"target","arguments"}` for every invocation until Ctrl-C or a close.
-async fn listen(service: &ServiceClient, hub: &str, user_id: Option<String>) -> Result<(), Failure> {
-    let options = ClientTokenOptions {
-        user_id,
-        ..ClientTokenOptions::default()
-    };
-    let mut listener = HubListener::connect(service, hub, &options).await?;
-    eprintln!(
-        "listening on hub {hub} as connection {}; Ctrl-C stops",
-        listener.connection_id()
-    );
-    loop {
-        let event = tokio::select! {
-            event = listener.next() => event?,
-            _ = tokio::signal::ctrl_c() => {
-                let _ = listener.close().await;
-                return Ok(());
-            }
-        };
-        match event {
-            Some(ListenerEvent::Invocation(message)) => {
-                let line = serde_json::json!({"target": message.target, "arguments": message.arguments});
-                print_line(&line.to_string())?;
-            }
-            Some(ListenerEvent::Closed { error }) => {
-                eprintln!(
-                    "the service closed the connection: {}",
-                    error.as_deref().unwrap_or("no reason given")
-                );
-                return Ok(());
-            }
-            None => {
-                eprintln!("the connection ended");
-                return Ok(());
-            }
-        }
-    }
-}
-
-fn print_line(line: &str) -> Result<(), Failure> {
+pub(crate) fn print_line(line: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     match writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != ErrorKind::BrokenPipe => {
@@ -252,8 +218,10 @@ mod tests {
 
     #[test]
     fn arguments_are_json_values() {
-        assert_eq!(parse_argument(1, "\"hi\"").unwrap(), Value::from("hi"));
-        assert_eq!(parse_argument(1, "-5").unwrap(), Value::from(-5));
+        assert_eq!(parse_argument(1, "\"hi\"").unwrap().get(), "\"hi\"");
+        assert_eq!(parse_argument(1, " -5").unwrap().get(), "-5");
+        let exact = r#"{"z":1,"a":123456789012345678901234567890}"#;
+        assert_eq!(parse_argument(1, exact).unwrap().get(), exact);
         let failure = parse_argument(2, "hello").unwrap_err();
         assert!(matches!(failure, Failure::BadInput(_)));
         let text = failure.to_string();

@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use signalr_rest::{Simulator, SimulatorOptions};
+use signalr_rest::{Arguments, Simulator, SimulatorOptions};
 
 const BIN: &str = env!("CARGO_BIN_EXE_signalr-rest");
 
@@ -351,7 +351,7 @@ async fn sends_deliver_target_and_json_arguments() {
         .expect("alice got it");
     assert_eq!(
         message.arguments,
-        vec![json!("hello"), json!(-5), json!({"a": 1}), Value::Null]
+        Arguments::from_values(&[json!("hello"), json!(-5), json!({"a": 1}), Value::Null])
     );
     assert!(bob.received().is_empty(), "only alice: {:?}", bob.received());
 
@@ -374,7 +374,7 @@ async fn sends_deliver_target_and_json_arguments() {
         .wait_for("everyone", Duration::from_secs(5))
         .await
         .expect("bob got it");
-    assert!(message.arguments.is_empty());
+    assert_eq!(message.arguments.as_json(), "[]");
     assert_eq!(alice.received().len(), 1, "alice was excluded");
 
     let output = cli_async(
@@ -396,7 +396,7 @@ async fn sends_deliver_target_and_json_arguments() {
         .wait_for("direct", Duration::from_secs(5))
         .await
         .expect("bob got the direct one");
-    assert_eq!(message.arguments, vec![json!([1, 2])]);
+    assert_eq!(message.arguments.to_values(), vec![json!([1, 2])]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -614,4 +614,44 @@ fn listen_prints_what_a_rest_send_delivered_and_the_close_reason() {
     stderr.read_to_string(&mut rest).unwrap();
     assert!(rest.contains("closed the connection: done"), "{rest}");
     assert!(listen.0.wait().unwrap().success());
+}
+
+#[test]
+fn listen_exits_1_naming_the_negotiate_timeout_when_negotiate_gets_no_answer() {
+    // Accepts connections and never answers them.
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    thread::spawn(move || {
+        let held: Vec<_> = server.incoming().collect();
+        drop(held);
+    });
+    let cs = format!("Endpoint=http://127.0.0.1:{port};AccessKey=key;Version=1.0;");
+    let output = cli(&cs, &["listen", "--hub", "chat", "--negotiate-timeout", "0.3"]);
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("negotiate timeout fired after 300ms"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn listen_exits_1_naming_the_server_timeout_when_the_server_is_silent() {
+    // The simulator pings only every 15 s: silence longer than the 0.5 s asked for.
+    let serve = Serve::start(&[]);
+    let output = cli(
+        serve.connection_string(),
+        &["listen", "--hub", "chat", "--server-timeout", "0.5"],
+    );
+    assert_exit(&output, 1);
+    let text = stderr(&output);
+    assert!(text.starts_with("listening on hub chat"), "{text}");
+    assert!(text.contains("server silence timeout fired after 500ms"), "{text}");
+}
+
+#[test]
+fn a_listen_timeout_that_is_not_positive_exits_2_naming_it() {
+    let output = cli(UNREACHABLE, &["listen", "--hub", "chat", "--handshake-timeout", "0"]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("--handshake-timeout"), "{}", stderr(&output));
 }

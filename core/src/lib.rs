@@ -21,8 +21,8 @@ pub mod simulator;
 pub use auth::{ClientTokenOptions, ConnectionString, NegotiateResponse, TokenProvider};
 pub use client::{HubClient, RetryPolicy, ServiceClient, ServiceClientBuilder};
 pub use error::{Error, Result};
-pub use listener::{HubListener, ListenerEvent};
-pub use model::PayloadMessage;
+pub use listener::{HubListener, ListenerEvent, ListenerTimeouts};
+pub use model::{Arguments, PayloadMessage};
 pub use simulator::{Simulator, SimulatorOptions, VirtualClient};
 
 /// A random string of `len` ASCII letters and digits.

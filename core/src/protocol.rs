@@ -1,27 +1,52 @@
 //! SignalR hub protocol framing: the JSON handshake, and hub messages in JSON
 //! (0x1E-terminated text) or MessagePack (varint length-prefixed binary).
 
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
-use crate::model::PayloadMessage;
+use crate::model::{Arguments, PayloadMessage};
 
 /// Ends every JSON record and the handshake.
 pub const RECORD_SEPARATOR: char = '\u{1e}';
-/// Highest hub protocol version accepted in a handshake.
+/// Highest hub protocol version accepted in a handshake, for JSON and MessagePack alike.
+///
+/// ASP.NET Core accepts every version up to the one it speaks, 0 included. Its source says 1 for
+/// JSON and 2 for MessagePack, but `@microsoft/signalr` 8 and later send JSON version 2, so the
+/// simulator accepts 0 to 2 for both (decision recorded in the README's simulator section).
 pub const MAX_PROTOCOL_VERSION: u64 = 2;
 
 /// The hub protocol a connection chose in its handshake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
+    /// JSON text records ended by 0x1E.
     Json,
+    /// MessagePack arrays with a varint length prefix.
     MessagePack,
 }
 
 /// One encoded message, ready to be a WebSocket text or binary frame.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Encoded {
+    /// A text frame (JSON).
     Text(String),
+    /// A binary frame (MessagePack).
     Binary(Vec<u8>),
+}
+
+impl Encoded {
+    /// Size of the frame's payload in bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            Encoded::Text(text) => text.len(),
+            Encoded::Binary(bytes) => bytes.len(),
+        }
+    }
+
+    /// Whether the frame's payload is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// A hub message as far as the simulator and the listener need to understand it.
@@ -31,10 +56,26 @@ pub enum HubMessage {
     Invocation(PayloadMessage),
     /// Type 6.
     Ping,
-    /// Type 7, with its error if any.
-    Close { error: Option<String> },
+    /// Type 7, with its error if any and whether the client may reconnect.
+    Close {
+        /// Why the connection closed.
+        error: Option<String>,
+        /// Whether a client with automatic reconnect should reconnect.
+        allow_reconnect: bool,
+    },
     /// Any other message type.
     Other(u64),
+}
+
+/// The result a completion (type 3) carries.
+#[derive(Debug, Clone)]
+pub enum CompletionResult<'a> {
+    /// The method returned nothing.
+    Void,
+    /// The method returned this JSON value (text).
+    Value(&'a RawValue),
+    /// The method failed with this message.
+    Error(&'a str),
 }
 
 /// Reads a handshake request (without its separator): the protocol, or the error to reply with.
@@ -43,9 +84,9 @@ pub fn parse_handshake(text: &str) -> Result<Protocol, String> {
     let version = request["version"]
         .as_u64()
         .ok_or("the handshake has no version")?;
-    if !(1..=MAX_PROTOCOL_VERSION).contains(&version) {
+    if version > MAX_PROTOCOL_VERSION {
         return Err(format!(
-            "protocol version {version} is not supported; use 1 to {MAX_PROTOCOL_VERSION}"
+            "protocol version {version} is not supported; use 0 to {MAX_PROTOCOL_VERSION}"
         ));
     }
     match request["protocol"].as_str() {
@@ -67,23 +108,54 @@ pub fn handshake_response(error: Option<&str>) -> String {
     format!("{body}{RECORD_SEPARATOR}")
 }
 
-/// A server-to-client invocation without invocation id.
+/// A server-to-client invocation without invocation id, shaped as ASP.NET Core writes it:
+/// JSON `{"type":1,"target":..,"arguments":[..]}`, MessagePack
+/// `[1, {}, nil, target, [args], []]`. JSON arguments pass through as their text.
 pub fn encode_invocation(protocol: Protocol, message: &PayloadMessage) -> Encoded {
     match protocol {
-        Protocol::Json => json_record(&json!({
-            "type": 1,
-            "target": message.target,
-            "arguments": message.arguments,
-        })),
-        Protocol::MessagePack => {
-            let arguments = message.arguments.iter().map(json_to_msgpack).collect();
-            msgpack_record(rmpv::Value::Array(vec![
-                1.into(),
+        Protocol::Json => Encoded::Text(format!(
+            "{{\"type\":1,\"target\":{},\"arguments\":{}}}{RECORD_SEPARATOR}",
+            Value::from(message.target.as_str()),
+            message.arguments.as_json()
+        )),
+        Protocol::MessagePack => msgpack_record(rmpv::Value::Array(vec![
+            1.into(),
+            rmpv::Value::Map(Vec::new()),
+            rmpv::Value::Nil,
+            message.target.as_str().into(),
+            json_to_msgpack(message.arguments.as_json()),
+            rmpv::Value::Array(Vec::new()),
+        ])),
+    }
+}
+
+/// A completion of client invocation `invocation_id`, shaped as ASP.NET Core writes it.
+pub fn encode_completion(protocol: Protocol, invocation_id: &str, result: CompletionResult<'_>) -> Encoded {
+    let id = Value::from(invocation_id);
+    match (protocol, result) {
+        (Protocol::Json, CompletionResult::Void) => {
+            Encoded::Text(format!("{{\"type\":3,\"invocationId\":{id}}}{RECORD_SEPARATOR}"))
+        }
+        (Protocol::Json, CompletionResult::Value(value)) => Encoded::Text(format!(
+            "{{\"type\":3,\"invocationId\":{id},\"result\":{}}}{RECORD_SEPARATOR}",
+            value.get()
+        )),
+        (Protocol::Json, CompletionResult::Error(error)) => Encoded::Text(format!(
+            "{{\"type\":3,\"invocationId\":{id},\"error\":{}}}{RECORD_SEPARATOR}",
+            Value::from(error)
+        )),
+        (Protocol::MessagePack, result) => {
+            let mut items = vec![
+                3.into(),
                 rmpv::Value::Map(Vec::new()),
-                rmpv::Value::Nil,
-                message.target.as_str().into(),
-                rmpv::Value::Array(arguments),
-            ]))
+                invocation_id.into(),
+            ];
+            match result {
+                CompletionResult::Error(error) => items.extend([1.into(), error.into()]),
+                CompletionResult::Void => items.push(2.into()),
+                CompletionResult::Value(value) => items.extend([3.into(), json_to_msgpack(value.get())]),
+            }
+            msgpack_record(rmpv::Value::Array(items))
         }
     }
 }
@@ -91,45 +163,71 @@ pub fn encode_invocation(protocol: Protocol, message: &PayloadMessage) -> Encode
 /// A ping.
 pub fn encode_ping(protocol: Protocol) -> Encoded {
     match protocol {
-        Protocol::Json => json_record(&json!({"type": 6})),
+        Protocol::Json => Encoded::Text(format!("{{\"type\":6}}{RECORD_SEPARATOR}")),
         Protocol::MessagePack => msgpack_record(rmpv::Value::Array(vec![6.into()])),
     }
 }
 
-/// A close message carrying `error` when given; clients may reconnect.
-pub fn encode_close(protocol: Protocol, error: Option<&str>) -> Encoded {
+/// A close message carrying `error` when given, shaped as ASP.NET Core writes it: JSON omits
+/// `allowReconnect` when false; MessagePack is always `[7, error or nil, allowReconnect]`.
+pub fn encode_close(protocol: Protocol, error: Option<&str>, allow_reconnect: bool) -> Encoded {
     match protocol {
         Protocol::Json => {
-            let mut close = json!({"type": 7, "allowReconnect": true});
+            let mut close = json!({"type": 7});
             if let Some(e) = error {
                 close["error"] = e.into();
             }
-            json_record(&close)
+            if allow_reconnect {
+                close["allowReconnect"] = true.into();
+            }
+            Encoded::Text(format!("{close}{RECORD_SEPARATOR}"))
         }
         Protocol::MessagePack => msgpack_record(rmpv::Value::Array(vec![
             7.into(),
-            error.map_or(rmpv::Value::Nil, Into::into),
-            true.into(),
+            error
+                .filter(|e| !e.is_empty())
+                .map_or(rmpv::Value::Nil, Into::into),
+            allow_reconnect.into(),
         ])),
     }
 }
 
-/// Splits JSON text into records and reads each.
+/// The fields of a JSON hub message the simulator and listener read; others are ignored.
+#[derive(Deserialize)]
+struct JsonRecord {
+    #[serde(rename = "type")]
+    kind: Option<Value>,
+    target: Option<String>,
+    arguments: Option<Box<RawValue>>,
+    error: Option<String>,
+    #[serde(rename = "allowReconnect", default)]
+    allow_reconnect: bool,
+}
+
+/// Splits JSON text into records and reads each; arguments keep their text.
 pub fn decode_json(text: &str) -> Result<Vec<HubMessage>, String> {
     text.split(RECORD_SEPARATOR)
         .filter(|record| !record.trim().is_empty())
         .map(|record| {
-            let value: Value =
-                serde_json::from_str(record).map_err(|e| format!("a message is not JSON: {e}"))?;
-            let kind = value["type"].as_u64().ok_or("a message has no type")?;
+            let record: JsonRecord =
+                serde_json::from_str(record).map_err(|e| format!("a message is not a valid JSON hub message: {e}"))?;
+            let kind = match record.kind {
+                Some(Value::Number(n)) => n.as_u64().ok_or(format!("message type {n} is not a message type"))?,
+                Some(other) => return Err(format!("message type {other} is not a number")),
+                None => return Err("a message has no type".into()),
+            };
             Ok(match kind {
                 1 | 4 => HubMessage::Invocation(PayloadMessage {
-                    target: value["target"].as_str().unwrap_or_default().to_string(),
-                    arguments: value["arguments"].as_array().cloned().unwrap_or_default(),
+                    target: record.target.filter(|t| !t.is_empty()).ok_or("an invocation has no target")?,
+                    arguments: match record.arguments {
+                        Some(raw) => Arguments::from_json(raw.get()).map_err(|e| e.to_string())?,
+                        None => return Err("an invocation has no arguments".into()),
+                    },
                 }),
                 6 => HubMessage::Ping,
                 7 => HubMessage::Close {
-                    error: value["error"].as_str().map(str::to_string),
+                    error: record.error,
+                    allow_reconnect: record.allow_reconnect,
                 },
                 other => HubMessage::Other(other),
             })
@@ -143,7 +241,7 @@ pub fn decode_msgpack(mut bytes: &[u8]) -> Result<Vec<HubMessage>, String> {
     while !bytes.is_empty() {
         let (length, prefix) = read_varint(bytes)?;
         let body = bytes
-            .get(prefix..prefix + length)
+            .get(prefix..prefix.saturating_add(length))
             .ok_or("a MessagePack message is shorter than its length prefix")?;
         bytes = &bytes[prefix + length..];
         let value = rmpv::decode::read_value(&mut &body[..]).map_err(|e| format!("bad MessagePack: {e}"))?;
@@ -157,26 +255,25 @@ pub fn decode_msgpack(mut bytes: &[u8]) -> Result<Vec<HubMessage>, String> {
                 target: items
                     .get(3)
                     .and_then(rmpv::Value::as_str)
-                    .unwrap_or_default()
+                    .filter(|t| !t.is_empty())
+                    .ok_or("an invocation has no target")?
                     .to_string(),
-                arguments: items
-                    .get(4)
-                    .and_then(rmpv::Value::as_array)
-                    .map(|args| args.iter().map(msgpack_to_json).collect())
-                    .unwrap_or_default(),
+                arguments: match items.get(4) {
+                    Some(rmpv::Value::Array(args)) => {
+                        Arguments::from_values(&args.iter().map(msgpack_to_json).collect::<Vec<_>>())
+                    }
+                    _ => return Err("an invocation has no arguments array".into()),
+                },
             }),
             6 => HubMessage::Ping,
             7 => HubMessage::Close {
                 error: items.get(1).and_then(rmpv::Value::as_str).map(str::to_string),
+                allow_reconnect: items.get(2).and_then(rmpv::Value::as_bool).unwrap_or(false),
             },
             other => HubMessage::Other(other),
         });
     }
     Ok(messages)
-}
-
-fn json_record(value: &Value) -> Encoded {
-    Encoded::Text(format!("{value}{RECORD_SEPARATOR}"))
 }
 
 fn msgpack_record(value: rmpv::Value) -> Encoded {
@@ -205,23 +302,10 @@ fn read_varint(bytes: &[u8]) -> Result<(usize, usize), String> {
     Err("a MessagePack length prefix is malformed".into())
 }
 
-fn json_to_msgpack(value: &Value) -> rmpv::Value {
-    match value {
-        Value::Null => rmpv::Value::Nil,
-        Value::Bool(b) => (*b).into(),
-        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => i.into(),
-            (None, Some(u)) => u.into(),
-            _ => n.as_f64().unwrap_or(f64::NAN).into(),
-        },
-        Value::String(s) => s.as_str().into(),
-        Value::Array(items) => rmpv::Value::Array(items.iter().map(json_to_msgpack).collect()),
-        Value::Object(map) => rmpv::Value::Map(
-            map.iter()
-                .map(|(k, v)| (k.as_str().into(), json_to_msgpack(v)))
-                .collect(),
-        ),
-    }
+/// JSON text to MessagePack, object keys in their order. MessagePack has no arbitrary-precision
+/// numbers: integers within 64 bits stay integers, anything else becomes a float64.
+fn json_to_msgpack(json: &str) -> rmpv::Value {
+    serde_json::from_str(json).unwrap_or(rmpv::Value::Nil)
 }
 
 fn msgpack_to_json(value: &rmpv::Value) -> Value {
@@ -240,18 +324,21 @@ mod tests {
     }
 
     #[test]
-    fn handshake_accepts_json_and_messagepack_up_to_version_2() {
-        assert_eq!(
-            parse_handshake(r#"{"protocol":"json","version":1}"#),
-            Ok(Protocol::Json)
-        );
-        assert_eq!(
-            parse_handshake(r#"{"protocol":"messagepack","version":2}"#),
-            Ok(Protocol::MessagePack)
-        );
+    fn handshake_accepts_json_and_messagepack_versions_0_to_2() {
+        for version in 0..=2 {
+            assert_eq!(
+                parse_handshake(&format!(r#"{{"protocol":"json","version":{version}}}"#)),
+                Ok(Protocol::Json)
+            );
+            assert_eq!(
+                parse_handshake(&format!(r#"{{"protocol":"messagepack","version":{version}}}"#)),
+                Ok(Protocol::MessagePack)
+            );
+        }
         assert!(parse_handshake(r#"{"protocol":"json","version":3}"#)
             .unwrap_err()
             .contains('3'));
+        assert!(parse_handshake(r#"{"protocol":"json","version":-1}"#).is_err());
         assert!(parse_handshake(r#"{"protocol":"xml","version":1}"#)
             .unwrap_err()
             .contains("xml"));
@@ -259,16 +346,18 @@ mod tests {
     }
 
     #[test]
-    fn json_invocations_have_no_invocation_id_and_round_trip() {
-        let Encoded::Text(text) = encode_invocation(Protocol::Json, &message()) else {
+    fn json_invocations_pass_arguments_through_and_round_trip() {
+        let text = r#"[{"é":1,"n":2},12345678901234567890123]"#;
+        let exact = PayloadMessage::from_json("t", text).unwrap();
+        let Encoded::Text(frame) = encode_invocation(Protocol::Json, &exact) else {
             panic!()
         };
-        assert!(text.ends_with(RECORD_SEPARATOR) && !text.contains("invocationId"));
-        let twice = format!("{text}{text}");
-        assert_eq!(
-            decode_json(&twice).unwrap(),
-            vec![HubMessage::Invocation(message()); 2]
-        );
+        assert_eq!(frame, format!("{{\"type\":1,\"target\":\"t\",\"arguments\":{text}}}\u{1e}"));
+        let twice = format!("{frame}{frame}");
+        let decoded = decode_json(&twice).unwrap();
+        assert_eq!(decoded, vec![HubMessage::Invocation(exact.clone()); 2]);
+        let HubMessage::Invocation(first) = &decoded[0] else { panic!() };
+        assert_eq!(first.arguments.as_json(), text);
     }
 
     #[test]
@@ -281,6 +370,8 @@ mod tests {
             };
             bytes.extend(b);
         }
+        // 311 body bytes: a two-byte length prefix, then the 6-element array.
+        assert_eq!(&bytes[bytes.len() - 313..bytes.len() - 310], &[0xb7, 0x02, 0x96]);
         let decoded = decode_msgpack(&bytes).unwrap();
         assert_eq!(
             decoded,
@@ -289,22 +380,38 @@ mod tests {
     }
 
     #[test]
+    fn messagepack_keeps_key_order_and_turns_huge_integers_into_floats() {
+        let m = PayloadMessage::from_json("t", r#"[{"z":1,"a":2},18446744073709551616]"#).unwrap();
+        let Encoded::Binary(bytes) = encode_invocation(Protocol::MessagePack, &m) else {
+            panic!()
+        };
+        let [HubMessage::Invocation(back)] = &decode_msgpack(&bytes).unwrap()[..] else {
+            panic!()
+        };
+        assert_eq!(back.arguments.as_json(), r#"[{"z":1,"a":2},1.8446744073709552e+19]"#);
+    }
+
+    #[test]
     fn close_and_ping_encode_per_protocol() {
-        let Encoded::Text(close) = encode_close(Protocol::Json, Some("bye")) else {
+        let Encoded::Text(close) = encode_close(Protocol::Json, Some("bye"), false) else {
             panic!()
         };
         assert_eq!(
             decode_json(&close).unwrap(),
             vec![HubMessage::Close {
-                error: Some("bye".into())
+                error: Some("bye".into()),
+                allow_reconnect: false
             }]
         );
-        let Encoded::Binary(close) = encode_close(Protocol::MessagePack, None) else {
+        let Encoded::Binary(close) = encode_close(Protocol::MessagePack, None, true) else {
             panic!()
         };
         assert_eq!(
             decode_msgpack(&close).unwrap(),
-            vec![HubMessage::Close { error: None }]
+            vec![HubMessage::Close {
+                error: None,
+                allow_reconnect: true
+            }]
         );
         let Encoded::Binary(ping) = encode_ping(Protocol::MessagePack) else {
             panic!()
@@ -313,8 +420,19 @@ mod tests {
     }
 
     #[test]
-    fn truncated_messagepack_is_an_error_not_a_panic() {
+    fn malformed_messages_are_errors_not_panics() {
         assert!(decode_msgpack(&[10, 0x91]).is_err());
         assert!(decode_msgpack(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).is_err());
+        assert!(decode_msgpack(&[0xff, 0xff, 0xff, 0xff, 0x0f]).is_err());
+        for bad in [
+            "{\"type\":1,\"arguments\":[]}\u{1e}",
+            "{\"type\":1,\"target\":\"t\"}\u{1e}",
+            "{\"type\":1,\"target\":\"t\",\"arguments\":{}}\u{1e}",
+            "{\"type\":\"1\"}\u{1e}",
+            "{}\u{1e}",
+            "[1]\u{1e}",
+        ] {
+            assert!(decode_json(bad).is_err(), "{bad}");
+        }
     }
 }

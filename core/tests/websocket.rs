@@ -369,7 +369,10 @@ async fn a_client_invocation_is_answered_with_a_close_error() {
         panic!()
     };
     match &decode_json(&text).unwrap()[0] {
-        HubMessage::Close { error: Some(e) } => assert!(e.contains("SendMessage"), "{e}"),
+        HubMessage::Close {
+            error: Some(e),
+            allow_reconnect: false,
+        } => assert!(e.contains("SendMessage"), "{e}"),
         other => panic!("{other:?}"),
     }
     assert!(eventually(|| async { sim.connections("chat").is_empty() }).await);

@@ -139,13 +139,6 @@ fn token_options(options: Option<NegotiateOptions>) -> signalr_rest::Result<Clie
     Ok(converted)
 }
 
-/// A message from a target and its arguments as JSON array text.
-fn message(target: String, arguments_json: &str) -> signalr_rest::Result<PayloadMessage> {
-    let arguments = serde_json::from_str::<Vec<Value>>(arguments_json)
-        .map_err(|e| Error::invalid("arguments", format!("arguments must be a JSON array: {e}")))?;
-    Ok(PayloadMessage::new(target, arguments))
-}
-
 /// Operations on one hub; every method resolves when the service has answered.
 #[napi]
 pub struct HubClient {
@@ -172,7 +165,7 @@ impl HubClient {
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
         spawn(env, cancel, async move {
-            hub.send_to_all(&message(target, &arguments_json)?, &excluded)
+            hub.send_to_all(&PayloadMessage::from_json(target, &arguments_json)?, &excluded)
                 .await
         })
     }
@@ -189,7 +182,7 @@ impl HubClient {
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
         spawn(env, cancel, async move {
-            hub.send_to_user(&user_id, &message(target, &arguments_json)?)
+            hub.send_to_user(&user_id, &PayloadMessage::from_json(target, &arguments_json)?)
                 .await
         })
     }
@@ -206,7 +199,7 @@ impl HubClient {
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
         spawn(env, cancel, async move {
-            hub.send_to_connection(&connection_id, &message(target, &arguments_json)?)
+            hub.send_to_connection(&connection_id, &PayloadMessage::from_json(target, &arguments_json)?)
                 .await
         })
     }
@@ -224,7 +217,7 @@ impl HubClient {
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
         spawn(env, cancel, async move {
-            hub.send_to_group(&group, &message(target, &arguments_json)?, &excluded)
+            hub.send_to_group(&group, &PayloadMessage::from_json(target, &arguments_json)?, &excluded)
                 .await
         })
     }

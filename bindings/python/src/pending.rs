@@ -9,10 +9,10 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use serde_json::Value;
+use signalr_rest::Arguments;
 use signalr_rest::Error;
 
-use crate::convert::py_value;
+use crate::convert::py_json;
 use crate::error::{from_panic, to_py_err};
 
 /// How often a blocking wait looks for Ctrl-C and other signals.
@@ -25,7 +25,7 @@ pub enum Outcome {
     /// An exists-check: `bool`.
     Flag(bool),
     /// The arguments of a received invocation: `list`.
-    Arguments(Vec<Value>),
+    Arguments(Arguments),
 }
 
 impl<'py> IntoPyObject<'py> for Outcome {
@@ -37,7 +37,7 @@ impl<'py> IntoPyObject<'py> for Outcome {
         match self {
             Outcome::Done => Ok(py.None().into_bound(py)),
             Outcome::Flag(flag) => Ok(flag.into_pyobject(py)?.to_owned().into_any()),
-            Outcome::Arguments(arguments) => py_value(py, &Value::Array(arguments)),
+            Outcome::Arguments(arguments) => py_json(py, arguments.as_json()),
         }
     }
 }

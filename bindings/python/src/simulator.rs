@@ -4,10 +4,9 @@ use std::sync::{Arc, Mutex};
 use std::time::UNIX_EPOCH;
 
 use pyo3::prelude::*;
-use serde_json::Value;
 use signalr_rest::{Error, SimulatorOptions};
 
-use crate::convert::{duration, py_value};
+use crate::convert::{duration, py_json};
 use crate::pending::{run_core, runtime, Outcome, PendingCall};
 
 /// A running local simulator of the service (the core's `Simulator`).
@@ -173,7 +172,7 @@ impl VirtualClient {
         let messages = run_core(py, || Ok(self.inner.received()))?;
         messages
             .into_iter()
-            .map(|m| Ok((m.target, py_value(py, &Value::Array(m.arguments))?)))
+            .map(|m| Ok((m.target, py_json(py, m.arguments.as_json())?)))
             .collect()
     }
 

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use serde_json::{Map, Value};
+use serde_json::Map;
 use signalr_rest::auth::AccessKey;
 use signalr_rest::{Error, PayloadMessage};
 
@@ -69,7 +69,7 @@ impl From<PayloadMessage> for ReceivedMessage {
     fn from(message: PayloadMessage) -> Self {
         ReceivedMessage {
             target: message.target,
-            arguments_json: Value::Array(message.arguments).to_string(),
+            arguments_json: message.arguments.as_json().to_string(),
         }
     }
 }

@@ -2,6 +2,8 @@
 //! clients, inspection of hubs, connections, groups and mappings, and a clock tests can advance.
 
 mod clock;
+mod delivery;
+mod errors;
 mod inbox;
 mod negotiate;
 mod rest;
@@ -9,24 +11,33 @@ mod socket;
 mod state;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Notify};
 use tokio::task::JoinHandle;
 
 use crate::auth::AccessKey;
 use crate::error::{Error, Result};
 use crate::model::{validate_hub, validate_id, PayloadMessage};
+pub use delivery::{OVERFLOW_REASON, QUEUE_CAPACITY, QUEUE_CAPACITY_BYTES};
+pub use errors::MAX_HEADER_BYTES;
 pub use rest::MAX_BODY_BYTES;
-pub use socket::{OVERFLOW_REASON, PING_INTERVAL, QUEUE_CAPACITY};
+pub use socket::{CLIENT_TIMEOUT, MAX_CLIENT_MESSAGE_BYTES, MAX_HANDSHAKE_BYTES, PING_INTERVAL};
 pub use state::MAX_TTL_LESS_MAPPINGS;
 
+use delivery::Sink;
 use inbox::Inbox;
-use state::{Sink, State};
+use state::State;
+
+/// Close reason WebSocket clients get when the simulator shuts down.
+pub const SHUTDOWN_REASON: &str = "the service is shutting down";
+/// How long shutdown waits for WebSocket clients to receive their Close.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Where and with which key a simulator serves.
 #[derive(Debug, Clone)]
@@ -39,6 +50,8 @@ pub struct SimulatorOptions {
     pub access_key: Option<String>,
     /// Silence after which a WebSocket client gets a ping (default 15 s, as the service).
     pub ping_interval: Duration,
+    /// Silence from a WebSocket client after which it is dropped (default 30 s, as the service).
+    pub client_timeout: Duration,
 }
 
 impl Default for SimulatorOptions {
@@ -48,6 +61,7 @@ impl Default for SimulatorOptions {
             port: 0,
             access_key: None,
             ping_interval: PING_INTERVAL,
+            client_timeout: CLIENT_TIMEOUT,
         }
     }
 }
@@ -81,6 +95,42 @@ pub(crate) struct Shared {
     pub access_key: AccessKey,
     pub negotiations: negotiate::Negotiations,
     pub ping_interval: Duration,
+    pub client_timeout: Duration,
+    pub sockets: LiveSockets,
+}
+
+/// Counts running WebSocket tasks, so shutdown can wait for them to end.
+#[derive(Debug, Default)]
+pub(crate) struct LiveSockets {
+    count: AtomicUsize,
+    ended: Notify,
+}
+
+/// Held by a socket task while it runs.
+pub(crate) struct LiveSocket<'a>(&'a LiveSockets);
+
+impl LiveSockets {
+    pub fn enter(&self) -> LiveSocket<'_> {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        LiveSocket(self)
+    }
+
+    async fn all_ended(&self) {
+        loop {
+            let ended = self.ended.notified();
+            if self.count.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            ended.await;
+        }
+    }
+}
+
+impl Drop for LiveSocket<'_> {
+    fn drop(&mut self) {
+        self.0.count.fetch_sub(1, Ordering::SeqCst);
+        self.0.ended.notify_waiters();
+    }
 }
 
 /// A running simulator; stops when [`Simulator::shutdown`] is awaited or it is dropped.
@@ -88,8 +138,8 @@ pub(crate) struct Shared {
 pub struct Simulator {
     address: SocketAddr,
     shared: Arc<Shared>,
-    stop: Option<oneshot::Sender<()>>,
-    server: Option<JoinHandle<()>>,
+    stop: Mutex<Option<oneshot::Sender<()>>>,
+    server: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Simulator {
@@ -111,9 +161,15 @@ impl Simulator {
             access_key,
             negotiations: Default::default(),
             ping_interval: options.ping_interval,
+            client_timeout: options.client_timeout,
+            sockets: LiveSockets::default(),
         });
         let app = rest::routes(shared.clone())
             .merge(negotiate::routes(shared.clone()))
+            .fallback(errors::no_route)
+            .layer(middleware::from_fn(errors::json_errors))
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(errors::panicked))
+            .layer(middleware::from_fn(errors::limit_headers))
             .layer(middleware::from_fn(log_request));
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -128,8 +184,8 @@ impl Simulator {
         Ok(Simulator {
             address,
             shared,
-            stop: Some(stop),
-            server: Some(server),
+            stop: Mutex::new(Some(stop)),
+            server: Mutex::new(Some(server)),
         })
     }
 
@@ -202,22 +258,38 @@ impl Simulator {
         self.shared.state.clock.advance(by);
     }
 
-    /// Stops accepting, lets in-flight requests finish, and waits for the server to end.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(server) = self.server.take() {
+    /// Stops accepting, sends every WebSocket client a Close, lets in-flight requests finish,
+    /// and waits for the server and the client tasks to end. Calling it again does nothing.
+    pub async fn shutdown(&self) {
+        self.stop();
+        self.shared.state.close_all(SHUTDOWN_REASON);
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.shared.sockets.all_ended()).await;
+        let server = self
+            .server
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(server) = server {
             let _ = server.await;
+        }
+    }
+
+    fn stop(&self) {
+        let stop = self
+            .stop
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(stop) = stop {
+            let _ = stop.send(());
         }
     }
 }
 
 impl Drop for Simulator {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.stop();
+        self.shared.state.close_all(SHUTDOWN_REASON);
     }
 }
 

@@ -15,8 +15,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use super::rest::unauthorized;
-use super::socket::{self, Peer};
+use super::errors::{bearer_token, unauthorized, ApiError};
+use super::socket::{self, Peer, MAX_CLIENT_MESSAGE_BYTES};
 use super::Shared;
 use crate::auth::{verify_token, VerifiedClaims};
 use crate::model::validate_hub;
@@ -45,7 +45,7 @@ impl Negotiations {
 
     fn add(&self, key: String, peer: Peer) {
         let mut map = self.lock();
-        map.retain(|_, n| n.attached || n.created.elapsed() < NEGOTIATION_LIFETIME);
+        expire(&mut map, Instant::now());
         map.insert(
             key,
             Negotiation {
@@ -59,6 +59,7 @@ impl Negotiations {
     /// Claims a negotiated connection for a socket: 404 if unknown, 409 if already taken.
     fn attach(&self, key: &str, hub: &str) -> Result<Peer, StatusCode> {
         let mut map = self.lock();
+        expire(&mut map, Instant::now());
         match map.get_mut(key) {
             Some(n) if !n.peer.hub.eq_ignore_ascii_case(hub) => Err(StatusCode::NOT_FOUND),
             Some(n) if n.attached => Err(StatusCode::CONFLICT),
@@ -73,6 +74,11 @@ impl Negotiations {
     fn remove(&self, key: &str) {
         self.lock().remove(key);
     }
+}
+
+/// Drops negotiations whose WebSocket never came within [`NEGOTIATION_LIFETIME`].
+fn expire(map: &mut HashMap<String, Negotiation>, now: Instant) {
+    map.retain(|_, n| n.attached || now.duration_since(n.created) < NEGOTIATION_LIFETIME);
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,7 +124,7 @@ fn authenticate(
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(bearer_token)
         .map(str::to_string)
         .or_else(|| query.access_token.clone())
         .ok_or_else(|| {
@@ -129,7 +135,7 @@ fn authenticate(
         super::rest::request_url(headers, "/client/"),
         hub.to_ascii_lowercase()
     );
-    let claims = verify_token(token.trim(), &shared.access_key, &audience).map_err(Refusal::Unauthorized)?;
+    let claims = verify_token(&token, &shared.access_key, &audience).map_err(Refusal::Unauthorized)?;
     Ok((hub, claims))
 }
 
@@ -149,11 +155,7 @@ impl IntoResponse for Refusal {
 }
 
 fn bad_request(message: &str) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(json!({"code": "Error.BadRequest", "message": message})),
-    )
-        .into_response()
+    ApiError::bad_request("Error.BadRequest", message).into_response()
 }
 
 async fn negotiate(
@@ -216,10 +218,19 @@ async fn connect(
         },
     };
     let key = query.id.clone();
+    let failed = (shared.clone(), key.clone());
     // tungstenite's 128 KiB default buffers would dominate an idle connection's memory.
     upgrade
         .read_buffer_size(SOCKET_BUFFER_BYTES)
         .write_buffer_size(SOCKET_BUFFER_BYTES)
+        .max_message_size(2 * MAX_CLIENT_MESSAGE_BYTES)
+        .max_frame_size(2 * MAX_CLIENT_MESSAGE_BYTES)
+        .on_failed_upgrade(move |error| {
+            tracing::info!(%error, "a WebSocket upgrade failed");
+            if let (shared, Some(key)) = failed {
+                shared.negotiations.remove(&key);
+            }
+        })
         .on_upgrade(move |ws| async move {
             socket::serve(ws, shared.clone(), peer).await;
             if let Some(key) = key {

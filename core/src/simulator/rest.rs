@@ -5,17 +5,17 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, Request, State as AxumState};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{delete, get, post, put};
-use axum::{Json, Router};
-use serde_json::{json, Value};
+use axum::Router;
+use serde_json::value::RawValue;
 
+use super::errors::{bearer_token, unauthorized, ApiError};
 use super::Shared;
 use crate::auth::verify_token;
-use crate::client::ERROR_CODE_HEADER;
-use crate::model::{validate_group, validate_hub, PayloadMessage};
+use crate::model::{validate_group, validate_hub, Arguments, PayloadMessage};
 
 /// Largest request body accepted; larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -56,52 +56,23 @@ pub(crate) fn routes(shared: Arc<Shared>) -> Router {
             "/api/v1/hubs/{hub}/users/{user}/groups",
             delete(remove_user_from_all_groups),
         )
+        // The reversed forms the v1 OpenAPI file also lists, same meaning as the forward ones.
+        .route(
+            "/api/v1/hubs/{hub}/users/{user}/groups/{group}",
+            get(user_in_group)
+                .put(add_user_to_group)
+                .delete(remove_user_from_group),
+        )
+        .route(
+            "/api/v1/hubs/{hub}/connections/{connection}/groups/{group}",
+            put(add_connection_to_group).delete(remove_connection_from_group),
+        )
         .route_layer(middleware::from_fn_with_state(shared.clone(), authenticate));
     Router::new()
         .route("/api/v1/health", get(|| async { StatusCode::OK }))
         .merge(hubs)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(shared)
-}
-
-/// A non-success answer: status, service error code and a message naming the bad value.
-#[derive(Debug)]
-pub(crate) struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-impl ApiError {
-    fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code,
-            message: message.into(),
-        }
-    }
-
-    fn not_found(code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status: StatusCode::NOT_FOUND,
-            code,
-            message: message.into(),
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut response = (
-            self.status,
-            Json(json!({"code": self.code, "message": self.message})),
-        )
-            .into_response();
-        response
-            .headers_mut()
-            .insert(ERROR_CODE_HEADER, HeaderValue::from_static(self.code));
-        response
-    }
 }
 
 type ApiResult = Result<StatusCode, ApiError>;
@@ -112,35 +83,18 @@ async fn authenticate(AxumState(shared): Sim, request: Request, next: Next) -> R
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+        .and_then(bearer_token);
     let verdict = match token {
         None => Err("no bearer token in the Authorization header".to_string()),
         Some(token) => {
             let audience = request_url(request.headers(), request.uri().path());
-            verify_token(token.trim(), &shared.access_key, &audience).map(|_| ())
+            verify_token(token, &shared.access_key, &audience).map(|_| ())
         }
     };
     match verdict {
         Ok(()) => next.run(request).await,
         Err(reason) => unauthorized(&reason),
     }
-}
-
-/// 401 with `WWW-Authenticate` and a JSON body saying why.
-pub(crate) fn unauthorized(reason: &str) -> Response {
-    let challenge = format!(
-        "Bearer error=\"invalid_token\", error_description=\"{}\"",
-        reason.replace('"', "'")
-    );
-    let mut response = (
-        StatusCode::UNAUTHORIZED,
-        Json(json!({"code": "Error.Unauthorized", "message": reason})),
-    )
-        .into_response();
-    if let Ok(value) = HeaderValue::from_str(&challenge) {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
-    }
-    response
 }
 
 /// `http://{Host}{path}`: the URL the caller signed as audience.
@@ -161,7 +115,8 @@ fn check_hub_group(hub: &str, group: &str) -> Result<(), ApiError> {
     validate_group(group).map_err(|e| ApiError::bad_request("Error.InvalidGroupName", e.to_string()))
 }
 
-/// Reads `{"target", "arguments"}`, property names matched case-insensitively.
+/// Reads `{"target", "arguments"}`, property names matched case-insensitively; the arguments
+/// keep their JSON text.
 fn parse_message(body: &[u8]) -> Result<PayloadMessage, ApiError> {
     let bad = |message: String| ApiError::bad_request("Error.InvalidRequestBody", message);
     if body.is_empty() {
@@ -169,37 +124,78 @@ fn parse_message(body: &[u8]) -> Result<PayloadMessage, ApiError> {
             "the request body is required: {\"target\": ..., \"arguments\": [...]}".into(),
         ));
     }
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| bad(format!("the request body is not JSON: {e}")))?;
-    let Value::Object(object) = value else {
-        return Err(bad("the request body must be a JSON object".into()));
+    let object: Vec<(String, Box<RawValue>)> = match serde_json::from_slice::<Box<RawValue>>(body) {
+        Err(e) => return Err(bad(format!("the request body is not JSON: {e}"))),
+        Ok(raw) if !raw.get().starts_with('{') => {
+            return Err(bad("the request body must be a JSON object".into()))
+        }
+        Ok(raw) => serde_json::from_str::<indexed::Fields>(raw.get())
+            .ok()
+            .map(|fields| fields.0)
+            .ok_or_else(|| bad("the request body must be a JSON object".into()))?,
     };
     let field = |name: &str| {
         object
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
+            .map(|(_, v)| v.get())
     };
     let target = match field("target") {
-        Some(Value::String(t)) if !t.is_empty() => t,
-        Some(Value::String(_)) => return Err(bad("target must not be empty".into())),
-        Some(other) => return Err(bad(format!("target must be a string, got {other}"))),
         None => return Err(bad("the request body has no target".into())),
+        Some(raw) => match serde_json::from_str::<String>(raw) {
+            Ok(t) if !t.is_empty() => t,
+            Ok(_) => return Err(bad("target must not be empty".into())),
+            Err(_) => return Err(bad(format!("target must be a string, got {raw}"))),
+        },
     };
     let arguments = match field("arguments") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items,
-        Some(other) => return Err(bad(format!("arguments must be an array, got {other}"))),
+        None | Some("null") => Arguments::default(),
+        Some(raw) => Arguments::from_json(raw)
+            .map_err(|_| bad(format!("arguments must be an array, got {raw}")))?,
     };
     Ok(PayloadMessage { target, arguments })
 }
 
+/// A JSON object read as its fields in order, each value kept as text.
+mod indexed {
+    use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+    use serde_json::value::RawValue;
+
+    pub struct Fields(pub Vec<(String, Box<RawValue>)>);
+
+    impl<'de> Deserialize<'de> for Fields {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct FieldsVisitor;
+            impl<'de> Visitor<'de> for FieldsVisitor {
+                type Value = Fields;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a JSON object")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+                    let mut fields = Vec::new();
+                    while let Some(entry) = map.next_entry::<String, Box<RawValue>>()? {
+                        fields.push(entry);
+                    }
+                    Ok(Fields(fields))
+                }
+            }
+            deserializer.deserialize_map(FieldsVisitor)
+        }
+    }
+}
+
+/// The values of query parameter `name` as ASP.NET Core model binding reads them: the name
+/// matched case-insensitively, repeated (`name=a&name=b`) or indexed (`name[0]=a`, `name[]=a`).
 fn query_values(query: &Option<String>, name: &str) -> Vec<String> {
+    let matches = |key: &str| {
+        let base = key.split_once('[').map_or(key, |(base, _)| base);
+        base.eq_ignore_ascii_case(name) && (base.len() == key.len() || key.ends_with(']'))
+    };
     query
         .as_deref()
         .map(|q| {
             url::form_urlencoded::parse(q.as_bytes())
-                .filter(|(k, _)| k == name)
+                .filter(|(k, _)| matches(k))
                 .map(|(_, v)| v.into_owned())
                 .collect()
         })
@@ -266,6 +262,22 @@ async fn send_to_group(
     Ok(StatusCode::ACCEPTED)
 }
 
+/// A group and a user, read by name so the forward and reversed paths share handlers.
+#[derive(Debug, serde::Deserialize)]
+struct GroupUser {
+    hub: String,
+    group: String,
+    user: String,
+}
+
+/// A group and a connection, read by name so the forward and reversed paths share handlers.
+#[derive(Debug, serde::Deserialize)]
+struct GroupConnection {
+    hub: String,
+    group: String,
+    connection: String,
+}
+
 fn found(exists: bool, code: &'static str, what: String) -> ApiResult {
     if exists {
         Ok(StatusCode::OK)
@@ -322,7 +334,7 @@ async fn user_exists(AxumState(s): Sim, Path((hub, user)): Path<(String, String)
 
 async fn add_connection_to_group(
     AxumState(s): Sim,
-    Path((hub, group, connection)): Path<(String, String, String)>,
+    Path(GroupConnection { hub, group, connection }): Path<GroupConnection>,
 ) -> ApiResult {
     check_hub_group(&hub, &group)?;
     let added = s.state.add_connection_to_group(&hub, &group, &connection);
@@ -335,7 +347,7 @@ async fn add_connection_to_group(
 
 async fn remove_connection_from_group(
     AxumState(s): Sim,
-    Path((hub, group, connection)): Path<(String, String, String)>,
+    Path(GroupConnection { hub, group, connection }): Path<GroupConnection>,
 ) -> ApiResult {
     check_hub_group(&hub, &group)?;
     if !s.state.connection_exists(&hub, &connection) {
@@ -354,7 +366,7 @@ async fn remove_connection_from_group(
 
 async fn user_in_group(
     AxumState(s): Sim,
-    Path((hub, group, user)): Path<(String, String, String)>,
+    Path(GroupUser { hub, group, user }): Path<GroupUser>,
 ) -> ApiResult {
     check_hub_group(&hub, &group)?;
     let mapped = s.state.user_in_group(&hub, &group, &user);
@@ -367,7 +379,7 @@ async fn user_in_group(
 
 async fn add_user_to_group(
     AxumState(s): Sim,
-    Path((hub, group, user)): Path<(String, String, String)>,
+    Path(GroupUser { hub, group, user }): Path<GroupUser>,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     check_hub_group(&hub, &group)?;
@@ -378,7 +390,7 @@ async fn add_user_to_group(
 
 async fn remove_user_from_group(
     AxumState(s): Sim,
-    Path((hub, group, user)): Path<(String, String, String)>,
+    Path(GroupUser { hub, group, user }): Path<GroupUser>,
 ) -> ApiResult {
     check_hub_group(&hub, &group)?;
     s.state.remove_user_from_group(&hub, &group, &user);
@@ -402,11 +414,13 @@ mod tests {
     fn message_properties_match_case_insensitively() {
         let m = parse_message(br#"{"Target":"t","Arguments":[1,"a"]}"#).unwrap();
         assert_eq!(m.target, "t");
-        assert_eq!(m.arguments, vec![json!(1), json!("a")]);
+        assert_eq!(m.arguments.as_json(), r#"[1,"a"]"#);
         assert_eq!(
-            parse_message(br#"{"target":"t"}"#).unwrap().arguments,
-            Vec::<Value>::new()
+            parse_message(br#"{"target":"t"}"#).unwrap().arguments.as_json(),
+            "[]"
         );
+        let m = parse_message(br#"{"target":"t","arguments":[{"z":1,"a":2},123456789012345678901234567890]}"#).unwrap();
+        assert_eq!(m.arguments.as_json(), r#"[{"z":1,"a":2},123456789012345678901234567890]"#);
     }
 
     #[test]

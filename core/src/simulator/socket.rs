@@ -1,77 +1,31 @@
-//! One SignalR client over a WebSocket: handshake, pushes, pings and close.
+//! One SignalR client over a WebSocket: handshake, pushes, pings, client timeout and close.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::mpsc;
 use tokio::time::{sleep_until, timeout, Instant};
 
-use crate::protocol::{self, Encoded, HubMessage, Protocol, RECORD_SEPARATOR};
-use super::state::Sink;
+use super::delivery::{self, to_ws, ws_len, CloseRequest, Sink};
 use super::Shared;
-use crate::model::PayloadMessage;
+use crate::protocol::{self, HubMessage, Protocol};
 
-/// Messages a connection may have queued before it counts as unable to keep up.
-pub const QUEUE_CAPACITY: usize = 4096;
 /// Default time without any other message after which a ping goes out.
 pub const PING_INTERVAL: Duration = Duration::from_secs(15);
-/// Time a client has to send its handshake, and a frame may take to be written.
+/// Default time a client may stay silent before it is dropped (ASP.NET Core's
+/// `ClientTimeoutInterval`); clients ping every 15 s, so only a dead one stays silent.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Largest hub message a client may send; larger ones close the connection with a reason.
+pub const MAX_CLIENT_MESSAGE_BYTES: usize = 1024 * 1024;
+/// Largest handshake request accepted.
+pub const MAX_HANDSHAKE_BYTES: usize = 32 * 1024;
+/// Time a client has to send its handshake (ASP.NET Core's `HandshakeTimeout`), and a frame
+/// may take to be written.
 const IO_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long a closing socket may take to deliver the client's own close frame.
 const CLOSE_DRAIN: Duration = Duration::from_secs(2);
-/// Close reason given to a client whose queue overflowed.
-pub const OVERFLOW_REASON: &str = "the connection did not keep up with its messages and was closed";
-
-/// An invocation encoded at most once per protocol, shared by all of its recipients.
-#[derive(Debug)]
-pub(crate) struct Frame {
-    pub message: PayloadMessage,
-    json: OnceLock<Message>,
-    msgpack: OnceLock<Message>,
-}
-
-impl Frame {
-    pub fn new(message: PayloadMessage) -> Self {
-        Frame {
-            message,
-            json: OnceLock::new(),
-            msgpack: OnceLock::new(),
-        }
-    }
-
-    fn ws_message(&self, protocol: Protocol) -> Message {
-        let cell = match protocol {
-            Protocol::Json => &self.json,
-            Protocol::MessagePack => &self.msgpack,
-        };
-        cell.get_or_init(|| to_ws(protocol::encode_invocation(protocol, &self.message)))
-            .clone()
-    }
-}
-
-/// The simulator's end of a socket connection: a bounded queue plus a close signal.
-#[derive(Debug, Clone)]
-pub(crate) struct SocketSink {
-    queue: mpsc::Sender<Arc<Frame>>,
-    close: mpsc::UnboundedSender<Option<String>>,
-}
-
-impl SocketSink {
-    /// Queues the frame; false when the queue is full.
-    pub fn deliver(&self, frame: &Arc<Frame>) -> bool {
-        !matches!(
-            self.queue.try_send(frame.clone()),
-            Err(mpsc::error::TrySendError::Full(_))
-        )
-    }
-
-    /// Asks the socket task to flush, send a Close with `reason`, and end.
-    pub fn close(&self, reason: Option<String>) {
-        let _ = self.close.send(reason);
-    }
-}
 
 /// Who is connecting, decided before the upgrade.
 #[derive(Debug, Clone)]
@@ -81,8 +35,12 @@ pub(crate) struct Peer {
     pub user_id: Option<String>,
 }
 
+type Writer = SplitSink<WebSocket, Message>;
+type Reader = SplitStream<WebSocket>;
+
 /// Runs the connection until either side closes; it is a hub connection between handshake and end.
 pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
+    let _live = shared.sockets.enter();
     let (mut writer, mut reader) = socket.split();
     let (protocol, leftover) = match handshake(&mut reader).await {
         Ok(done) => done,
@@ -94,12 +52,7 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
             return;
         }
     };
-    let (queue_tx, mut queue) = mpsc::channel::<Arc<Frame>>(QUEUE_CAPACITY);
-    let (close_tx, mut close) = mpsc::unbounded_channel();
-    let sink = SocketSink {
-        queue: queue_tx,
-        close: close_tx,
-    };
+    let (sink, mut outbox) = delivery::socket_channel(protocol);
     shared.state.connect(
         &peer.hub,
         &peer.connection_id,
@@ -118,21 +71,27 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
     }
     tracing::info!(hub = %peer.hub, connection = %peer.connection_id, user = ?peer.user_id, ?protocol, "client connected");
 
-    let mut ending = client_ends(protocol, leftover.as_bytes());
+    let mut ending = client_ends(protocol, &leftover);
     let mut next_ping = Instant::now() + shared.ping_interval;
+    let mut silent_until = Instant::now() + shared.client_timeout;
     while ending.is_none() {
         tokio::select! {
-            Some(frame) = queue.recv() => {
-                if !send(&mut writer, frame.ws_message(protocol)).await { break; }
+            Some(frame) = outbox.frames.recv() => {
+                let message = frame.ws_message(protocol).clone();
+                outbox.sent(ws_len(&message));
+                if !send(&mut writer, message).await { ending = Some(Ending::Broken); }
                 next_ping = Instant::now() + shared.ping_interval;
             }
-            Some(reason) = close.recv() => {
-                while let Ok(frame) = queue.try_recv() {
-                    if !send(&mut writer, frame.ws_message(protocol)).await { break; }
+            Some(request) = outbox.closes.recv() => {
+                while let Ok(frame) = outbox.frames.try_recv() {
+                    let message = frame.ws_message(protocol).clone();
+                    outbox.sent(ws_len(&message));
+                    if !send(&mut writer, message).await { break; }
                 }
-                ending = Some(Ending::Closed(reason));
+                ending = Some(Ending::Closed(request));
             }
             incoming = reader.next() => {
+                silent_until = Instant::now() + shared.client_timeout;
                 ending = match incoming {
                     Some(Ok(Message::Text(text))) => client_ends(protocol, text.as_bytes()),
                     Some(Ok(Message::Binary(bytes))) => client_ends(protocol, &bytes),
@@ -142,31 +101,34 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
                 };
             }
             _ = sleep_until(next_ping) => {
-                if !send(&mut writer, to_ws(protocol::encode_ping(protocol))).await { break; }
+                if !send(&mut writer, to_ws(protocol::encode_ping(protocol))).await { ending = Some(Ending::Broken); }
                 next_ping = Instant::now() + shared.ping_interval;
             }
+            _ = sleep_until(silent_until) => ending = Some(Ending::TimedOut),
         }
     }
     shared.state.disconnect(&peer.hub, &peer.connection_id, None);
-    if let Some(Ending::Closed(reason)) = &ending {
-        send(
-            &mut writer,
-            to_ws(protocol::encode_close(protocol, reason.as_deref())),
-        )
-        .await;
+    let ending = ending.unwrap_or(Ending::Broken);
+    if let Ending::Closed(request) = &ending {
+        let close = protocol::encode_close(protocol, request.reason.as_deref(), request.allow_reconnect);
+        send(&mut writer, to_ws(close)).await;
     }
-    if !matches!(ending, Some(Ending::Broken) | None) {
-        // Completes the WebSocket closing handshake whichever side began it; clients such as
-        // the Java one treat a socket dropped without a close frame as a failure.
-        let normal = CloseFrame {
-            code: axum::extract::ws::close_code::NORMAL,
-            reason: "".into(),
-        };
-        send(&mut writer, Message::Close(Some(normal))).await;
-        let drain = async { while let Some(Ok(_)) = reader.next().await {} };
-        let _ = timeout(CLOSE_DRAIN, drain).await;
+    if !matches!(ending, Ending::Broken) {
+        finish(&mut writer, &mut reader).await;
     }
     tracing::info!(hub = %peer.hub, connection = %peer.connection_id, ?ending, "client disconnected");
+}
+
+/// Completes the WebSocket closing handshake whichever side began it; clients such as the Java
+/// one treat a socket dropped without a close frame as a failure.
+async fn finish(writer: &mut Writer, reader: &mut Reader) {
+    let normal = CloseFrame {
+        code: axum::extract::ws::close_code::NORMAL,
+        reason: "".into(),
+    };
+    send(writer, Message::Close(Some(normal))).await;
+    let drain = async { while let Some(Ok(_)) = reader.next().await {} };
+    let _ = timeout(CLOSE_DRAIN, drain).await;
 }
 
 /// Why a connection ends.
@@ -176,63 +138,77 @@ enum Ending {
     Left,
     /// The socket broke or ended without a close frame.
     Broken,
-    /// The service closes it, telling the client this reason.
-    Closed(Option<String>),
+    /// Nothing arrived from the client within the client timeout.
+    TimedOut,
+    /// The service closes it, telling the client why.
+    Closed(CloseRequest),
 }
 
-/// Waits for the handshake request; returns the protocol and any bytes after it.
-async fn handshake(
-    reader: &mut futures_util::stream::SplitStream<WebSocket>,
-) -> Result<(Protocol, String), String> {
-    let mut text = String::new();
+/// Waits for the handshake request; returns the protocol and the bytes after it, as bytes.
+async fn handshake(reader: &mut Reader) -> Result<(Protocol, Vec<u8>), String> {
+    let mut bytes = Vec::new();
     let deadline = Instant::now() + IO_TIMEOUT;
     loop {
         let frame = timeout(deadline - Instant::now(), reader.next())
             .await
-            .map_err(|_| "no handshake within 15 seconds".to_string())?;
+            .map_err(|_| format!("no handshake within {} seconds", IO_TIMEOUT.as_secs()))?;
         match frame {
-            Some(Ok(Message::Text(t))) => text.push_str(t.as_str()),
-            Some(Ok(Message::Binary(b))) => text.push_str(&String::from_utf8_lossy(&b)),
+            Some(Ok(Message::Text(t))) => bytes.extend_from_slice(t.as_bytes()),
+            Some(Ok(Message::Binary(b))) => bytes.extend_from_slice(&b),
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
             _ => return Err("the connection closed before the handshake".into()),
         }
-        if let Some((request, rest)) = text.split_once(RECORD_SEPARATOR) {
-            return protocol::parse_handshake(request).map(|p| (p, rest.to_string()));
+        if let Some(end) = bytes.iter().position(|&b| b == protocol::RECORD_SEPARATOR as u8) {
+            let request = std::str::from_utf8(&bytes[..end]).map_err(|_| "the handshake is not UTF-8".to_string())?;
+            return protocol::parse_handshake(request).map(|p| (p, bytes[end + 1..].to_vec()));
+        }
+        if bytes.len() > MAX_HANDSHAKE_BYTES {
+            return Err(format!(
+                "the handshake is longer than {MAX_HANDSHAKE_BYTES} bytes"
+            ));
         }
     }
 }
 
-/// Reads what a client sent; a Close ends the connection, an invocation is refused because
-/// the service runs serverless and has no hub methods to call.
+/// Reads what a client sent. A Close ends the connection; an invocation is refused because the
+/// service runs serverless and has no hub methods to call, and a malformed or oversized
+/// message is refused; both without reconnect, so a reconnecting client does not loop.
 fn client_ends(protocol: Protocol, data: &[u8]) -> Option<Ending> {
     if data.is_empty() {
         return None;
     }
+    let refuse = |reason: String| {
+        Some(Ending::Closed(CloseRequest {
+            reason: Some(reason),
+            allow_reconnect: false,
+        }))
+    };
+    if data.len() > MAX_CLIENT_MESSAGE_BYTES {
+        return refuse(format!(
+            "a message of {} bytes is larger than the {MAX_CLIENT_MESSAGE_BYTES} bytes allowed",
+            data.len()
+        ));
+    }
     let decoded = match protocol {
-        Protocol::Json => protocol::decode_json(&String::from_utf8_lossy(data)),
+        Protocol::Json => std::str::from_utf8(data)
+            .map_err(|_| "a JSON message is not UTF-8".to_string())
+            .and_then(protocol::decode_json),
         Protocol::MessagePack => protocol::decode_msgpack(data),
     };
     let messages = match decoded {
         Ok(messages) => messages,
-        Err(error) => return Some(Ending::Closed(Some(format!("invalid message: {error}")))),
+        Err(error) => return refuse(format!("invalid message: {error}")),
     };
     messages.into_iter().find_map(|message| match message {
         HubMessage::Close { .. } => Some(Ending::Left),
-        HubMessage::Invocation(call) => Some(Ending::Closed(Some(format!(
+        HubMessage::Invocation(call) => refuse(format!(
             "the hub is serverless: clients cannot invoke '{}'",
             call.target
-        )))),
+        )),
         HubMessage::Ping | HubMessage::Other(_) => None,
     })
 }
 
-async fn send(writer: &mut futures_util::stream::SplitSink<WebSocket, Message>, message: Message) -> bool {
+async fn send(writer: &mut Writer, message: Message) -> bool {
     matches!(timeout(IO_TIMEOUT, writer.send(message)).await, Ok(Ok(())))
-}
-
-fn to_ws(encoded: Encoded) -> Message {
-    match encoded {
-        Encoded::Text(text) => Message::Text(text.into()),
-        Encoded::Binary(bytes) => Message::Binary(bytes.into()),
-    }
 }

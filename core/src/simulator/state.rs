@@ -7,8 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use super::clock::{to_system_time, Clock};
-use super::inbox::Inbox;
-use super::socket::{Frame, SocketSink, OVERFLOW_REASON};
+use super::delivery::{Frame, Sink, OVERFLOW_REASON};
 use crate::model::PayloadMessage;
 use crate::simulator::{ConnectionInfo, GroupInfo, UserGroupMapping};
 
@@ -16,35 +15,6 @@ use crate::simulator::{ConnectionInfo, GroupInfo, UserGroupMapping};
 const DEFAULT_MAPPING_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 /// TTL-less mappings kept per user; the least recently added or updated is dropped beyond it.
 pub const MAX_TTL_LESS_MAPPINGS: usize = 100;
-
-/// Where messages for a connection go.
-#[derive(Debug, Clone)]
-pub(crate) enum Sink {
-    /// An in-process virtual client.
-    Virtual(Arc<Inbox>),
-    /// A SignalR client on a WebSocket.
-    Socket(SocketSink),
-}
-
-impl Sink {
-    /// Hands over the frame; false when the connection cannot keep up.
-    fn deliver(&self, frame: &Arc<Frame>) -> bool {
-        match self {
-            Sink::Virtual(inbox) => {
-                inbox.deliver(&frame.message);
-                true
-            }
-            Sink::Socket(socket) => socket.deliver(frame),
-        }
-    }
-
-    fn close(&self, reason: Option<String>) {
-        match self {
-            Sink::Virtual(inbox) => inbox.close(reason),
-            Sink::Socket(socket) => socket.close(reason),
-        }
-    }
-}
 
 #[derive(Debug)]
 struct Connection {
@@ -344,6 +314,18 @@ impl State {
                 }
             }
         })
+    }
+
+    /// Ends every connection of every hub, telling each client `reason`.
+    pub fn close_all(&self, reason: &str) {
+        for hub in self.lock().values_mut() {
+            let ids: Vec<String> = hub.connections.keys().cloned().collect();
+            for id in ids {
+                if let Some(connection) = hub.remove(&id) {
+                    connection.sink.close(Some(reason.to_string()));
+                }
+            }
+        }
     }
 
     /// Names of all hubs, lower case, sorted.

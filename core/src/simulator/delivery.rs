@@ -1,0 +1,175 @@
+//! How messages reach a connection: frames encoded once per protocol, and the sink of each
+//! connection (an in-process inbox, or a socket's bounded queue).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use axum::extract::ws::Message;
+use tokio::sync::mpsc;
+
+use super::inbox::Inbox;
+use crate::model::PayloadMessage;
+use crate::protocol::{self, Encoded, Protocol};
+
+/// Frames a connection may have queued before it counts as unable to keep up.
+pub const QUEUE_CAPACITY: usize = 4096;
+/// Bytes a connection may have queued before it counts as unable to keep up.
+pub const QUEUE_CAPACITY_BYTES: usize = 16 * 1024 * 1024;
+/// Close reason given to a client whose queue overflowed.
+pub const OVERFLOW_REASON: &str = "the connection did not keep up with its messages and was closed";
+
+/// An invocation encoded at most once per protocol, shared by all of its recipients.
+#[derive(Debug)]
+pub(crate) struct Frame {
+    pub message: PayloadMessage,
+    json: OnceLock<Message>,
+    msgpack: OnceLock<Message>,
+}
+
+impl Frame {
+    pub fn new(message: PayloadMessage) -> Self {
+        Frame {
+            message,
+            json: OnceLock::new(),
+            msgpack: OnceLock::new(),
+        }
+    }
+
+    /// The WebSocket message for `protocol`, encoded on first use.
+    pub fn ws_message(&self, protocol: Protocol) -> &Message {
+        let cell = match protocol {
+            Protocol::Json => &self.json,
+            Protocol::MessagePack => &self.msgpack,
+        };
+        cell.get_or_init(|| to_ws(protocol::encode_invocation(protocol, &self.message)))
+    }
+}
+
+/// A hub protocol frame as a WebSocket message.
+pub(crate) fn to_ws(encoded: Encoded) -> Message {
+    match encoded {
+        Encoded::Text(text) => Message::Text(text.into()),
+        Encoded::Binary(bytes) => Message::Binary(bytes.into()),
+    }
+}
+
+/// Size of a WebSocket message's payload.
+pub(crate) fn ws_len(message: &Message) -> usize {
+    match message {
+        Message::Text(text) => text.len(),
+        Message::Binary(bytes) => bytes.len(),
+        _ => 0,
+    }
+}
+
+/// The service ending a connection: the reason the client is told, and whether it may reconnect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CloseRequest {
+    pub reason: Option<String>,
+    pub allow_reconnect: bool,
+}
+
+/// Where messages for a connection go.
+#[derive(Debug, Clone)]
+pub(crate) enum Sink {
+    /// An in-process virtual client.
+    Virtual(Arc<Inbox>),
+    /// A SignalR client on a WebSocket.
+    Socket(SocketSink),
+}
+
+impl Sink {
+    /// Hands over the frame; false when the connection cannot keep up.
+    pub fn deliver(&self, frame: &Arc<Frame>) -> bool {
+        match self {
+            Sink::Virtual(inbox) => {
+                inbox.deliver(&frame.message);
+                true
+            }
+            Sink::Socket(socket) => socket.deliver(frame),
+        }
+    }
+
+    /// Ends the connection, telling the client `reason`; it may reconnect.
+    pub fn close(&self, reason: Option<String>) {
+        match self {
+            Sink::Virtual(inbox) => inbox.close(reason),
+            Sink::Socket(socket) => socket.close(CloseRequest {
+                reason,
+                allow_reconnect: true,
+            }),
+        }
+    }
+}
+
+/// The simulator's end of a socket connection: a queue bounded in frames and bytes, plus a
+/// close signal.
+#[derive(Debug, Clone)]
+pub(crate) struct SocketSink {
+    protocol: Protocol,
+    queue: mpsc::Sender<Arc<Frame>>,
+    queued_bytes: Arc<AtomicUsize>,
+    close: mpsc::UnboundedSender<CloseRequest>,
+}
+
+/// The socket task's end: frames to write and close requests.
+#[derive(Debug)]
+pub(crate) struct SocketOutbox {
+    pub frames: mpsc::Receiver<Arc<Frame>>,
+    pub closes: mpsc::UnboundedReceiver<CloseRequest>,
+    queued_bytes: Arc<AtomicUsize>,
+}
+
+impl SocketOutbox {
+    /// Records that a frame of `bytes` left the queue.
+    pub fn sent(&self, bytes: usize) {
+        self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
+    }
+}
+
+/// A connected pair of sink (for the hub state) and outbox (for the socket task).
+pub(crate) fn socket_channel(protocol: Protocol) -> (SocketSink, SocketOutbox) {
+    let (queue, frames) = mpsc::channel(QUEUE_CAPACITY);
+    let (close, closes) = mpsc::unbounded_channel();
+    let queued_bytes = Arc::new(AtomicUsize::new(0));
+    let sink = SocketSink {
+        protocol,
+        queue,
+        queued_bytes: queued_bytes.clone(),
+        close,
+    };
+    let outbox = SocketOutbox {
+        frames,
+        closes,
+        queued_bytes,
+    };
+    (sink, outbox)
+}
+
+impl SocketSink {
+    /// Queues the frame; false when the queue is full in frames or in bytes.
+    pub fn deliver(&self, frame: &Arc<Frame>) -> bool {
+        let size = ws_len(frame.ws_message(self.protocol));
+        let before = self.queued_bytes.fetch_add(size, Ordering::Relaxed);
+        // One frame always fits an empty queue, so a single large message is never refused.
+        let fits = before == 0 || before + size <= QUEUE_CAPACITY_BYTES;
+        if fits {
+            match self.queue.try_send(frame.clone()) {
+                Ok(()) => return true,
+                // The socket task has ended; the connection is going away, nothing to refuse.
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    self.queued_bytes.fetch_sub(size, Ordering::Relaxed);
+                    return true;
+                }
+                Err(mpsc::error::TrySendError::Full(_)) => {}
+            }
+        }
+        self.queued_bytes.fetch_sub(size, Ordering::Relaxed);
+        false
+    }
+
+    /// Asks the socket task to flush, send a Close, and end.
+    pub fn close(&self, request: CloseRequest) {
+        let _ = self.close.send(request);
+    }
+}
