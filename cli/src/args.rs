@@ -10,6 +10,9 @@ use crate::serve::DEV_ACCESS_KEY;
 /// Largest `--ttl` the service accepts: it reads the value as a 32-bit signed integer.
 const MAX_TTL_SECS: i64 = i32::MAX as i64;
 
+/// Longest `listen` timeout accepted: a day.
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+
 /// Longest `--lifetime` accepted; also keeps `now + lifetime` far from overflowing.
 const MAX_LIFETIME_SECS: u64 = 365 * 24 * 60 * 60;
 
@@ -80,6 +83,8 @@ pub enum ClientCommand {
         /// User id to connect as (so sends to this user reach the listener).
         #[arg(long)]
         user: Option<String>,
+        #[command(flatten)]
+        timeouts: ListenTimeouts,
     },
     /// Check that the service answers; exit 0 when healthy.
     Health,
@@ -109,6 +114,23 @@ pub struct ServeArgs {
     /// your own whenever the port is reachable by others.
     #[arg(long, value_name = "KEY", default_value = DEV_ACCESS_KEY)]
     pub access_key: String,
+}
+
+/// How long each step of `listen` may take; seconds, fractions allowed.
+#[derive(Debug, Args)]
+pub struct ListenTimeouts {
+    /// Longest wait for the negotiate answer (default 30).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub negotiate_timeout: Option<Duration>,
+    /// Longest wait for the WebSocket to open (default 30).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub connect_timeout: Option<Duration>,
+    /// Longest wait for the hub protocol handshake reply (default 15).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub handshake_timeout: Option<Duration>,
+    /// Longest silence from the server before giving up; it pings every 15 s (default 30).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub server_timeout: Option<Duration>,
 }
 
 /// The hub a verb works on.
@@ -291,6 +313,15 @@ fn parse_lifetime(text: &str) -> Result<Duration, String> {
     }
 }
 
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds <= MAX_TIMEOUT_SECS => Ok(Duration::from_secs_f64(seconds)),
+        _ => Err(format!(
+            "timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT_SECS}, got {text:?}"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,5 +365,15 @@ mod tests {
         assert!(parse_lifetime("0").is_err());
         assert!(parse_lifetime("18446744073709551615").is_err());
         assert_eq!(parse_lifetime("60"), Ok(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn timeouts_are_positive_seconds_with_fractions() {
+        assert_eq!(parse_timeout("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_timeout("30"), Ok(Duration::from_secs(30)));
+        for bad in ["0", "-1", "x", "NaN", "inf", "86401"] {
+            let err = parse_timeout(bad).unwrap_err();
+            assert!(err.contains(bad), "{err}");
+        }
     }
 }

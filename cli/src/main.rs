@@ -5,6 +5,7 @@
 
 mod args;
 mod failure;
+mod listen;
 mod serve;
 mod verbs;
 

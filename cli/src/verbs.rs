@@ -41,11 +41,9 @@ pub async fn run(connection_string: Option<&str>, command: ClientCommand) -> Res
             eprintln!("removed user {user} from all groups");
             Ok(())
         }
-        ClientCommand::Listen {
-            hub,
-            user,
-            timeouts,
-        } => listen::run(&service, &hub.name, user, timeouts).await,
+        ClientCommand::Listen { hub, user, timeouts } => {
+            listen::run(&service, &hub.name, user, timeouts).await
+        }
         ClientCommand::Health => {
             service.health().await?;
             eprintln!("{} is healthy", service.endpoint());

@@ -646,12 +646,22 @@ fn listen_exits_1_naming_the_server_timeout_when_the_server_is_silent() {
     assert_exit(&output, 1);
     let text = stderr(&output);
     assert!(text.starts_with("listening on hub chat"), "{text}");
-    assert!(text.contains("server silence timeout fired after 500ms"), "{text}");
+    assert!(
+        text.contains("server silence timeout fired after 500ms"),
+        "{text}"
+    );
 }
 
 #[test]
 fn a_listen_timeout_that_is_not_positive_exits_2_naming_it() {
-    let output = cli(UNREACHABLE, &["listen", "--hub", "chat", "--handshake-timeout", "0"]);
+    let output = cli(
+        UNREACHABLE,
+        &["listen", "--hub", "chat", "--handshake-timeout", "0"],
+    );
     assert_exit(&output, 2);
-    assert!(stderr(&output).contains("--handshake-timeout"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--handshake-timeout"),
+        "{}",
+        stderr(&output)
+    );
 }
