@@ -46,7 +46,7 @@ export interface RetryOptions {
   maxRetries?: number;
   /** Wait before the first retry in milliseconds (default 200); doubles each time. */
   initialDelayMs?: number;
-  /** Upper bound of any wait in milliseconds (default 30000), `Retry-After` included. */
+  /** Longest wait before a retry in milliseconds (default 30000); a `Retry-After` asking for more ends the retries with a ServiceError. */
   maxDelayMs?: number;
 }
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use url::Url;
 
 use super::transport::Answer;
@@ -61,7 +61,8 @@ impl HubClient {
         self.send(url, message).await
     }
 
-    /// Whether the connection is connected.
+    /// Whether the connection is connected. Like every exists-check: `false` on the service's
+    /// 404 (it carries `x-ms-error-code`); a 404 without that header is an error naming the URL.
     pub async fn connection_exists(&self, connection_id: &str) -> Result<bool> {
         validate_id("connection_id", connection_id)?;
         self.exists(self.url(&["connections", connection_id])).await
@@ -76,10 +77,10 @@ impl HubClient {
             url.query_pairs_mut().append_pair("reason", reason);
         }
         let answer = self.call(Method::DELETE, url, None).await?;
-        match answer.status {
-            StatusCode::NOT_FOUND if answer.error_code.as_deref() == Some(CONNECTION_NOT_EXISTED) => Ok(()),
-            _ => expect_success(answer),
+        if answer.error_code.as_deref() == Some(CONNECTION_NOT_EXISTED) {
+            return Ok(());
         }
+        expect_success(answer)
     }
 
     /// Whether at least one connection is in `group`.
@@ -99,7 +100,8 @@ impl HubClient {
         self.connection_in_group(Method::PUT, group, connection_id).await
     }
 
-    /// Removes a connection from `group`; `NotFound` if it was not in it.
+    /// Removes a connection from `group`; `NotFound` if it was not in it, unless an earlier
+    /// attempt of this call may have removed it (it timed out, broke or got a 5xx).
     pub async fn remove_connection_from_group(&self, group: &str, connection_id: &str) -> Result<()> {
         self.connection_in_group(Method::DELETE, group, connection_id)
             .await
@@ -159,6 +161,8 @@ impl HubClient {
         expect_success(self.call(Method::POST, url, Some(body)).await?)
     }
 
+    /// 200 is true; a 404 is false only because the transport passes on no 404 but the
+    /// service's own (with its `x-ms-error-code`), so a wrong path never reads as "absent".
     async fn exists(&self, url: Url) -> Result<bool> {
         let answer = self.call(Method::GET, url, None).await?;
         Ok(answer.status.is_success())
@@ -186,9 +190,9 @@ fn with_excluded(mut url: Url, excluded: &[String]) -> Result<Url> {
     Ok(url)
 }
 
-/// A 404 where success was expected becomes [`Error::NotFound`].
+/// A service 404 where success was expected becomes [`Error::NotFound`].
 fn expect_success(answer: Answer) -> Result<()> {
-    if answer.status.is_success() {
+    if answer.succeeded() {
         return Ok(());
     }
     Err(Error::NotFound {

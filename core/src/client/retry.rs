@@ -3,13 +3,27 @@
 use std::time::Duration;
 
 /// Exponential backoff with jitter; `max_retries = 0` disables retries.
+///
+/// The rule, enforced by this module alone:
+///
+/// - A **send** (POST) is retried only when the message cannot have been delivered: the
+///   connection could not be made, the service answered 429, or it answered 503 with an empty
+///   body. Timeouts, broken connections, 408, 500, 502 and 504 are not retried for sends:
+///   gateways answer 502 and 504 after forwarding the request, so the message may have gone out,
+///   and a retry could deliver it twice.
+/// - **Every other call** is idempotent and is retried on connect failures, timeouts, broken
+///   connections, 408, 429 and any 5xx.
+/// - A **DELETE** answered 404 by the service after an earlier attempt that may have acted
+///   (it timed out, broke, or got a 5xx) succeeds: that earlier attempt did the work.
+/// - `Retry-After` (delta-seconds or an HTTP date) is honoured; no retry comes sooner than asked.
+///   A wait longer than `max_delay` ends the retries with an error that says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts after the first one.
     pub max_retries: u32,
     /// Wait before the first retry; doubles each time.
     pub initial_delay: Duration,
-    /// Upper bound of any wait, `Retry-After` included.
+    /// Longest wait before a retry; a service asking for more ends the retries.
     pub max_delay: Duration,
 }
 
@@ -23,6 +37,17 @@ impl Default for RetryPolicy {
     }
 }
 
+/// What to do after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Wait this long, then try again.
+    Retry(Duration),
+    /// Return the attempt's error.
+    GiveUp,
+    /// The service asked to wait this long, more than `max_delay`: stop with an error saying so.
+    AskedTooLong(Duration),
+}
+
 impl RetryPolicy {
     /// A policy that never retries.
     pub fn none() -> Self {
@@ -32,12 +57,26 @@ impl RetryPolicy {
         }
     }
 
-    /// Wait before retry number `retry` (0-based): `Retry-After` when given, else
-    /// `initial_delay * 2^retry` scaled by a random factor in [0.5, 1), both capped at `max_delay`.
-    pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
-        if let Some(wait) = retry_after {
-            return wait.min(self.max_delay);
+    /// What follows attempt number `retries_done` (0 for the first) that ended in `outcome`.
+    pub(crate) fn next_step(
+        &self,
+        retries_done: u32,
+        idempotent: bool,
+        outcome: Outcome,
+        retry_after: Option<Duration>,
+    ) -> Step {
+        if retries_done >= self.max_retries || !is_retryable(idempotent, outcome) {
+            return Step::GiveUp;
         }
+        match retry_after {
+            Some(asked) if asked > self.max_delay => Step::AskedTooLong(asked),
+            Some(asked) => Step::Retry(asked),
+            None => Step::Retry(self.backoff(retries_done)),
+        }
+    }
+
+    /// `initial_delay * 2^retry` capped at `max_delay`, scaled by a random factor in [0.5, 1).
+    fn backoff(&self, retry: u32) -> Duration {
         let exponential = self.initial_delay.saturating_mul(1u32 << retry.min(20));
         exponential
             .min(self.max_delay)
@@ -54,64 +93,133 @@ pub(crate) enum Outcome {
     TimedOut,
     /// Any other transport failure after the request may have left.
     Broken,
-    /// An HTTP answer with this status.
-    Status(u16),
+    /// An HTTP answer with this status; `empty_body` when it carried no body.
+    Status { code: u16, empty_body: bool },
 }
 
-/// Whether `outcome` may be retried. Sends (POST) retry only where the message cannot have
-/// been delivered, so a retry never duplicates a message; other calls are idempotent.
-pub(crate) fn is_retryable(idempotent: bool, outcome: Outcome) -> bool {
-    match outcome {
-        Outcome::ConnectFailed => true,
-        Outcome::TimedOut | Outcome::Broken => idempotent,
-        Outcome::Status(429 | 502 | 503 | 504) => true,
-        Outcome::Status(408) => idempotent,
-        Outcome::Status(s) if s >= 500 => idempotent,
-        Outcome::Status(_) => false,
+impl Outcome {
+    /// Whether the service may have carried out the request although the attempt failed. Any
+    /// 5xx counts, an empty 503 too: it only decides whether a later 404 to a DELETE is success,
+    /// and the thing is gone either way.
+    pub(crate) fn may_have_acted(self) -> bool {
+        match self {
+            Outcome::TimedOut | Outcome::Broken => true,
+            Outcome::Status { code, .. } => code >= 500,
+            Outcome::ConnectFailed => false,
+        }
     }
+}
+
+fn is_retryable(idempotent: bool, outcome: Outcome) -> bool {
+    match outcome {
+        Outcome::ConnectFailed | Outcome::Status { code: 429, .. } => true,
+        // A 503 with a body may come from a handler that failed half way; an empty one is the
+        // service turning the request away before it was read.
+        Outcome::Status {
+            code: 503,
+            empty_body,
+        } => idempotent || empty_body,
+        Outcome::TimedOut | Outcome::Broken | Outcome::Status { code: 408, .. } => idempotent,
+        Outcome::Status { code, .. } => idempotent && code >= 500,
+    }
+}
+
+/// Whether a DELETE answered 404 by the service has in fact succeeded: only when an earlier
+/// attempt of the same call may have acted, so the 404 shows that attempt removed the thing.
+pub(crate) fn not_found_means_done(is_delete: bool, earlier_attempt_may_have_acted: bool) -> bool {
+    is_delete && earlier_attempt_may_have_acted
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn status(code: u16) -> Outcome {
+        Outcome::Status {
+            code,
+            empty_body: false,
+        }
+    }
+
+    const EMPTY_503: Outcome = Outcome::Status {
+        code: 503,
+        empty_body: true,
+    };
+
     #[test]
-    fn sends_never_retry_after_a_timeout_or_a_500() {
-        assert!(!is_retryable(false, Outcome::TimedOut));
-        assert!(!is_retryable(false, Outcome::Status(500)));
-        assert!(!is_retryable(false, Outcome::Status(408)));
-        for ok in [Outcome::ConnectFailed, Outcome::Status(429), Outcome::Status(503)] {
-            assert!(is_retryable(false, ok));
+    fn sends_retry_only_where_the_message_cannot_have_been_delivered() {
+        for yes in [Outcome::ConnectFailed, status(429), EMPTY_503] {
+            assert!(is_retryable(false, yes), "{yes:?}");
+        }
+        for no in [
+            Outcome::TimedOut,
+            Outcome::Broken,
+            status(408),
+            status(500),
+            status(502),
+            status(503),
+            status(504),
+            status(400),
+        ] {
+            assert!(!is_retryable(false, no), "{no:?}");
         }
     }
 
     #[test]
     fn idempotent_calls_retry_on_timeouts_and_5xx_but_not_4xx() {
-        for ok in [
+        for yes in [
+            Outcome::ConnectFailed,
             Outcome::TimedOut,
-            Outcome::Status(408),
-            Outcome::Status(500),
-            Outcome::Status(429),
+            Outcome::Broken,
+            status(408),
+            status(429),
+            status(500),
+            status(502),
+            status(503),
+            status(504),
         ] {
-            assert!(is_retryable(true, ok));
+            assert!(is_retryable(true, yes), "{yes:?}");
         }
-        for no in [Outcome::Status(400), Outcome::Status(401), Outcome::Status(404)] {
-            assert!(!is_retryable(true, no));
+        for no in [status(400), status(401), status(404), status(409)] {
+            assert!(!is_retryable(true, no), "{no:?}");
         }
     }
 
     #[test]
-    fn delays_grow_with_jitter_and_honour_retry_after_up_to_the_cap() {
+    fn an_attempt_may_have_acted_after_a_timeout_a_break_or_any_5xx() {
+        for yes in [Outcome::TimedOut, Outcome::Broken, status(500), EMPTY_503] {
+            assert!(yes.may_have_acted(), "{yes:?}");
+        }
+        for no in [Outcome::ConnectFailed, status(429), status(408), status(404)] {
+            assert!(!no.may_have_acted(), "{no:?}");
+        }
+        assert!(not_found_means_done(true, true));
+        assert!(!not_found_means_done(true, false));
+        assert!(!not_found_means_done(false, true));
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter() {
         let policy = RetryPolicy::default();
         for retry in 0..3 {
             let full = policy.initial_delay * (1 << retry);
-            let d = policy.delay(retry, None);
+            let Step::Retry(d) = policy.next_step(retry, true, status(500), None) else {
+                panic!("no retry {retry}");
+            };
             assert!(d >= full / 2 && d < full, "{d:?}");
         }
-        assert_eq!(
-            policy.delay(0, Some(Duration::from_secs(2))),
-            Duration::from_secs(2)
-        );
-        assert_eq!(policy.delay(0, Some(Duration::from_secs(999))), policy.max_delay);
+        assert_eq!(policy.next_step(3, true, status(500), None), Step::GiveUp);
+    }
+
+    #[test]
+    fn retry_after_is_waited_in_full_or_ends_the_retries() {
+        let policy = RetryPolicy::default();
+        let asked = |secs| policy.next_step(0, true, status(429), Some(Duration::from_secs(secs)));
+        assert_eq!(asked(2), Step::Retry(Duration::from_secs(2)));
+        assert_eq!(asked(30), Step::Retry(Duration::from_secs(30)));
+        assert_eq!(asked(31), Step::AskedTooLong(Duration::from_secs(31)));
+        // Not retryable at all: the wait asked for does not matter.
+        let sent = policy.next_step(0, false, status(502), Some(Duration::from_secs(99)));
+        assert_eq!(sent, Step::GiveUp);
     }
 }

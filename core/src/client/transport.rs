@@ -1,17 +1,21 @@
 //! One HTTP call with auth, timeout, retries and the mapping of answers to errors.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
 use url::Url;
 
-use super::retry::{is_retryable, Outcome, RetryPolicy};
+use super::retry::{not_found_means_done, Outcome, RetryPolicy, Step};
 use crate::auth::Credential;
 use crate::error::{Error, Result};
 
 /// Header carrying the service's error code on 404s.
 pub const ERROR_CODE_HEADER: &str = "x-ms-error-code";
+
+/// Prefixes of the service's own `x-ms-error-code` values: a 404 carrying one comes from the
+/// service; a 404 without one comes from something else (a wrong path, a proxy).
+const SERVICE_ERROR_CODE_PREFIXES: [&str; 3] = ["Warning.", "Info.", "Error."];
 
 /// A pooled HTTP client plus the credential and policies every call uses.
 #[derive(Debug, Clone)]
@@ -22,12 +26,21 @@ pub(crate) struct Transport {
     pub retry: RetryPolicy,
 }
 
-/// A successful or 404 answer: status and the error code header.
+/// A 2xx answer, or a 404 from the service (it carries a service error code).
 #[derive(Debug)]
 pub(crate) struct Answer {
     pub status: StatusCode,
     pub error_code: Option<String>,
     pub body: String,
+    /// A retried DELETE got 404 after an earlier attempt that may have removed the thing.
+    pub done_by_earlier_attempt: bool,
+}
+
+impl Answer {
+    /// 2xx, or a DELETE whose earlier attempt did the work.
+    pub fn succeeded(&self) -> bool {
+        self.status.is_success() || self.done_by_earlier_attempt
+    }
 }
 
 /// What one attempt produced: the retry view of it, a server-given wait, and the result.
@@ -38,11 +51,13 @@ struct Attempt {
 }
 
 impl Transport {
-    /// Sends the request, retrying per policy; returns 2xx and 404 answers, errors otherwise.
+    /// Sends the request, retrying per policy; returns 2xx and service 404 answers, errors
+    /// otherwise. Every attempt carries a freshly signed token.
     pub async fn call(&self, method: Method, url: Url, body: Option<Vec<u8>>) -> Result<Answer> {
         let idempotent = method != Method::POST;
         let mut audience = url.clone();
         audience.set_query(None);
+        let mut earlier_may_have_acted = false;
         let mut retry = 0;
         loop {
             // A hung token provider counts against the request timeout like the request itself.
@@ -50,13 +65,26 @@ impl Transport {
                 .await
                 .map_err(|_| Error::Timeout(self.timeout))??;
             let attempt = self.attempt(&method, &url, &token, body.as_ref()).await;
-            if attempt.result.is_ok()
-                || retry >= self.retry.max_retries
-                || !is_retryable(idempotent, attempt.outcome)
-            {
-                return attempt.result;
+            if let Ok(mut answer) = attempt.result {
+                if answer.status == StatusCode::NOT_FOUND
+                    && not_found_means_done(method == Method::DELETE, earlier_may_have_acted)
+                {
+                    tracing::debug!(url = %audience, "404 after an attempt that may have acted: done");
+                    answer.done_by_earlier_attempt = true;
+                }
+                return Ok(answer);
             }
-            let wait = self.retry.delay(retry, attempt.retry_after);
+            earlier_may_have_acted |= attempt.outcome.may_have_acted();
+            let wait = match self
+                .retry
+                .next_step(retry, idempotent, attempt.outcome, attempt.retry_after)
+            {
+                Step::Retry(wait) => wait,
+                Step::GiveUp => return attempt.result,
+                Step::AskedTooLong(asked) => {
+                    return Err(asked_too_long(attempt.result, asked, self.retry.max_delay))
+                }
+            };
             tracing::debug!(%method, url = %audience, outcome = ?attempt.outcome, ?wait, retry, "retrying");
             tokio::time::sleep(wait).await;
             retry += 1;
@@ -74,16 +102,17 @@ impl Transport {
                 .header(CONTENT_TYPE, "application/json")
                 .body(bytes.clone());
         }
+        let failed = |e: &reqwest::Error| {
+            let (outcome, err) = classify(e, self.timeout);
+            Attempt {
+                outcome,
+                retry_after: None,
+                result: Err(err),
+            }
+        };
         let response = match request.send().await {
             Ok(response) => response,
-            Err(e) => {
-                let (outcome, err) = classify(&e, self.timeout);
-                return Attempt {
-                    outcome,
-                    retry_after: None,
-                    result: Err(err),
-                };
-            }
+            Err(e) => return failed(&e),
         };
         let status = response.status();
         let header = |name: &str| {
@@ -95,29 +124,78 @@ impl Transport {
         };
         let error_code = header(ERROR_CODE_HEADER);
         let www_authenticate = header(WWW_AUTHENTICATE.as_str());
-        let retry_after = retry_after(response.headers());
-        let result = match response.text().await {
-            Ok(text) => map_answer(
-                Answer {
-                    status,
-                    error_code,
-                    body: text,
-                },
-                www_authenticate,
-            ),
-            Err(e) => Err(classify(&e, self.timeout).1),
+        let retry_after = retry_after(response.headers(), SystemTime::now());
+        let body = match response.text().await {
+            Ok(text) => text,
+            // The answer broke off: what the service did is as unknown as after a timeout.
+            Err(e) => return failed(&e),
+        };
+        let answer = Answer {
+            status,
+            error_code,
+            body,
+            done_by_earlier_attempt: false,
         };
         Attempt {
-            outcome: Outcome::Status(status.as_u16()),
+            outcome: Outcome::Status {
+                code: status.as_u16(),
+                empty_body: answer.body.trim().is_empty(),
+            },
             retry_after,
-            result,
+            result: map_answer(answer, www_authenticate, url),
         }
     }
 }
 
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+/// `Retry-After` as delta-seconds or an HTTP date (RFC 7231 section 7.1.3), as a wait from
+/// `now`; a date in the past means no wait. Anything else is ignored.
+fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    match httpdate::parse_http_date(value) {
+        Ok(date) => Some(date.duration_since(now).unwrap_or(Duration::ZERO)),
+        Err(_) => {
+            tracing::debug!(
+                value,
+                "ignoring a Retry-After that is neither seconds nor an HTTP date"
+            );
+            None
+        }
+    }
+}
+
+/// The error ending the retries when the service asked for a longer wait than the policy allows.
+fn asked_too_long(last: Result<Answer>, asked: Duration, max_delay: Duration) -> Error {
+    let (status, body) = match last {
+        Err(Error::Service { status, body }) => (status, body),
+        // Only statuses that map to `Service` are retried; keep any other error as it is.
+        Err(other) => return other,
+        Ok(answer) => (answer.status.as_u16(), answer.body),
+    };
+    let mut message = format!(
+        "the service asked to retry after {}, longer than the retry policy's max_delay of {}",
+        seconds(asked),
+        seconds(max_delay)
+    );
+    if !body.trim().is_empty() {
+        message.push_str("; it answered: ");
+        message.push_str(&body);
+    }
+    Error::Service {
+        status,
+        body: message,
+    }
+}
+
+/// `120 s`, or `0.5 s` for waits that are not whole seconds.
+fn seconds(duration: Duration) -> String {
+    if duration.subsec_nanos() == 0 {
+        format!("{} s", duration.as_secs())
+    } else {
+        format!("{} s", duration.as_secs_f64())
+    }
 }
 
 fn classify(e: &reqwest::Error, timeout: Duration) -> (Outcome, Error) {
@@ -141,10 +219,28 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-fn map_answer(answer: Answer, www_authenticate: Option<String>) -> Result<Answer> {
+fn is_service_error_code(code: Option<&str>) -> bool {
+    code.is_some_and(|code| {
+        SERVICE_ERROR_CODE_PREFIXES
+            .iter()
+            .any(|prefix| code.starts_with(prefix))
+    })
+}
+
+fn map_answer(answer: Answer, www_authenticate: Option<String>, url: &Url) -> Result<Answer> {
     let status = answer.status.as_u16();
     match status {
-        200..=299 | 404 => Ok(answer),
+        200..=299 => Ok(answer),
+        404 if is_service_error_code(answer.error_code.as_deref()) => Ok(answer),
+        404 => Err(Error::Service {
+            status,
+            body: format!(
+                "{url} answered 404 without the service's {ERROR_CODE_HEADER} header, so the \
+                 SignalR service did not say what is missing (is the endpoint right, or is a \
+                 proxy in the way?); body: {:?}",
+                answer.body
+            ),
+        }),
         401 | 403 => Err(Error::Unauthorized {
             status: Some(status),
             message: www_authenticate
@@ -167,4 +263,46 @@ pub(crate) fn service_message(body: &str) -> String {
         .ok()
         .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
         .unwrap_or_else(|| body.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(retry_after: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, retry_after.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        assert_eq!(retry_after(&headers("120"), now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            retry_after(&headers("Sun, 06 Nov 1994 08:51:37 GMT"), now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            retry_after(&headers("Sun, 06 Nov 1994 08:00:00 GMT"), now),
+            Some(Duration::ZERO)
+        );
+        for ignored in ["-5", "soon", "1.5"] {
+            assert_eq!(retry_after(&headers(ignored), now), None, "{ignored}");
+        }
+    }
+
+    #[test]
+    fn only_the_service_error_code_prefixes_count() {
+        for code in [
+            "Warning.User.NotExisted",
+            "Info.User.NotInGroup",
+            "Error.Connection.NotExisted",
+        ] {
+            assert!(is_service_error_code(Some(code)), "{code}");
+        }
+        for code in [None, Some(""), Some("NotFound"), Some("warning.x")] {
+            assert!(!is_service_error_code(code), "{code:?}");
+        }
+    }
 }
