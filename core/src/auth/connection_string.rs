@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 pub struct ConnectionString {
     /// Service endpoint for REST calls (with `Port` applied, no trailing slash).
     pub endpoint: Url,
-    /// The access key, absent when `AuthType` names another scheme.
+    /// The access key; absent when `AuthType` names Microsoft Entra ID (then it is ignored).
     pub access_key: Option<AccessKey>,
     /// `Version`, `1.0` when absent.
     pub version: String,
@@ -25,7 +25,12 @@ pub struct ConnectionString {
     pub auth_type: Option<String>,
 }
 
-const KNOWN_KEYS: [&str; 7] = [
+/// `AuthType` values meaning Microsoft Entra ID (with `ClientId`, `TenantId`, `ClientSecret`
+/// or `ClientCert`): the tokens come from Entra, so a token provider must supply them.
+const ENTRA_AUTH_TYPES: [&str; 4] = ["aad", "azure", "azure.app", "azure.msi"];
+
+/// Keys read here; the official parser ignores any other, and so do we (with a debug log).
+const KNOWN_KEYS: [&str; 11] = [
     "endpoint",
     "accesskey",
     "version",
@@ -33,33 +38,18 @@ const KNOWN_KEYS: [&str; 7] = [
     "clientendpoint",
     "serverendpoint",
     "authtype",
+    "clientid",
+    "tenantid",
+    "clientsecret",
+    "clientcert",
 ];
 
 impl ConnectionString {
-    /// Parses `key=value;` pairs (keys case-insensitive, split on the first `=`, no duplicates).
+    /// Parses `key=value;` pairs the way Microsoft.Azure.SignalR's `ConnectionStringParser`
+    /// does: keys case-insensitive, split on the first `=`, duplicates refused, unknown keys and
+    /// parts without `=` ignored.
     pub fn parse(text: &str) -> Result<Self> {
-        let mut pairs: HashMap<String, String> = HashMap::new();
-        for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-            let (key, value) = part.split_once('=').ok_or_else(|| {
-                Error::invalid(
-                    "connection string",
-                    format!("{:?} is not a key=value pair", redact(part)),
-                )
-            })?;
-            let key_lower = key.trim().to_ascii_lowercase();
-            if !KNOWN_KEYS.contains(&key_lower.as_str()) {
-                return Err(Error::invalid(
-                    "connection string",
-                    format!("unknown key {:?}; known keys: Endpoint, AccessKey, Version, Port, ClientEndpoint, ServerEndpoint, AuthType", key.trim()),
-                ));
-            }
-            if pairs.insert(key_lower, value.trim().to_string()).is_some() {
-                return Err(Error::invalid(
-                    "connection string",
-                    format!("duplicate key {:?}", key.trim()),
-                ));
-            }
-        }
+        let mut pairs = pairs(text)?;
         let endpoint_text = pairs
             .remove("endpoint")
             .ok_or_else(|| Error::invalid("Endpoint", "connection string has no Endpoint"))?;
@@ -73,13 +63,9 @@ impl ConnectionString {
                 .map_err(|_| Error::invalid("Port", format!("cannot set port {number} on {endpoint}")))?;
         }
         let auth_type = pairs.remove("authtype").filter(|a| !a.is_empty());
-        let access_key = match pairs.remove("accesskey") {
-            Some(key) => Some(AccessKey::new(key)?),
-            None if auth_type.is_some() => None,
-            None => return Err(Error::invalid("AccessKey", "connection string has no AccessKey")),
-        };
+        let access_key = access_key(auth_type.as_deref(), &mut pairs)?;
         let version = pairs.remove("version").unwrap_or_else(|| "1.0".into());
-        if !version.starts_with("1.") {
+        if !is_supported_version(&version) {
             return Err(Error::invalid(
                 "Version",
                 format!("version {version:?} is not supported; expected 1.x"),
@@ -103,19 +89,115 @@ impl ConnectionString {
         })
     }
 
+    /// Whether `AuthType` names Microsoft Entra ID, so requests need a token provider.
+    pub fn requires_token_provider(&self) -> bool {
+        self.auth_type.as_deref().is_some_and(is_entra)
+    }
+
     /// The endpoint as text without a trailing slash.
     pub fn endpoint_str(&self) -> &str {
         self.endpoint.as_str().trim_end_matches('/')
     }
 }
 
-/// Keeps an access key out of error messages about a malformed pair.
-fn redact(part: &str) -> &str {
-    if part.to_ascii_lowercase().starts_with("accesskey") {
-        "AccessKey..."
-    } else {
-        part
+/// The `key=value` pairs by lower-case key; duplicates refused, the rest ignored with a log.
+fn pairs(text: &str) -> Result<HashMap<String, String>> {
+    let mut pairs: HashMap<String, String> = HashMap::new();
+    for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((key, value)) = part.split_once('=') else {
+            // Only its length: a part without `=` may be a mangled secret.
+            tracing::debug!(
+                chars = part.len(),
+                "ignoring a connection string part without '='"
+            );
+            continue;
+        };
+        let key = key.trim();
+        let key_lower = key.to_ascii_lowercase();
+        if !KNOWN_KEYS.contains(&key_lower.as_str()) {
+            tracing::debug!(key, "ignoring an unknown connection string key");
+            continue;
+        }
+        if pairs.insert(key_lower, value.trim().to_string()).is_some() {
+            return Err(Error::invalid(
+                "connection string",
+                format!("duplicate key {key:?}"),
+            ));
+        }
     }
+    Ok(pairs)
+}
+
+fn is_entra(auth_type: &str) -> bool {
+    ENTRA_AUTH_TYPES.iter().any(|t| t.eq_ignore_ascii_case(auth_type))
+}
+
+/// The access key the auth type calls for, after checking the Entra keys it requires.
+fn access_key(auth_type: Option<&str>, pairs: &mut HashMap<String, String>) -> Result<Option<AccessKey>> {
+    let key = pairs.remove("accesskey");
+    match auth_type {
+        Some(auth) if is_entra(auth) => {
+            check_entra_keys(auth, pairs)?;
+            if key.is_some() {
+                tracing::debug!(
+                    auth_type = auth,
+                    "ignoring AccessKey: AuthType uses Microsoft Entra ID"
+                );
+            }
+            Ok(None)
+        }
+        other => {
+            let key = key.ok_or_else(|| {
+                let why = match other {
+                    Some(auth) => format!(
+                        "connection string has no AccessKey (AuthType {auth:?} is not one of {})",
+                        ENTRA_AUTH_TYPES.join(", ")
+                    ),
+                    None => "connection string has no AccessKey".to_string(),
+                };
+                Error::invalid("AccessKey", why)
+            })?;
+            Ok(Some(AccessKey::new(key)?))
+        }
+    }
+}
+
+/// `azure.app` needs `ClientId`, `TenantId` and a secret or certificate; `aad` needs the secret
+/// or certificate once it names a tenant (without one it means a managed identity).
+fn check_entra_keys(auth_type: &str, pairs: &HashMap<String, String>) -> Result<()> {
+    let has = |key: &str| pairs.contains_key(key);
+    let app = auth_type.eq_ignore_ascii_case("azure.app");
+    let aad = auth_type.eq_ignore_ascii_case("aad");
+    if app {
+        for (key, name) in [("clientid", "ClientId"), ("tenantid", "TenantId")] {
+            if !has(key) {
+                return Err(Error::invalid(
+                    name,
+                    format!("AuthType {auth_type:?} needs {name} in the connection string"),
+                ));
+            }
+        }
+    }
+    let names_a_tenant = has("clientid") && has("tenantid");
+    if (app || (aad && names_a_tenant)) && !has("clientsecret") && !has("clientcert") {
+        return Err(Error::invalid(
+            "ClientSecret",
+            format!("AuthType {auth_type:?} with ClientId and TenantId needs ClientSecret or ClientCert"),
+        ));
+    }
+    Ok(())
+}
+
+/// `1.` then digits, then optionally letters, digits, `_`, `-` or `.` (the official pattern
+/// `^1\.\d+(?:[\w-.]+)?$`).
+fn is_supported_version(version: &str) -> bool {
+    let Some(rest) = version.strip_prefix("1.") else {
+        return false;
+    };
+    rest.starts_with(|c: char| c.is_ascii_digit())
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 pub(crate) fn parse_endpoint(field: &str, text: &str) -> Result<Url> {
@@ -193,8 +275,25 @@ mod tests {
             ("Endpoint=ftp://a;AccessKey=k", "ftp://a"),
             ("Endpoint=http://a;AccessKey=k;Port=70000", "70000"),
             ("Endpoint=http://a;AccessKey=k;Version=2.0", "2.0"),
-            ("Endpoint=http://a;AccessKey=k;Colour=blue", "Colour"),
-            ("Endpoint=http://a;AccessKey=k;junk", "junk"),
+            ("Endpoint=http://a;AccessKey=k;Version=1.x", "1.x"),
+            (
+                "Endpoint=http://a;AuthType=foo",
+                "AuthType \"foo\" is not one of aad",
+            ),
+            ("Endpoint=http://a;AuthType=azure.app;TenantId=t", "ClientId"),
+            ("Endpoint=http://a;AuthType=azure.app;ClientId=c", "TenantId"),
+            (
+                "Endpoint=http://a;AuthType=azure.app;ClientId=c;TenantId=t",
+                "ClientSecret or ClientCert",
+            ),
+            (
+                "Endpoint=http://a;AuthType=aad;ClientId=c;TenantId=t",
+                "ClientSecret or ClientCert",
+            ),
+            (
+                "Endpoint=http://a;AuthType=aad;ClientId=c;clientid=d",
+                "duplicate key \"clientid\"",
+            ),
         ];
         for (text, expected) in cases {
             let err = field_of(ConnectionString::parse(text).unwrap_err());
@@ -203,10 +302,35 @@ mod tests {
     }
 
     #[test]
-    fn auth_type_allows_a_missing_access_key() {
-        let cs = ConnectionString::parse("Endpoint=https://a;AuthType=aad;Version=1.0").unwrap();
-        assert!(cs.access_key.is_none());
-        assert_eq!(cs.auth_type.as_deref(), Some("aad"));
+    fn unknown_keys_and_parts_without_equals_are_ignored() {
+        let cs =
+            ConnectionString::parse("Endpoint=http://a;AccessKey=k;Colour=blue;junk;Version=1.0-preview")
+                .unwrap();
+        assert_eq!(cs.endpoint_str(), "http://a");
+        assert_eq!(cs.version, "1.0-preview");
+    }
+
+    #[test]
+    fn entra_auth_types_need_no_access_key_and_ask_for_a_token_provider() {
+        for text in [
+            "Endpoint=https://a;AuthType=aad;Version=1.0",
+            "Endpoint=https://a;AuthType=AAD;ClientId=c",
+            "Endpoint=https://a;AuthType=aad;ClientId=c;TenantId=t;ClientSecret=s",
+            "Endpoint=https://a;AuthType=azure",
+            "Endpoint=https://a;AuthType=azure.msi;ClientId=c",
+            "Endpoint=https://a;AuthType=azure.app;ClientId=c;TenantId=t;ClientCert=/c.pem",
+            "Endpoint=https://a;AuthType=aad;AccessKey=ignored",
+        ] {
+            let cs = ConnectionString::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert!(cs.access_key.is_none(), "{text}");
+            assert!(cs.requires_token_provider(), "{text}");
+        }
+    }
+
+    #[test]
+    fn another_auth_type_with_an_access_key_uses_the_key() {
+        let cs = ConnectionString::parse("Endpoint=https://a;AuthType=other;AccessKey=k").unwrap();
+        assert_eq!(cs.access_key.unwrap().expose(), "k");
     }
 
     #[test]

@@ -62,7 +62,9 @@ pub struct ServiceClientBuilder {
 }
 
 impl ServiceClientBuilder {
-    /// Takes endpoint, key and client endpoint from a connection string.
+    /// Takes endpoint, key and client endpoint from a connection string. One whose `AuthType`
+    /// names Microsoft Entra ID (`aad`, `azure`, `azure.app`, `azure.msi`) needs a
+    /// [`token_provider`](Self::token_provider) too.
     pub fn connection_string(mut self, text: impl Into<String>) -> Self {
         self.connection_string = Some(text.into());
         self
@@ -130,14 +132,28 @@ impl ServiceClientBuilder {
             None => parsed.as_ref().and_then(|cs| cs.client_endpoint.clone()),
         };
         let lifetime = self.token_lifetime.unwrap_or(DEFAULT_TOKEN_LIFETIME);
+        let entra_auth_type = parsed
+            .as_ref()
+            .filter(|cs| cs.requires_token_provider())
+            .and_then(|cs| cs.auth_type.clone());
         let key = match self.access_key {
             Some(key) => Some(AccessKey::new(key)?),
             None => parsed.and_then(|cs| cs.access_key),
         };
-        let credential = match (self.token_provider, key) {
-            (Some(provider), _) => Credential::Provider(provider),
-            (None, Some(key)) => Credential::AccessKey { key, lifetime },
-            (None, None) => {
+        let credential = match (self.token_provider, key, entra_auth_type) {
+            (Some(provider), _, _) => Credential::Provider(provider),
+            (None, Some(key), _) => Credential::AccessKey { key, lifetime },
+            (None, None, Some(auth_type)) => {
+                return Err(Error::invalid(
+                    "credential",
+                    format!(
+                        "the connection string has AuthType={auth_type} (Microsoft Entra ID), so \
+                         this client cannot sign tokens itself: pass a token provider that gets \
+                         Entra tokens for the service"
+                    ),
+                ))
+            }
+            (None, None, None) => {
                 return Err(Error::invalid(
                     "credential",
                     "give an access key or a token provider",
