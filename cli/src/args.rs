@@ -114,22 +114,28 @@ pub struct ServeArgs {
     /// your own whenever the port is reachable by others.
     #[arg(long, value_name = "KEY", default_value = DEV_ACCESS_KEY)]
     pub access_key: String,
+    /// Silence after which a WebSocket client gets a ping, in seconds (default 15).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub ping_interval: Option<Duration>,
+    /// Silence from a WebSocket client after which it is dropped, in seconds (default 30).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub client_timeout: Option<Duration>,
 }
 
 /// How long each step of `listen` may take; seconds, fractions allowed.
 #[derive(Debug, Args)]
 pub struct ListenTimeouts {
     /// Longest wait for the negotiate answer (default 30).
-    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub negotiate_timeout: Option<Duration>,
     /// Longest wait for the WebSocket to open (default 30).
-    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub connect_timeout: Option<Duration>,
     /// Longest wait for the hub protocol handshake reply (default 15).
-    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub handshake_timeout: Option<Duration>,
     /// Longest silence from the server before giving up; it pings every 15 s (default 30).
-    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub server_timeout: Option<Duration>,
 }
 
@@ -313,11 +319,11 @@ fn parse_lifetime(text: &str) -> Result<Duration, String> {
     }
 }
 
-fn parse_timeout(text: &str) -> Result<Duration, String> {
+fn parse_seconds(text: &str) -> Result<Duration, String> {
     match text.parse::<f64>() {
         Ok(seconds) if seconds > 0.0 && seconds <= MAX_TIMEOUT_SECS => Ok(Duration::from_secs_f64(seconds)),
         _ => Err(format!(
-            "timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT_SECS}, got {text:?}"
+            "expected a number of seconds above 0 and at most {MAX_TIMEOUT_SECS}, got {text:?}"
         )),
     }
 }
@@ -369,10 +375,10 @@ mod tests {
 
     #[test]
     fn timeouts_are_positive_seconds_with_fractions() {
-        assert_eq!(parse_timeout("0.5"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_timeout("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_seconds("30"), Ok(Duration::from_secs(30)));
         for bad in ["0", "-1", "x", "NaN", "inf", "86401"] {
-            let err = parse_timeout(bad).unwrap_err();
+            let err = parse_seconds(bad).unwrap_err();
             assert!(err.contains(bad), "{err}");
         }
     }

@@ -23,7 +23,12 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
         host: args.host,
         port: args.port,
         access_key: Some(args.access_key),
-        ..SimulatorOptions::default()
+        ping_interval: args
+            .ping_interval
+            .unwrap_or(signalr_rest::simulator::PING_INTERVAL),
+        client_timeout: args
+            .client_timeout
+            .unwrap_or(signalr_rest::simulator::CLIENT_TIMEOUT),
     };
     let simulator = Simulator::start(options).await.map_err(|e| match e {
         Error::Transport(message) => Failure::Service(format!(

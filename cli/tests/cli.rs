@@ -665,3 +665,71 @@ fn a_listen_timeout_that_is_not_positive_exits_2_naming_it() {
         stderr(&output)
     );
 }
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A WebSocket client of hub `chat` on `serve`, after its JSON handshake, that reads nothing.
+async fn socket_client(serve: &Serve, user: Option<&str>) -> Socket {
+    use futures_util::SinkExt;
+    let service = signalr_rest::ServiceClient::from_connection_string(serve.connection_string()).unwrap();
+    let options = signalr_rest::ClientTokenOptions {
+        user_id: user.map(str::to_string),
+        ..Default::default()
+    };
+    let token = service.client_access_token("chat", &options).unwrap();
+    let url = format!(
+        "ws://127.0.0.1:{}/client/?hub=chat&access_token={token}",
+        serve.port()
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let handshake = "{\"protocol\":\"json\",\"version\":1}\u{1e}";
+    socket
+        .send(tokio_tungstenite::tungstenite::Message::Text(handshake.into()))
+        .await
+        .unwrap();
+    serve.wait_for_log("client connected");
+    socket
+}
+
+/// Resident memory of process `pid`, in MiB.
+fn rss_mib(pid: u32) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    let kib: usize = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib / 1024
+}
+
+#[tokio::test]
+async fn a_stalled_client_receiving_1_mb_messages_leaves_serve_rss_bounded() {
+    let serve = Serve::start(&[]);
+    // From here on the client never reads: its socket buffers fill and the server's queue grows.
+    let stalled = socket_client(&serve, Some("stalled")).await;
+    let service = signalr_rest::ServiceClient::from_connection_string(serve.connection_string()).unwrap();
+    let hub = service.hub("chat").unwrap();
+    let message = signalr_rest::PayloadMessage::new("big", vec![json!("x".repeat(1000 * 1000))]);
+    let pid = serve.child.id();
+    let before = rss_mib(pid);
+    let mut peak = before;
+    let sends = 128;
+    for _ in 0..sends {
+        hub.send_to_user("stalled", &message).await.unwrap();
+        peak = peak.max(rss_mib(pid));
+    }
+    serve.wait_for_log("closing a connection whose queue is full");
+    let grown = peak - before;
+    println!("{sends} MB sent to a stalled client: serve RSS {before} MiB -> peak {peak} MiB (+{grown})");
+    // Without a byte bound the queue would hold all 128 frames; with it, at most 16 MiB plus
+    // what is in flight.
+    assert!(
+        grown < sends / 2,
+        "serve RSS grew {grown} MiB for {sends} MB sent"
+    );
+    drop(stalled);
+}
+
+#[tokio::test]
+async fn serve_drops_a_silent_client_after_client_timeout() {
+    let serve = Serve::start(&["--client-timeout", "0.3", "--ping-interval", "0.1"]);
+    let _silent = socket_client(&serve, None).await;
+    serve.wait_for_log("ending=TimedOut");
+}

@@ -59,7 +59,8 @@ pub struct Arguments(Box<RawValue>);
 impl Arguments {
     /// Reads JSON array text, refusing anything else with an error naming `arguments`.
     pub fn from_json(text: &str) -> Result<Self> {
-        let invalid = |why: String| Error::invalid("arguments", format!("arguments must be a JSON array: {why}"));
+        let invalid =
+            |why: String| Error::invalid("arguments", format!("arguments must be a JSON array: {why}"));
         let raw = RawValue::from_string(text.trim().to_string()).map_err(|e| invalid(e.to_string()))?;
         if !raw.get().starts_with('[') {
             return Err(invalid(format!("got {}", abbreviate(raw.get()))));
@@ -239,9 +240,15 @@ mod tests {
     fn arguments_must_be_a_json_array() {
         for bad in ["{}", "1", "\"a\"", "[1", ""] {
             let err = Arguments::from_json(bad).unwrap_err();
-            assert!(matches!(err, Error::InvalidArgument { ref field, .. } if field == "arguments"), "{bad}");
+            assert!(
+                matches!(err, Error::InvalidArgument { ref field, .. } if field == "arguments"),
+                "{bad}"
+            );
         }
-        assert_eq!(Arguments::from_json(" [1, 2] ").unwrap(), Arguments::from_values(&[1.into(), 2.into()]));
+        assert_eq!(
+            Arguments::from_json(" [1, 2] ").unwrap(),
+            Arguments::from_values(&[1.into(), 2.into()])
+        );
     }
 
     #[test]

@@ -145,11 +145,7 @@ pub fn encode_completion(protocol: Protocol, invocation_id: &str, result: Comple
             Value::from(error)
         )),
         (Protocol::MessagePack, result) => {
-            let mut items = vec![
-                3.into(),
-                rmpv::Value::Map(Vec::new()),
-                invocation_id.into(),
-            ];
+            let mut items = vec![3.into(), rmpv::Value::Map(Vec::new()), invocation_id.into()];
             match result {
                 CompletionResult::Error(error) => items.extend([1.into(), error.into()]),
                 CompletionResult::Void => items.push(2.into()),
@@ -209,16 +205,21 @@ pub fn decode_json(text: &str) -> Result<Vec<HubMessage>, String> {
     text.split(RECORD_SEPARATOR)
         .filter(|record| !record.trim().is_empty())
         .map(|record| {
-            let record: JsonRecord =
-                serde_json::from_str(record).map_err(|e| format!("a message is not a valid JSON hub message: {e}"))?;
+            let record: JsonRecord = serde_json::from_str(record)
+                .map_err(|e| format!("a message is not a valid JSON hub message: {e}"))?;
             let kind = match record.kind {
-                Some(Value::Number(n)) => n.as_u64().ok_or(format!("message type {n} is not a message type"))?,
+                Some(Value::Number(n)) => n
+                    .as_u64()
+                    .ok_or(format!("message type {n} is not a message type"))?,
                 Some(other) => return Err(format!("message type {other} is not a number")),
                 None => return Err("a message has no type".into()),
             };
             Ok(match kind {
                 1 | 4 => HubMessage::Invocation(PayloadMessage {
-                    target: record.target.filter(|t| !t.is_empty()).ok_or("an invocation has no target")?,
+                    target: record
+                        .target
+                        .filter(|t| !t.is_empty())
+                        .ok_or("an invocation has no target")?,
                     arguments: match record.arguments {
                         Some(raw) => Arguments::from_json(raw.get()).map_err(|e| e.to_string())?,
                         None => return Err("an invocation has no arguments".into()),
@@ -352,11 +353,16 @@ mod tests {
         let Encoded::Text(frame) = encode_invocation(Protocol::Json, &exact) else {
             panic!()
         };
-        assert_eq!(frame, format!("{{\"type\":1,\"target\":\"t\",\"arguments\":{text}}}\u{1e}"));
+        assert_eq!(
+            frame,
+            format!("{{\"type\":1,\"target\":\"t\",\"arguments\":{text}}}\u{1e}")
+        );
         let twice = format!("{frame}{frame}");
         let decoded = decode_json(&twice).unwrap();
         assert_eq!(decoded, vec![HubMessage::Invocation(exact.clone()); 2]);
-        let HubMessage::Invocation(first) = &decoded[0] else { panic!() };
+        let HubMessage::Invocation(first) = &decoded[0] else {
+            panic!()
+        };
         assert_eq!(first.arguments.as_json(), text);
     }
 
@@ -388,7 +394,10 @@ mod tests {
         let [HubMessage::Invocation(back)] = &decode_msgpack(&bytes).unwrap()[..] else {
             panic!()
         };
-        assert_eq!(back.arguments.as_json(), r#"[{"z":1,"a":2},1.8446744073709552e+19]"#);
+        assert_eq!(
+            back.arguments.as_json(),
+            r#"[{"z":1,"a":2},1.8446744073709552e+19]"#
+        );
     }
 
     #[test]

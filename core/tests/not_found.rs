@@ -93,3 +93,21 @@ async fn other_operations_report_a_bare_404_as_an_error_naming_the_url_not_as_no
     let err = hub.add_user_to_group("g", "u", None).await.unwrap_err();
     assert_names_the_url(err, "/api/v1/hubs/chat/groups/g/users/u");
 }
+
+#[tokio::test]
+async fn the_simulators_unknown_route_404_is_an_error_not_absent() {
+    let sim = signalr_rest::Simulator::start(Default::default()).await.unwrap();
+    let hub = ServiceClient::builder()
+        .endpoint(format!("{}/wrong-prefix", sim.url()))
+        .access_key(sim.access_key())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap()
+        .hub("chat")
+        .unwrap();
+    let err = hub.user_exists("u").await.unwrap_err();
+    let Error::Service { status: 404, body } = &err else {
+        panic!("expected a 404 service error, got {err:?}");
+    };
+    assert!(body.contains("/wrong-prefix/api/v1/hubs/chat/users/u"), "{body}");
+}

@@ -246,12 +246,29 @@ async fn invalid_names_bodies_and_ttls_answer_400_naming_the_value() {
     );
 }
 
+/// Checks an error answer: its status, the JSON `{code, message}` body and the
+/// `x-ms-error-code` header carrying the same code; returns the message.
+async fn assert_json_error(response: reqwest::Response, status: u16, code: &str) -> String {
+    assert_eq!(response.status().as_u16(), status);
+    let header = response
+        .headers()
+        .get("x-ms-error-code")
+        .map(|v| v.to_str().unwrap().to_string());
+    assert_eq!(header.as_deref(), Some(code));
+    let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    let message = body["message"].as_str().unwrap().to_string();
+    assert!(!message.is_empty());
+    message
+}
+
 #[tokio::test]
 async fn bodies_over_one_megabyte_answer_413() {
     let raw = Raw::new().await;
     let big = format!(r#"{{"target":"t","arguments":["{}"]}}"#, "x".repeat(1024 * 1024));
-    let status = raw.status(Method::POST, "/api/v1/hubs/chat", Some(&big)).await;
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let response = raw.call(Method::POST, "/api/v1/hubs/chat", Some(&big)).await;
+    let message = assert_json_error(response, 413, "Error.PayloadTooLarge").await;
+    assert!(message.contains("1048576"), "{message}");
     let fits = format!(r#"{{"target":"t","arguments":["{}"]}}"#, "x".repeat(1000 * 1000));
     assert_eq!(
         raw.status(Method::POST, "/api/v1/hubs/chat", Some(&fits)).await,
@@ -320,6 +337,125 @@ async fn health_needs_no_token() {
         raw.send(Method::HEAD, &url, None, None).await.status(),
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn headers_over_16_kb_answer_431_with_a_json_body() {
+    let raw = Raw::new().await;
+    let url = format!("{}/api/v1/hubs/chat", raw.sim.url());
+    let response = raw
+        .http
+        .post(&url)
+        .header("x-padding", "p".repeat(17 * 1024))
+        .body(BODY.unwrap())
+        .send()
+        .await
+        .unwrap();
+    let message = assert_json_error(response, 431, "Error.RequestHeaderFieldsTooLarge").await;
+    assert!(message.contains("16384"), "{message}");
+    let fits = raw
+        .http
+        .get(format!("{}/api/v1/health", raw.sim.url()))
+        .header("x-padding", "p".repeat(15 * 1024));
+    assert_eq!(fits.send().await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn framework_rejections_answer_the_same_json_shape() {
+    let raw = Raw::new().await;
+    let response = raw.call(Method::GET, "/api/v1/nothing/here", None).await;
+    let message = assert_json_error(response, 404, "Error.RouteNotFound").await;
+    assert!(message.contains("/api/v1/nothing/here"), "{message}");
+    let response = raw.call(Method::PATCH, "/api/v1/hubs/chat", None).await;
+    let message = assert_json_error(response, 405, "Error.MethodNotAllowed").await;
+    assert!(message.contains("PATCH"), "{message}");
+    let response = raw
+        .call(Method::POST, "/api/v1/hubs/chat/users/%FF%FE", BODY)
+        .await;
+    assert_json_error(response, 400, "Error.BadRequest").await;
+    let response = raw
+        .call(Method::PUT, "/api/v1/hubs/chat/groups/g/users/u?ttl=soon", None)
+        .await;
+    assert_json_error(response, 400, "Error.InvalidTtl").await;
+    let response = raw
+        .send(
+            Method::POST,
+            &format!("{}/api/v1/hubs/chat", raw.sim.url()),
+            None,
+            BODY,
+        )
+        .await;
+    assert_json_error(response, 401, "Error.Unauthorized").await;
+    let response = raw
+        .call(Method::HEAD, "/api/v1/hubs/chat/users/nobody", None)
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(
+        response.text().await.unwrap().is_empty(),
+        "HEAD answers carry no body"
+    );
+}
+
+#[tokio::test]
+async fn the_bearer_scheme_and_query_keys_match_case_insensitively() {
+    let raw = Raw::new().await;
+    let url = format!("{}/api/v1/hubs/chat", raw.sim.url());
+    let token = sign(raw.sim.access_key(), &url, now() + 3600);
+    for scheme in ["BEARER", "bearer", "Bearer"] {
+        let response = raw
+            .http
+            .post(&url)
+            .header("authorization", format!("{scheme} {token}"))
+            .header("content-type", "application/json")
+            .body(BODY.unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::ACCEPTED, "{scheme}");
+    }
+    let a = raw.sim.connect("chat", None).unwrap();
+    let b = raw.sim.connect("chat", None).unwrap();
+    let c = raw.sim.connect("chat", None).unwrap();
+    let query = format!(
+        "?Excluded={}&excluded[1]={}",
+        a.connection_id(),
+        b.connection_id()
+    );
+    let status = raw
+        .status(Method::POST, &format!("/api/v1/hubs/chat{query}"), BODY)
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert!(a.received().is_empty(), "excluded as `Excluded`");
+    assert!(b.received().is_empty(), "excluded as `excluded[1]`");
+    assert_eq!(c.received().len(), 1);
+    raw.status(Method::PUT, "/api/v1/hubs/chat/groups/g/users/u?TTL=0", None)
+        .await;
+    assert!(raw.sim.user_groups("chat").is_empty(), "TTL=0 maps nothing");
+}
+
+#[tokio::test]
+async fn the_reversed_v1_group_paths_mean_the_same_as_the_forward_ones() {
+    let raw = Raw::new().await;
+    let alice = raw.sim.connect("chat", Some("alice")).unwrap();
+    let cid = alice.connection_id().to_string();
+    let h = "/api/v1/hubs/chat";
+    let cases: Vec<(Method, String, u16)> = vec![
+        (Method::GET, format!("{h}/users/alice/groups/room"), 404),
+        (Method::PUT, format!("{h}/users/alice/groups/room"), 202),
+        (Method::GET, format!("{h}/users/alice/groups/room"), 200),
+        (Method::GET, format!("{h}/groups/room/users/alice"), 200),
+        (Method::DELETE, format!("{h}/users/alice/groups/room"), 202),
+        (Method::GET, format!("{h}/groups/room/users/alice"), 404),
+        (Method::PUT, format!("{h}/connections/{cid}/groups/lobby"), 200),
+        (Method::GET, format!("{h}/groups/lobby"), 200),
+        (Method::DELETE, format!("{h}/connections/{cid}/groups/lobby"), 200),
+        (Method::GET, format!("{h}/groups/lobby"), 404),
+        (Method::PUT, format!("{h}/connections/nobody/groups/lobby"), 404),
+    ];
+    for (method, path, expected) in cases {
+        let status = raw.status(method.clone(), &path, None).await;
+        assert_eq!(status.as_u16(), expected, "{method} {path}");
+    }
 }
 
 #[tokio::test]

@@ -10,16 +10,11 @@ use signalr_rest::{
     SimulatorOptions,
 };
 use tokio::time::timeout;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-const WAIT: Duration = Duration::from_secs(5);
+mod raw_ws;
 
-async fn setup() -> (Simulator, ServiceClient) {
-    let sim = Simulator::start(SimulatorOptions::default()).await.unwrap();
-    let service = ServiceClient::from_connection_string(&sim.connection_string()).unwrap();
-    (sim, service)
-}
+use raw_ws::{client_token, eventually, handshake, raw_socket, setup, WAIT};
 
 fn as_user(user: &str) -> ClientTokenOptions {
     ClientTokenOptions {
@@ -41,22 +36,6 @@ async fn next_invocation(listener: &mut HubListener) -> PayloadMessage {
         Some(ListenerEvent::Invocation(m)) => m,
         other => panic!("expected an invocation, got {other:?}"),
     }
-}
-
-/// Polls `check` until it holds or the wait runs out.
-async fn eventually<F, Fut>(mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while tokio::time::Instant::now() < deadline {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    false
 }
 
 #[tokio::test]
@@ -167,34 +146,6 @@ async fn rest_close_sends_the_reason_then_closes_normally() {
 }
 
 /// A raw WebSocket to `/client/` with the query and bearer given.
-async fn raw_socket(
-    sim: &Simulator,
-    query: &str,
-    token: Option<&str>,
-) -> Result<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>, u16>
-{
-    let url = format!("ws://{}/client/?{query}", sim.local_addr());
-    let mut request = url.into_client_request().unwrap();
-    if let Some(token) = token {
-        request
-            .headers_mut()
-            .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    }
-    match tokio_tungstenite::connect_async(request).await {
-        Ok((socket, _)) => Ok(socket),
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
-        Err(other) => panic!("{other}"),
-    }
-}
-
-fn client_token(service: &ServiceClient, user: Option<&str>) -> String {
-    let options = ClientTokenOptions {
-        user_id: user.map(str::to_string),
-        ..Default::default()
-    };
-    service.client_access_token("chat", &options).unwrap()
-}
-
 async fn negotiate(sim: &Simulator, token: &str, version: Option<u32>) -> reqwest::Response {
     let mut url = format!("{}/client/negotiate?hub=chat", sim.url());
     if let Some(v) = version {
@@ -301,20 +252,6 @@ async fn unknown_ids_get_404_and_a_second_socket_gets_409() {
     assert_eq!(raw_socket(&sim, "hub=chat", None).await.unwrap_err(), 401);
 }
 
-async fn handshake(
-    socket: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
-    request: &str,
-) -> String {
-    socket
-        .send(Message::Text(format!("{request}\u{1e}").into()))
-        .await
-        .unwrap();
-    match timeout(WAIT, socket.next()).await.unwrap().unwrap().unwrap() {
-        Message::Text(t) => t.to_string(),
-        other => panic!("{other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn skip_negotiation_with_a_query_token_and_messagepack_receives_binary_invocations() {
     let (sim, service) = setup().await;
@@ -391,7 +328,9 @@ async fn a_client_that_stops_reading_is_closed_without_blocking_others() {
         .unwrap();
     let hub = service.hub("chat").unwrap();
     let payload = json!(["x".repeat(16 * 1024)]);
-    let total = signalr_rest::simulator::QUEUE_CAPACITY + 2000;
+    // Enough to overflow the byte bound twice over, and the frame bound on its own.
+    let total = (2 * signalr_rest::simulator::QUEUE_CAPACITY_BYTES / (16 * 1024))
+        .max(signalr_rest::simulator::QUEUE_CAPACITY + 100);
     let received = tokio::spawn(async move {
         for _ in 0..total {
             next_invocation(&mut reader).await;
@@ -418,23 +357,36 @@ async fn a_silent_connection_gets_pings_at_the_ping_interval() {
     .await
     .unwrap();
     let service = ServiceClient::from_connection_string(&sim.connection_string()).unwrap();
-    let token = client_token(&service, None);
+    let token = client_token(&service, Some("u"));
     let mut socket = raw_socket(&sim, &format!("hub=chat&access_token={token}"), None)
         .await
         .unwrap();
     handshake(&mut socket, r#"{"protocol":"json","version":1}"#).await;
-    let started = tokio::time::Instant::now();
-    for _ in 0..2 {
-        let Message::Text(text) = timeout(WAIT, socket.next()).await.unwrap().unwrap().unwrap() else {
-            panic!("expected a text frame")
-        };
-        assert_eq!(decode_json(&text).unwrap(), vec![HubMessage::Ping]);
-    }
+    // The interval runs from the server's last send, which happens after this instant; so the
+    // ping cannot arrive sooner than one interval after it, however loaded the machine is.
+    let sent = tokio::time::Instant::now();
+    let hub = service.hub("chat").unwrap();
+    hub.send_to_user("u", &msg("marker", json!([]))).await.unwrap();
+    assert!(matches!(&next_text(&mut socket).await[..], [HubMessage::Invocation(m)] if m.target == "marker"));
+    assert_eq!(next_text(&mut socket).await, vec![HubMessage::Ping]);
     assert!(
-        started.elapsed() >= Duration::from_millis(380),
+        sent.elapsed() >= Duration::from_millis(200),
         "{:?}",
-        started.elapsed()
+        sent.elapsed()
     );
+    assert_eq!(
+        next_text(&mut socket).await,
+        vec![HubMessage::Ping],
+        "and again while silence lasts"
+    );
+}
+
+/// The hub messages of the next text frame.
+async fn next_text(socket: &mut raw_ws::Socket) -> Vec<HubMessage> {
+    let Message::Text(text) = timeout(WAIT, socket.next()).await.unwrap().unwrap().unwrap() else {
+        panic!("expected a text frame")
+    };
+    decode_json(&text).unwrap()
 }
 
 #[tokio::test]

@@ -65,7 +65,12 @@ async fn open_client(
             let at = Instant::now();
             for message in decode_json(text.as_str()).unwrap_or_default() {
                 if let HubMessage::Invocation(m) = message {
-                    let sequence = m.arguments.to_values().first().and_then(|v| v.as_u64()).unwrap_or(0);
+                    let sequence = m
+                        .arguments
+                        .to_values()
+                        .first()
+                        .and_then(|v| v.as_u64())
+                        .unwrap_or(0);
                     let _ = receipts.send(Receipt { sequence, at });
                 }
             }

@@ -199,8 +199,11 @@ impl HubClient {
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
         spawn(env, cancel, async move {
-            hub.send_to_connection(&connection_id, &PayloadMessage::from_json(target, &arguments_json)?)
-                .await
+            hub.send_to_connection(
+                &connection_id,
+                &PayloadMessage::from_json(target, &arguments_json)?,
+            )
+            .await
         })
     }
 
@@ -217,8 +220,12 @@ impl HubClient {
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
         spawn(env, cancel, async move {
-            hub.send_to_group(&group, &PayloadMessage::from_json(target, &arguments_json)?, &excluded)
-                .await
+            hub.send_to_group(
+                &group,
+                &PayloadMessage::from_json(target, &arguments_json)?,
+                &excluded,
+            )
+            .await
         })
     }
 

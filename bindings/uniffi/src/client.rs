@@ -224,7 +224,10 @@ impl HubClient {
     ) -> Result<(), SignalRError> {
         cancellable(cancel, async {
             self.inner
-                .send_to_connection(&connection_id, &PayloadMessage::from_json(target, &arguments_json)?)
+                .send_to_connection(
+                    &connection_id,
+                    &PayloadMessage::from_json(target, &arguments_json)?,
+                )
                 .await
         })
         .await
@@ -241,7 +244,11 @@ impl HubClient {
     ) -> Result<(), SignalRError> {
         cancellable(cancel, async {
             self.inner
-                .send_to_group(&group, &PayloadMessage::from_json(target, &arguments_json)?, &excluded)
+                .send_to_group(
+                    &group,
+                    &PayloadMessage::from_json(target, &arguments_json)?,
+                    &excluded,
+                )
                 .await
         })
         .await

@@ -13,9 +13,17 @@ use crate::error::{Error, Result};
 /// Header carrying the service's error code on 404s.
 pub const ERROR_CODE_HEADER: &str = "x-ms-error-code";
 
-/// Prefixes of the service's own `x-ms-error-code` values: a 404 carrying one comes from the
-/// service; a 404 without one comes from something else (a wrong path, a proxy).
-const SERVICE_ERROR_CODE_PREFIXES: [&str; 3] = ["Warning.", "Info.", "Error."];
+/// The `x-ms-error-code` values with which the service says a connection, user, group or
+/// membership does not exist. A 404 with one of them is an answer ("absent"); any other 404
+/// (a wrong path, a proxy, an unknown route) is an error naming the URL.
+const ABSENT_CODES: [&str; 6] = [
+    "Warning.Connection.NotExisted",
+    "Warning.User.NotExisted",
+    "Warning.Group.NotExisted",
+    "Warning.Connection.NotInGroup",
+    "Info.User.NotInGroup",
+    "Error.Connection.NotExisted",
+];
 
 /// A pooled HTTP client plus the credential and policies every call uses.
 #[derive(Debug, Clone)]
@@ -220,11 +228,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 fn is_service_error_code(code: Option<&str>) -> bool {
-    code.is_some_and(|code| {
-        SERVICE_ERROR_CODE_PREFIXES
-            .iter()
-            .any(|prefix| code.starts_with(prefix))
-    })
+    code.is_some_and(|code| ABSENT_CODES.contains(&code))
 }
 
 fn map_answer(answer: Answer, www_authenticate: Option<String>, url: &Url) -> Result<Answer> {
@@ -293,7 +297,7 @@ mod tests {
     }
 
     #[test]
-    fn only_the_service_error_code_prefixes_count() {
+    fn only_the_services_absent_codes_count() {
         for code in [
             "Warning.User.NotExisted",
             "Info.User.NotInGroup",
@@ -301,7 +305,13 @@ mod tests {
         ] {
             assert!(is_service_error_code(Some(code)), "{code}");
         }
-        for code in [None, Some(""), Some("NotFound"), Some("warning.x")] {
+        for code in [
+            None,
+            Some(""),
+            Some("NotFound"),
+            Some("warning.x"),
+            Some("Error.RouteNotFound"),
+        ] {
             assert!(!is_service_error_code(code), "{code:?}");
         }
     }

@@ -66,8 +66,7 @@ pub(crate) fn unauthorized(reason: &str) -> Response {
         "Bearer error=\"invalid_token\", error_description=\"{}\"",
         reason.replace('"', "'")
     );
-    let mut response =
-        ApiError::new(StatusCode::UNAUTHORIZED, "Error.Unauthorized", reason).into_response();
+    let mut response = ApiError::new(StatusCode::UNAUTHORIZED, "Error.Unauthorized", reason).into_response();
     if let Ok(value) = HeaderValue::from_str(&challenge) {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
     }
@@ -143,10 +142,15 @@ pub(crate) async fn json_errors(request: Request, next: Next) -> Response {
             body["code"].as_str().unwrap_or_default().to_string(),
             body["message"].as_str().unwrap_or_default().to_string(),
         ),
-        _ => (framework_code(status).to_string(), framework_message(status, &text, &asked)),
+        _ => (
+            framework_code(status).to_string(),
+            framework_message(status, &text, &asked),
+        ),
     };
     parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts
+        .headers
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Ok(value) = HeaderValue::from_str(&code) {
         parts.headers.insert(ERROR_CODE_HEADER, value);
     }

@@ -150,8 +150,9 @@ fn parse_message(body: &[u8]) -> Result<PayloadMessage, ApiError> {
     };
     let arguments = match field("arguments") {
         None | Some("null") => Arguments::default(),
-        Some(raw) => Arguments::from_json(raw)
-            .map_err(|_| bad(format!("arguments must be an array, got {raw}")))?,
+        Some(raw) => {
+            Arguments::from_json(raw).map_err(|_| bad(format!("arguments must be an array, got {raw}")))?
+        }
     };
     Ok(PayloadMessage { target, arguments })
 }
@@ -334,7 +335,11 @@ async fn user_exists(AxumState(s): Sim, Path((hub, user)): Path<(String, String)
 
 async fn add_connection_to_group(
     AxumState(s): Sim,
-    Path(GroupConnection { hub, group, connection }): Path<GroupConnection>,
+    Path(GroupConnection {
+        hub,
+        group,
+        connection,
+    }): Path<GroupConnection>,
 ) -> ApiResult {
     check_hub_group(&hub, &group)?;
     let added = s.state.add_connection_to_group(&hub, &group, &connection);
@@ -347,7 +352,11 @@ async fn add_connection_to_group(
 
 async fn remove_connection_from_group(
     AxumState(s): Sim,
-    Path(GroupConnection { hub, group, connection }): Path<GroupConnection>,
+    Path(GroupConnection {
+        hub,
+        group,
+        connection,
+    }): Path<GroupConnection>,
 ) -> ApiResult {
     check_hub_group(&hub, &group)?;
     if !s.state.connection_exists(&hub, &connection) {
@@ -419,8 +428,13 @@ mod tests {
             parse_message(br#"{"target":"t"}"#).unwrap().arguments.as_json(),
             "[]"
         );
-        let m = parse_message(br#"{"target":"t","arguments":[{"z":1,"a":2},123456789012345678901234567890]}"#).unwrap();
-        assert_eq!(m.arguments.as_json(), r#"[{"z":1,"a":2},123456789012345678901234567890]"#);
+        let m =
+            parse_message(br#"{"target":"t","arguments":[{"z":1,"a":2},123456789012345678901234567890]}"#)
+                .unwrap();
+        assert_eq!(
+            m.arguments.as_json(),
+            r#"[{"z":1,"a":2},123456789012345678901234567890]"#
+        );
     }
 
     #[test]

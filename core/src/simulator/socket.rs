@@ -159,7 +159,8 @@ async fn handshake(reader: &mut Reader) -> Result<(Protocol, Vec<u8>), String> {
             _ => return Err("the connection closed before the handshake".into()),
         }
         if let Some(end) = bytes.iter().position(|&b| b == protocol::RECORD_SEPARATOR as u8) {
-            let request = std::str::from_utf8(&bytes[..end]).map_err(|_| "the handshake is not UTF-8".to_string())?;
+            let request =
+                std::str::from_utf8(&bytes[..end]).map_err(|_| "the handshake is not UTF-8".to_string())?;
             return protocol::parse_handshake(request).map(|p| (p, bytes[end + 1..].to_vec()));
         }
         if bytes.len() > MAX_HANDSHAKE_BYTES {

@@ -1,0 +1,84 @@
+//! Helpers for tests that speak to the simulator over raw WebSockets.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use signalr_rest::{ClientTokenOptions, ServiceClient, Simulator, SimulatorOptions};
+use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+/// How long a test waits for something that should happen at once.
+pub const WAIT: Duration = Duration::from_secs(5);
+
+/// A client's raw WebSocket.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A simulator with default options and a client of it.
+pub async fn setup_with(options: SimulatorOptions) -> (Simulator, ServiceClient) {
+    let sim = Simulator::start(options).await.unwrap();
+    let service = ServiceClient::from_connection_string(&sim.connection_string()).unwrap();
+    (sim, service)
+}
+
+/// A simulator with default options and a client of it.
+pub async fn setup() -> (Simulator, ServiceClient) {
+    let sim = Simulator::start(SimulatorOptions::default()).await.unwrap();
+    let service = ServiceClient::from_connection_string(&sim.connection_string()).unwrap();
+    (sim, service)
+}
+
+/// Opens `/client/?{query}`; the HTTP status when the upgrade is refused.
+pub async fn raw_socket(sim: &Simulator, query: &str, token: Option<&str>) -> Result<Socket, u16> {
+    let url = format!("ws://{}/client/?{query}", sim.local_addr());
+    let mut request = url.into_client_request().unwrap();
+    if let Some(token) = token {
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+        Err(other) => panic!("{other}"),
+    }
+}
+
+/// Sends the handshake request and returns the reply text.
+pub async fn handshake(socket: &mut Socket, request: &str) -> String {
+    socket
+        .send(Message::Text(format!("{request}\u{1e}").into()))
+        .await
+        .unwrap();
+    match timeout(WAIT, socket.next()).await.unwrap().unwrap().unwrap() {
+        Message::Text(t) => t.to_string(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A client token for hub `chat`.
+pub fn client_token(service: &ServiceClient, user: Option<&str>) -> String {
+    let options = ClientTokenOptions {
+        user_id: user.map(str::to_string),
+        ..Default::default()
+    };
+    service.client_access_token("chat", &options).unwrap()
+}
+
+/// Polls `check` until it holds or the wait runs out.
+pub async fn eventually<F, Fut>(mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    false
+}
