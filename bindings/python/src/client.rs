@@ -5,6 +5,7 @@ use pyo3::types::{PyDict, PyTuple};
 use signalr_rest::{model, ClientTokenOptions, PayloadMessage, RetryPolicy};
 
 use crate::convert::{duration, json_arguments, json_object};
+use crate::error::to_py_err;
 use crate::pending::{run_core, Outcome, PendingCall};
 
 /// A client of one service endpoint (the core's `ServiceClient`).
@@ -136,10 +137,7 @@ impl HubClient {
 
 /// The message of a send: `target` invoked with the JSON form of `arguments`.
 fn message(target: String, arguments: &Bound<'_, PyTuple>) -> PyResult<PayloadMessage> {
-    Ok(PayloadMessage::new(
-        target,
-        json_arguments("arguments", arguments)?,
-    ))
+    PayloadMessage::from_json(target, &json_arguments("arguments", arguments)?).map_err(to_py_err)
 }
 
 #[pymethods]

@@ -25,27 +25,35 @@ enum Problem {
     Type(String),
     /// A dict key that is not a str; holds the key's type name.
     KeyType(String),
-    /// An int beyond the 64-bit range; holds its decimal digits.
-    BigInt(String),
-    /// NaN or an infinity; holds its repr.
+    /// An int Python will not write out (over its digit limit); holds why.
+    IntDigits(String),
+    /// NaN or an infinity (float or Decimal); holds its repr.
     NonFinite(String),
     /// A str that is not valid Unicode (a lone surrogate); holds its repr.
     NotUnicode(String),
     TooDeep,
 }
 
-/// The JSON value of each positional argument; `field` names them in errors.
-pub fn json_arguments(field: &str, arguments: &Bound<'_, PyTuple>) -> PyResult<Vec<Value>> {
-    arguments
-        .iter()
-        .enumerate()
-        .map(|(index, item)| to_json(&item, 0).map_err(|e| describe(field, &format!("{field}[{index}]"), e)))
-        .collect()
+/// The JSON array text of the positional arguments; `field` names them in errors. Ints keep
+/// every digit and `decimal.Decimal` values are written as their exact decimal text, so
+/// numbers reach clients as written; dict keys keep their order.
+pub fn json_arguments(field: &str, arguments: &Bound<'_, PyTuple>) -> PyResult<String> {
+    let mut out = String::from("[");
+    for (index, item) in arguments.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        write_json(&item, 0, &mut out).map_err(|e| describe(field, &format!("{field}[{index}]"), e))?;
+    }
+    out.push(']');
+    Ok(out)
 }
 
 /// The JSON object of a `dict[str, JSON]`; `field` names it in errors.
 pub fn json_object(field: &str, dict: &Bound<'_, PyDict>) -> PyResult<Map<String, Value>> {
-    object(dict, 0).map_err(|e| describe(field, field, e))
+    let mut text = String::new();
+    write_object(dict, 0, &mut text).map_err(|e| describe(field, field, e))?;
+    serde_json::from_str(&text).map_err(|e| invalid(field, format!("{field}: {e}")))
 }
 
 /// `TypeError` (no JSON form) or `InvalidArgumentError` (a value JSON cannot hold) naming the
@@ -60,25 +68,19 @@ fn describe(field: &str, place: &str, e: NotJson) -> PyErr {
     match e.problem {
         Problem::Type(name) => PyTypeError::new_err(format!(
             "{place}: object of type {name} is not JSON-serialisable; \
-                 use dict, list, tuple, str, int, float, bool or None"
+                 use dict, list, tuple, str, int, float, decimal.Decimal, bool or None"
         )),
         Problem::KeyType(name) => PyTypeError::new_err(format!(
             "{place}: dict keys must be str, got a key of type {name}"
         )),
-        Problem::BigInt(digits) => invalid(
-            field,
-            format!(
-                "{place}: int {digits} does not fit in 64 bits \
-                     (JSON numbers here range from -2**63 to 2**64-1); send it as a str"
-            ),
-        ),
+        Problem::IntDigits(why) => invalid(field, format!("{place}: int cannot be written out: {why}")),
         Problem::NotUnicode(text) => invalid(
             field,
             format!("{place}: str {text} holds a lone surrogate, which JSON text cannot carry"),
         ),
         Problem::NonFinite(number) => invalid(
             field,
-            format!("{place}: float {number} has no JSON form (only finite numbers do)"),
+            format!("{place}: {number} has no JSON form (only finite numbers do)"),
         ),
         Problem::TooDeep => invalid(
             field,
@@ -87,7 +89,7 @@ fn describe(field: &str, place: &str, e: NotJson) -> PyErr {
     }
 }
 
-fn to_json(value: &Bound<'_, PyAny>, depth: usize) -> Result<Value, NotJson> {
+fn write_json(value: &Bound<'_, PyAny>, depth: usize, out: &mut String) -> Result<(), NotJson> {
     let fail = |problem| NotJson {
         path: Vec::new(),
         problem,
@@ -96,48 +98,63 @@ fn to_json(value: &Bound<'_, PyAny>, depth: usize) -> Result<Value, NotJson> {
         return Err(fail(Problem::TooDeep));
     }
     if value.is_none() {
-        return Ok(Value::Null);
+        out.push_str("null");
+        return Ok(());
     }
     // bool before int: True is an int in Python.
     if let Ok(flag) = value.cast::<PyBool>() {
-        return Ok(Value::Bool(flag.is_true()));
+        out.push_str(if flag.is_true() { "true" } else { "false" });
+        return Ok(());
     }
     if let Ok(int) = value.cast::<PyInt>() {
         if let Ok(small) = int.extract::<i64>() {
-            return Ok(small.into());
+            out.push_str(&small.to_string());
+            return Ok(());
         }
-        if let Ok(large) = int.extract::<u64>() {
-            return Ok(large.into());
-        }
-        return Err(fail(Problem::BigInt(int.to_string())));
+        let digits = int.str().map_err(|e| fail(Problem::IntDigits(e.to_string())))?;
+        out.push_str(&digits.to_string_lossy());
+        return Ok(());
     }
     if let Ok(float) = value.cast::<PyFloat>() {
-        let number = float.value();
-        return Number::from_f64(number)
-            .map(Value::Number)
-            .ok_or_else(|| fail(Problem::NonFinite(repr(value))));
+        let number = Number::from_f64(float.value()).ok_or_else(|| fail(Problem::NonFinite(repr(value))))?;
+        out.push_str(&number.to_string());
+        return Ok(());
     }
     if let Ok(text) = value.cast::<PyString>() {
-        return text
+        let text = text
             .to_str()
-            .map(|s| Value::String(s.to_owned()))
-            .map_err(|_| fail(Problem::NotUnicode(repr(value))));
+            .map_err(|_| fail(Problem::NotUnicode(repr(value))))?;
+        out.push_str(&Value::from(text).to_string());
+        return Ok(());
     }
     if let Ok(dict) = value.cast::<PyDict>() {
-        return object(dict, depth).map(Value::Object);
+        return write_object(dict, depth, out);
     }
     if let Ok(list) = value.cast::<PyList>() {
-        return sequence(list.iter(), depth);
+        return write_sequence(list.iter(), depth, out);
     }
     if let Ok(tuple) = value.cast::<PyTuple>() {
-        return sequence(tuple.iter(), depth);
+        return write_sequence(tuple.iter(), depth, out);
     }
-    Err(fail(Problem::Type(type_name(value))))
+    let name = type_name(value);
+    if name == "decimal.Decimal" {
+        let finite = value
+            .call_method0("is_finite")
+            .and_then(|f| f.is_truthy())
+            .unwrap_or(false);
+        if !finite {
+            return Err(fail(Problem::NonFinite(repr(value))));
+        }
+        let text = value.str().map_err(|_| fail(Problem::Type(name.clone())))?;
+        out.push_str(&text.to_string_lossy());
+        return Ok(());
+    }
+    Err(fail(Problem::Type(name)))
 }
 
-fn object(dict: &Bound<'_, PyDict>, depth: usize) -> Result<Map<String, Value>, NotJson> {
-    let mut map = Map::with_capacity(dict.len());
-    for (key, item) in dict.iter() {
+fn write_object(dict: &Bound<'_, PyDict>, depth: usize, out: &mut String) -> Result<(), NotJson> {
+    out.push('{');
+    for (index, (key, item)) in dict.iter().enumerate() {
         let at_key = |problem| NotJson {
             path: vec![format!("[{}]", repr(&key))],
             problem,
@@ -148,27 +165,37 @@ fn object(dict: &Bound<'_, PyDict>, depth: usize) -> Result<Map<String, Value>, 
                 .map_err(|_| at_key(Problem::NotUnicode(repr(&key))))?,
             Err(_) => return Err(at_key(Problem::KeyType(type_name(&key)))),
         };
-        let item = to_json(&item, depth + 1).map_err(|mut e| {
+        if index > 0 {
+            out.push(',');
+        }
+        out.push_str(&Value::from(name).to_string());
+        out.push(':');
+        write_json(&item, depth + 1, out).map_err(|mut e| {
             e.path.push(format!("[{name:?}]"));
             e
         })?;
-        map.insert(name.to_owned(), item);
     }
-    Ok(map)
+    out.push('}');
+    Ok(())
 }
 
-fn sequence<'py>(
+fn write_sequence<'py>(
     items: impl ExactSizeIterator<Item = Bound<'py, PyAny>>,
     depth: usize,
-) -> Result<Value, NotJson> {
-    let mut array = Vec::with_capacity(items.len());
+    out: &mut String,
+) -> Result<(), NotJson> {
+    out.push('[');
     for (index, item) in items.enumerate() {
-        array.push(to_json(&item, depth + 1).map_err(|mut e| {
+        if index > 0 {
+            out.push(',');
+        }
+        write_json(&item, depth + 1, out).map_err(|mut e| {
             e.path.push(format!("[{index}]"));
             e
-        })?);
+        })?;
     }
-    Ok(Value::Array(array))
+    out.push(']');
+    Ok(())
 }
 
 /// `module.QualName` of a value's type (just `QualName` for builtins).
