@@ -3,14 +3,20 @@
 use std::time::Duration;
 
 use serde_json::json;
-use signalr_rest::{Error, PayloadMessage, ServiceClient, Simulator, SimulatorOptions};
+use signalr_rest::{Error, PayloadMessage, RetryPolicy, ServiceClient, Simulator, SimulatorOptions};
 
 async fn simulator() -> Simulator {
     Simulator::start(SimulatorOptions::default()).await.unwrap()
 }
 
+/// A client of `sim` that never retries, so an intermittent failure shows instead of being
+/// retried away.
 fn client(sim: &Simulator) -> ServiceClient {
-    ServiceClient::from_connection_string(&sim.connection_string()).unwrap()
+    ServiceClient::builder()
+        .connection_string(sim.connection_string())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap()
 }
 
 fn msg(target: &str, args: serde_json::Value) -> PayloadMessage {
@@ -527,4 +533,24 @@ async fn a_hung_token_provider_times_out_with_the_request_timeout() {
         .unwrap();
     let err = service.hub("chat").unwrap().user_exists("u").await.unwrap_err();
     assert_eq!(err, Error::Timeout(Duration::from_millis(100)));
+}
+
+#[tokio::test]
+async fn a_short_ttl_expires_on_the_real_clock() {
+    let sim = simulator().await;
+    let hub = client(&sim).hub("chat").unwrap();
+    hub.add_user_to_group("room", "alice", Some(Duration::from_secs(1)))
+        .await
+        .unwrap();
+    assert!(hub.user_in_group("room", "alice").await.unwrap());
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(!hub.user_in_group("room", "alice").await.unwrap());
+    let late = sim.connect("chat", Some("alice")).unwrap();
+    hub.send_to_group("room", &msg("m", json!([])), &[])
+        .await
+        .unwrap();
+    assert!(
+        late.received().is_empty(),
+        "an expired mapping adds no new connection"
+    );
 }

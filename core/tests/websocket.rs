@@ -6,8 +6,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use signalr_rest::protocol::{decode_json, decode_msgpack, HubMessage};
 use signalr_rest::{
-    ClientTokenOptions, HubListener, ListenerEvent, PayloadMessage, ServiceClient, Simulator,
-    SimulatorOptions,
+    ClientTokenOptions, HubListener, ListenerEvent, PayloadMessage, Simulator, SimulatorOptions,
 };
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;
@@ -184,7 +183,7 @@ async fn negotiate_answers_version_1_with_a_token_and_version_0_without() {
 async fn negotiate_refuses_bad_client_tokens_with_a_reason() {
     let (sim, service) = setup().await;
     let other = Simulator::start(SimulatorOptions::default()).await.unwrap();
-    let foreign = ServiceClient::from_connection_string(&other.connection_string()).unwrap();
+    let foreign = raw_ws::client_of(&other);
     let cases = [
         (client_token(&foreign, None), "signature"),
         (
@@ -356,7 +355,7 @@ async fn a_silent_connection_gets_pings_at_the_ping_interval() {
     })
     .await
     .unwrap();
-    let service = ServiceClient::from_connection_string(&sim.connection_string()).unwrap();
+    let service = raw_ws::client_of(&sim);
     let token = client_token(&service, Some("u"));
     let mut socket = raw_socket(&sim, &format!("hub=chat&access_token={token}"), None)
         .await

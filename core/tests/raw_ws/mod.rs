@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use signalr_rest::{ClientTokenOptions, ServiceClient, Simulator, SimulatorOptions};
+use signalr_rest::{ClientTokenOptions, RetryPolicy, ServiceClient, Simulator, SimulatorOptions};
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
@@ -16,18 +16,25 @@ pub const WAIT: Duration = Duration::from_secs(5);
 pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// A simulator with default options and a client of it.
+/// A simulator with `options` and a client of it that never retries, so a failure shows.
 pub async fn setup_with(options: SimulatorOptions) -> (Simulator, ServiceClient) {
     let sim = Simulator::start(options).await.unwrap();
-    let service = ServiceClient::from_connection_string(&sim.connection_string()).unwrap();
+    let service = client_of(&sim);
     (sim, service)
 }
 
-/// A simulator with default options and a client of it.
+/// A simulator with default options and a client of it that never retries.
 pub async fn setup() -> (Simulator, ServiceClient) {
-    let sim = Simulator::start(SimulatorOptions::default()).await.unwrap();
-    let service = ServiceClient::from_connection_string(&sim.connection_string()).unwrap();
-    (sim, service)
+    setup_with(SimulatorOptions::default()).await
+}
+
+/// A client of `sim` that never retries.
+pub fn client_of(sim: &Simulator) -> ServiceClient {
+    ServiceClient::builder()
+        .connection_string(sim.connection_string())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap()
 }
 
 /// Opens `/client/?{query}`; the HTTP status when the upgrade is refused.
