@@ -39,16 +39,7 @@ impl Serve {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn serve");
-        let stdout = child.stdout.take().expect("stdout piped");
-        let (lines, first) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if lines.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let first = lines_of(child.stdout.take().expect("stdout piped"));
         let stderr = Arc::new(Mutex::new(String::new()));
         let sink = stderr.clone();
         let mut pipe = child.stderr.take().expect("stderr piped");
@@ -543,6 +534,27 @@ async fn close_sends_the_reason_to_the_client() {
     );
 }
 
+/// The lines a child writes to `pipe`, read on a thread so a test can wait with a timeout.
+fn lines_of(pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (lines, receiver) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
+}
+
+/// The next line from `lines`, failing the test (instead of hanging it) after 10 s.
+fn next_line(lines: &mpsc::Receiver<String>, what: &str) -> String {
+    lines
+        .recv_timeout(Duration::from_secs(10))
+        .unwrap_or_else(|_| panic!("no {what} line within 10 s"))
+}
+
 /// A `listen` child process, killed when dropped.
 struct Listen(Child);
 
@@ -566,9 +578,9 @@ fn listen_prints_what_a_rest_send_delivered_and_the_close_reason() {
             .spawn()
             .expect("spawn listen"),
     );
-    let mut stderr = BufReader::new(listen.0.stderr.take().unwrap());
-    let mut banner = String::new();
-    stderr.read_line(&mut banner).unwrap();
+    let stderr = lines_of(listen.0.stderr.take().unwrap());
+    let stdout = lines_of(listen.0.stdout.take().unwrap());
+    let banner = next_line(&stderr, "banner");
     assert!(
         banner.starts_with("listening on hub chat as connection "),
         "{banner}"
@@ -596,9 +608,7 @@ fn listen_prints_what_a_rest_send_delivered_and_the_close_reason() {
         ],
     );
     assert!(sent.status.success(), "{sent:?}");
-    let mut stdout = BufReader::new(listen.0.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
+    let line = next_line(&stdout, "message");
     let received: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(
         received,
@@ -610,10 +620,17 @@ fn listen_prints_what_a_rest_send_delivered_and_the_close_reason() {
         &["close", &connection_id, "--hub", "chat", "--reason", "done"],
     );
     assert!(closed.status.success(), "{closed:?}");
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
+    let rest = next_line(&stderr, "close");
     assert!(rest.contains("closed the connection: done"), "{rest}");
-    assert!(listen.0.wait().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = listen.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "listen did not exit after the close");
+        thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success());
 }
 
 #[test]
