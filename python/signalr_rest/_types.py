@@ -6,6 +6,7 @@ import dataclasses
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
+from decimal import Decimal
 from typing import Union
 
 if sys.version_info >= (3, 12):
@@ -15,8 +16,9 @@ else:  # pydantic (FastAPI) accepts only typing_extensions' TypedDict before 3.1
 
 from .errors import InvalidArgumentError
 
-JSON = Union[None, bool, int, float, str, Sequence["JSON"], Mapping[str, "JSON"]]
-"""A JSON-serialisable value: what message arguments and token claims may hold."""
+JSON = Union[None, bool, int, float, Decimal, str, Sequence["JSON"], Mapping[str, "JSON"]]
+"""A JSON-serialisable value: what message arguments and token claims may hold. Ints of any
+size and ``decimal.Decimal`` values are sent with every digit."""
 
 Seconds = Union[float, timedelta]
 """A duration: seconds as int or float, or a ``datetime.timedelta``."""

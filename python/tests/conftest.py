@@ -12,15 +12,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from signalr_rest import ServiceClient, Simulator
+from signalr_rest import RetryPolicy, ServiceClient, Simulator
 
 pytest_plugins = ["pytester"]
 
 
 @pytest.fixture
 def service(signalr_simulator: Simulator) -> Iterator[ServiceClient]:
-    """A sync client of the simulator."""
-    with ServiceClient.from_connection_string(signalr_simulator.connection_string) as client:
+    """A sync client of the simulator that never retries, so an intermittent failure shows."""
+    with ServiceClient.from_connection_string(
+        signalr_simulator.connection_string, retry=RetryPolicy.none()
+    ) as client:
         yield client
 
 

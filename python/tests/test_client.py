@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from signalr_rest import InvalidArgumentError, ServiceClient, SignalRError, Simulator, aio
+from signalr_rest import InvalidArgumentError, RetryPolicy, ServiceClient, SignalRError, Simulator, aio
 
 
 def token_claims(token: str) -> dict[str, Any]:
@@ -69,7 +69,7 @@ def test_excluded_connections_are_left_out(
 
 
 def test_a_client_closes_at_the_end_of_its_with_block(signalr_simulator: Simulator) -> None:
-    with ServiceClient.from_connection_string(signalr_simulator.connection_string) as client:
+    with ServiceClient.from_connection_string(signalr_simulator.connection_string, retry=RetryPolicy.none()) as client:
         hub = client.hub("chat")
     with pytest.raises(SignalRError, match="closed"):
         client.negotiate("chat")

@@ -45,7 +45,7 @@ def test_other_threads_run_while_a_blocking_call_waits(slow_server: StubServer) 
 
 
 def test_many_threads_share_one_client(signalr_simulator: Simulator) -> None:
-    client = ServiceClient.from_connection_string(signalr_simulator.connection_string)
+    client = ServiceClient.from_connection_string(signalr_simulator.connection_string, retry=RetryPolicy.none())
     receiver = signalr_simulator.connect("chat")
     hub = client.hub("chat")
     errors: list[BaseException] = []
@@ -142,7 +142,7 @@ async def test_the_client_timeout_applies_to_asyncio_calls(slow_server: StubServ
 
 
 async def test_concurrent_asyncio_calls_all_complete(signalr_simulator: Simulator) -> None:
-    client = aio.ServiceClient.from_connection_string(signalr_simulator.connection_string)
+    client = aio.ServiceClient.from_connection_string(signalr_simulator.connection_string, retry=RetryPolicy.none())
     receiver = signalr_simulator.connect("chat")
     hub = client.hub("chat")
     await asyncio.gather(

@@ -114,7 +114,7 @@ def test_a_bad_connection_string_names_the_key() -> None:
 
 
 def test_a_closed_client_says_so(signalr_simulator: Simulator) -> None:
-    client = ServiceClient.from_connection_string(signalr_simulator.connection_string)
+    client = ServiceClient.from_connection_string(signalr_simulator.connection_string, retry=RetryPolicy.none())
     client.close()
     with pytest.raises(SignalRError, match="closed"):
         client.hub("chat")
@@ -140,7 +140,7 @@ def test_a_call_runs_only_once() -> None:
 
 
 async def test_asyncio_errors_are_the_same_exceptions(signalr_simulator: Simulator) -> None:
-    client = aio.ServiceClient.from_connection_string(signalr_simulator.connection_string)
+    client = aio.ServiceClient.from_connection_string(signalr_simulator.connection_string, retry=RetryPolicy.none())
     with pytest.raises(NotFoundError):
         await client.hub("chat").remove_connection_from_group("g", "ghost")
     with pytest.raises(InvalidArgumentError):

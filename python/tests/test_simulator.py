@@ -13,6 +13,7 @@ from signalr_rest import (
     GroupInfo,
     InvalidArgumentError,
     RequestTimeoutError,
+    RetryPolicy,
     ServiceClient,
     SignalRError,
     Simulator,
@@ -22,7 +23,7 @@ from signalr_rest import (
 def test_the_fixture_is_a_running_simulator(signalr_simulator: Simulator) -> None:
     assert signalr_simulator.url.startswith("http://127.0.0.1:")
     assert signalr_simulator.connection_string.startswith(f"Endpoint={signalr_simulator.url};")
-    ServiceClient.from_connection_string(signalr_simulator.connection_string).health()
+    ServiceClient.from_connection_string(signalr_simulator.connection_string, retry=RetryPolicy.none()).health()
 
 
 def test_pytester_sees_the_fixture_with_zero_setup(pytester: pytest.Pytester) -> None:
@@ -138,7 +139,7 @@ async def test_wait_for_async_does_not_block_the_loop(signalr_simulator: Simulat
     from signalr_rest import aio
 
     client = signalr_simulator.connect("chat")
-    service = aio.ServiceClient.from_connection_string(signalr_simulator.connection_string)
+    service = aio.ServiceClient.from_connection_string(signalr_simulator.connection_string, retry=RetryPolicy.none())
 
     async def send_later() -> None:
         await asyncio.sleep(0.1)
