@@ -5,7 +5,7 @@
 const assert = require('node:assert/strict');
 const { test } = require('node:test');
 const { ServiceClient, Simulator, AbortError } = require('..');
-const { startSilentServer, eventually } = require('./helpers');
+const { startSilentServer, eventually, NO_RETRIES } = require('./helpers');
 
 test('aborting a call that waits on a silent server rejects quickly and closes its request', async () => {
   const server = await startSilentServer();
@@ -73,7 +73,7 @@ test('AbortSignal.timeout cancels every kind of call', async () => {
 test('a signal that never fires leaves the call alone and is released afterwards', async () => {
   const sim = await Simulator.start({ port: 0 });
   try {
-    const hub = ServiceClient.fromConnectionString(sim.connectionString).hub('chat');
+    const hub = ServiceClient.fromConnectionString(sim.connectionString, NO_RETRIES).hub('chat');
     const controller = new AbortController();
     const client = sim.connect('chat');
     await hub.sendToConnection(client.connectionId, 't', [1], { signal: controller.signal });

@@ -5,13 +5,14 @@
 const assert = require('node:assert/strict');
 const { test, before, after } = require('node:test');
 const { ServiceClient, Simulator } = require('..');
+const { NO_RETRIES } = require('./helpers');
 
 let sim;
 let hub;
 
 before(async () => {
   sim = await Simulator.start({ port: 0 });
-  hub = ServiceClient.fromConnectionString(sim.connectionString).hub('chat');
+  hub = ServiceClient.fromConnectionString(sim.connectionString, NO_RETRIES).hub('chat');
 });
 
 after(() => sim.close());
@@ -122,6 +123,6 @@ test('an unknown option key is refused, naming it and the known keys', async () 
 });
 
 test('claims given to negotiate are checked like arguments', () => {
-  const client = ServiceClient.fromConnectionString(sim.connectionString);
+  const client = ServiceClient.fromConnectionString(sim.connectionString, NO_RETRIES);
   assert.throws(() => client.negotiate('chat', { claims: { n: 1n } }), /claims\.n is the BigInt 1n/);
 });

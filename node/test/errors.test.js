@@ -13,7 +13,7 @@ const {
   ServiceError,
   TransportError,
 } = require('..');
-const { connectionString, startStatusServer, unusedPort } = require('./helpers');
+const { connectionString, startStatusServer, unusedPort, NO_RETRIES } = require('./helpers');
 
 const NO_RETRY = { retry: { maxRetries: 0 } };
 
@@ -98,7 +98,7 @@ test('a wrong access key is an UnauthorizedError with status 401 and the reason'
 test('a missing connection is a NotFoundError carrying the service error code', async () => {
   const sim = await Simulator.start({ port: 0 });
   try {
-    const hub = ServiceClient.fromConnectionString(sim.connectionString).hub('chat');
+    const hub = ServiceClient.fromConnectionString(sim.connectionString, NO_RETRIES).hub('chat');
     await assert.rejects(hub.addConnectionToGroup('room', 'ghost'), (error) => {
       assert.ok(error instanceof NotFoundError);
       assert.equal(error.status, 404);
@@ -157,7 +157,7 @@ test('nobody listening is a TransportError', async () => {
 test('the classes cannot be confused: each error is an instance of its own class only', async () => {
   const sim = await Simulator.start({ port: 0 });
   try {
-    const hub = ServiceClient.fromConnectionString(sim.connectionString).hub('chat');
+    const hub = ServiceClient.fromConnectionString(sim.connectionString, NO_RETRIES).hub('chat');
     const error = await hub.removeConnectionFromGroup('g', 'ghost').catch((e) => e);
     assert.ok(error instanceof NotFoundError);
     for (const Other of [InvalidArgumentError, UnauthorizedError, ServiceError, TransportError]) {

@@ -67,7 +67,11 @@ async function eventually(predicate, ms = 2000) {
   }
 }
 
+/** Client options for tests against the simulator: no retries, so an intermittent failure shows. */
+const NO_RETRIES = Object.freeze({ retry: Object.freeze({ maxRetries: 0 }) });
+
 module.exports = {
+  NO_RETRIES,
   connectionString,
   startServer,
   startSilentServer,

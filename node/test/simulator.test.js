@@ -5,6 +5,7 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const { test } = require('node:test');
 const { ServiceClient, Simulator, InvalidArgumentError } = require('..');
+const { NO_RETRIES } = require('./helpers');
 
 test('start on port 0 with a key gives a loopback url and a matching connection string', async () => {
   const sim = await Simulator.start({ port: 0, accessKey: 'test-key' });
@@ -13,7 +14,7 @@ test('start on port 0 with a key gives a loopback url and a matching connection 
     assert.notEqual(sim.url, 'http://127.0.0.1:0');
     assert.equal(sim.accessKey, 'test-key');
     assert.equal(sim.connectionString, `Endpoint=${sim.url};AccessKey=test-key;Version=1.0;`);
-    await ServiceClient.fromConnectionString(sim.connectionString).health();
+    await ServiceClient.fromConnectionString(sim.connectionString, NO_RETRIES).health();
   } finally {
     await sim.close();
   }
@@ -32,7 +33,7 @@ test('without a key the simulator makes a random one', async () => {
 test('connections, groups and hubs show what REST calls did', async () => {
   const sim = await Simulator.start({ port: 0 });
   try {
-    const hub = ServiceClient.fromConnectionString(sim.connectionString).hub('Chat');
+    const hub = ServiceClient.fromConnectionString(sim.connectionString, NO_RETRIES).hub('Chat');
     const ann = sim.connect('chat', { userId: 'ann' });
     const anon = sim.connect('chat');
     assert.equal(ann.userId, 'ann');
@@ -66,7 +67,7 @@ test('connections, groups and hubs show what REST calls did', async () => {
 test('advanceClock expires user-group mappings', async () => {
   const sim = await Simulator.start({ port: 0 });
   try {
-    const hub = ServiceClient.fromConnectionString(sim.connectionString).hub('chat');
+    const hub = ServiceClient.fromConnectionString(sim.connectionString, NO_RETRIES).hub('chat');
     await hub.addUserToGroup('g', 'u', { ttlSeconds: 10 });
     sim.advanceClock(9);
     assert.equal(await hub.userInGroup('g', 'u'), true);
@@ -82,7 +83,7 @@ test('advanceClock expires user-group mappings', async () => {
 test('closeConnection is seen by the virtual client with its reason', async () => {
   const sim = await Simulator.start({ port: 0 });
   try {
-    const hub = ServiceClient.fromConnectionString(sim.connectionString).hub('chat');
+    const hub = ServiceClient.fromConnectionString(sim.connectionString, NO_RETRIES).hub('chat');
     const client = sim.connect('chat');
     assert.equal(client.closed, false);
     assert.equal(client.closeReason, null);
@@ -98,7 +99,7 @@ test('received is a copy: changing it does not change what the client has', asyn
   const sim = await Simulator.start({ port: 0 });
   try {
     const client = sim.connect('chat');
-    await ServiceClient.fromConnectionString(sim.connectionString)
+    await ServiceClient.fromConnectionString(sim.connectionString, NO_RETRIES)
       .hub('chat')
       .sendToAll('t', [{ n: 1 }]);
     client.received[0].arguments[0].n = 2;

@@ -4,7 +4,7 @@
 const assert = require('node:assert/strict');
 const { test } = require('node:test');
 const { ServiceClient, Simulator, RequestTimeoutError } = require('..');
-const { startSilentServer } = require('./helpers');
+const { startSilentServer, NO_RETRIES } = require('./helpers');
 
 test('a send to a silent server times out after timeoutMs, once (sends are not retried)', async () => {
   const server = await startSilentServer();
@@ -57,7 +57,7 @@ test('waitFor resolves with a message that arrives while it waits', async () => 
   try {
     const client = sim.connect('chat', { userId: 'ann' });
     const waiting = client.waitFor('later', { timeoutMs: 2000 });
-    const hub = ServiceClient.fromConnectionString(sim.connectionString).hub('chat');
+    const hub = ServiceClient.fromConnectionString(sim.connectionString, NO_RETRIES).hub('chat');
     setTimeout(() => hub.sendToUser('ann', 'later', ['x']), 30);
     assert.deepEqual(await waiting, { target: 'later', arguments: ['x'] });
   } finally {
