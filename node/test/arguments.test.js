@@ -32,6 +32,12 @@ test('nested objects and arrays arrive unchanged', async () => {
   assert.deepEqual(await roundTrip(args), args);
 });
 
+test('object keys arrive in the order they were sent', async () => {
+  const [received] = await roundTrip([{ é: 1, n: 2, a: { z: 1, b: 2 } }]);
+  assert.deepEqual(Object.keys(received), ['é', 'n', 'a']);
+  assert.deepEqual(Object.keys(received.a), ['z', 'b']);
+});
+
 test('unicode text arrives unchanged: accents, CJK, emoji, escapes and a lone NUL', async () => {
   const args = ['é', '中文', '🙂👍🏽', 'quote " backslash \\ newline \n tab \t', '\u0000', { 'ключ': 'значение' }];
   assert.deepEqual(await roundTrip(args), args);
