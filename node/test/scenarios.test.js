@@ -1,11 +1,13 @@
 'use strict';
-// Replays every shared scenario in tests/scenarios/ through the public API.
+// Replays every shared scenario in tests/scenarios/ (format: its README.md) through the public
+// API; the format is checked strictly first (scenario-format.js).
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { test } = require('node:test');
 const { ServiceClient, Simulator, SignalRError } = require('..');
+const { ScenarioError, endpoint, ordered, parseScenario, stepKind } = require('./scenario-format');
 
 const SCENARIOS = path.join(__dirname, '..', '..', 'tests', 'scenarios');
 
@@ -30,17 +32,19 @@ const OPERATIONS = {
 };
 
 class Run {
-  constructor(sim) {
+  constructor(sim, service) {
     this.sim = sim;
-    this.service = ServiceClient.fromConnectionString(sim.connectionString);
+    this.service = service;
     this.clients = new Map();
+    this.at = '';
   }
 
   client(name) {
-    assert.ok(this.clients.has(name), `no client named ${name}`);
+    assert.ok(this.clients.has(name), `${this.at}: no client named ${name} connected`);
     return this.clients.get(name);
   }
 
+  /** A connection id: `$name` stands for the id of client `name`. */
   id(text) {
     return text.startsWith('$') ? this.client(text.slice(1)).connectionId : text;
   }
@@ -50,44 +54,79 @@ class Run {
   }
 
   async call(step) {
-    const operation = OPERATIONS[step.call];
-    assert.ok(operation, `unknown operation ${step.call}`);
     try {
-      const value = await operation(this.service.hub(step.hub), step, this);
-      return value === undefined ? 'ok' : value;
+      const value = await OPERATIONS[step.call](this.service.hub(step.hub), step, this);
+      return { outcome: value === undefined ? 'ok' : value };
     } catch (error) {
-      assert.ok(error instanceof SignalRError, `not a SignalRError: ${error}`);
-      return { error: error.code };
+      assert.ok(error instanceof SignalRError, `${this.at}: not a SignalRError: ${error}`);
+      return { outcome: { error: error.code }, detail: error.message };
     }
   }
 
-  async step(step) {
-    const where = JSON.stringify(step);
-    if ('connect' in step) {
-      this.clients.set(step.connect, this.sim.connect(step.hub, { userId: step.user }));
-    } else if ('disconnect' in step) {
-      this.client(step.disconnect).disconnect();
-    } else if ('call' in step) {
-      assert.deepEqual(await this.call(step), step.expect, where);
-    } else if ('received' in step) {
-      assert.deepEqual(this.client(step.received).received, step.messages, where);
-    } else if ('closed' in step) {
-      const client = this.client(step.closed);
-      assert.ok(client.closed, where);
-      assert.equal(client.closeReason, step.reason, where);
-    } else if ('advance_clock' in step) {
-      this.sim.advanceClock(step.advance_clock);
-    } else if ('groups' in step) {
-      const actual = Object.fromEntries(
-        this.sim.groups(step.groups).map((g) => [g.name, [...g.connectionIds].sort()]),
-      );
-      const expected = Object.fromEntries(
-        Object.entries(step.expect).map(([name, ids]) => [name, this.ids(ids).sort()]),
-      );
-      assert.deepEqual(actual, expected, where);
-    } else {
-      assert.fail(`unknown step ${where}`);
+  async step(at, step) {
+    this.at = at;
+    const where = `${at}: ${JSON.stringify(step)}`;
+    switch (stepKind(step)) {
+      case 'connect':
+        this.clients.set(step.connect, this.sim.connect(step.hub, { userId: step.user }));
+        break;
+      case 'disconnect':
+        this.client(step.disconnect).disconnect();
+        break;
+      case 'call': {
+        const { outcome, detail } = await this.call(step);
+        assert.deepEqual(outcome, step.expect, detail ? `${where}\n${detail}` : where);
+        break;
+      }
+      case 'received':
+        // ordered(): object key order counts too (for keys that are not integer-like: JavaScript
+        // puts those first in any object).
+        assert.deepEqual(
+          ordered(this.client(step.received).received),
+          ordered(step.messages),
+          where,
+        );
+        break;
+      case 'closed': {
+        const client = this.client(step.closed);
+        assert.ok(client.closed, where);
+        assert.equal(client.closeReason, step.reason, where);
+        break;
+      }
+      case 'advance_clock':
+        this.sim.advanceClock(step.advance_clock);
+        break;
+      case 'groups': {
+        const actual = Object.fromEntries(
+          this.sim.groups(step.groups).map((g) => [g.name, [...g.connectionIds].sort()]),
+        );
+        const expected = Object.fromEntries(
+          Object.entries(step.expect).map(([name, ids]) => [name, this.ids(ids).sort()]),
+        );
+        assert.deepEqual(actual, expected, where);
+        break;
+      }
+      default:
+        assert.deepEqual(this.sim.hubs(), step.hubs, where);
     }
+  }
+}
+
+/** The client the scenario asks for; retries off, so an intermittent 5xx fails the scenario. */
+function serviceClient(client, url, sim, skip) {
+  const key = client.access_key ?? sim.accessKey;
+  const options = { retry: { maxRetries: 0 } };
+  if (client.timeout_ms !== undefined) options.timeoutMs = client.timeout_ms;
+  if (client.application !== undefined) options.applicationName = client.application;
+  try {
+    const connectionString = `Endpoint=${url};AccessKey=${key};Version=1.0;`;
+    return ServiceClient.fromConnectionString(connectionString, options);
+  } catch (error) {
+    if (client.application !== undefined && /unknown key "applicationName"/.test(error.message)) {
+      skip(`the Node package has no applicationName option yet: ${error.message}`);
+      return undefined;
+    }
+    throw error;
   }
 }
 
@@ -97,18 +136,54 @@ const files = fs
   .sort();
 
 test('the shared scenarios directory is not empty', () => {
-  assert.ok(files.length > 0, `no scenarios in ${SCENARIOS}`);
+  assert.ok(files.length >= 19, `too few scenarios in ${SCENARIOS}`);
 });
 
 for (const file of files) {
-  const scenario = JSON.parse(fs.readFileSync(path.join(SCENARIOS, file), 'utf8'));
-  test(`scenario ${file}: ${scenario.name}`, async () => {
+  test(`scenario ${file}`, async (t) => {
+    const scenario = parseScenario(file, fs.readFileSync(path.join(SCENARIOS, file), 'utf8'));
+    const client = scenario.client ?? {};
     const sim = await Simulator.start({ port: 0 });
+    const server = await endpoint(client, sim.url);
     try {
-      const run = new Run(sim);
-      for (const step of scenario.steps) await run.step(step);
+      let skipped = false;
+      const service = serviceClient(client, server.url, sim, (reason) => {
+        skipped = true;
+        t.skip(reason);
+      });
+      if (skipped) return;
+      const run = new Run(sim, service);
+      for (const [i, step] of scenario.steps.entries()) {
+        await run.step(`${file}: steps[${i}]`, step);
+      }
     } finally {
+      await server.close();
       await sim.close();
     }
   });
 }
+
+test('malformed scenarios are refused naming the file, step and field', async (t) => {
+  const text = fs.readFileSync(path.join(SCENARIOS, 'malformed', 'cases.json'), 'utf8');
+  const cases = JSON.parse(text);
+  assert.ok(cases.length >= 10);
+  for (const [i, { error, scenario, not_in: notIn }] of cases.entries()) {
+    const label = `cases.json[${i}]`;
+    await t.test(label, { skip: notIn?.node }, () => {
+      let refusal;
+      try {
+        parseScenario(label, JSON.stringify(scenario));
+      } catch (e) {
+        assert.ok(e instanceof ScenarioError, `${label}: ${e}`);
+        refusal = e.message;
+      }
+      assert.equal(refusal, `${label}: ${error}`);
+    });
+  }
+});
+
+test('ordered() makes key order count', () => {
+  assert.notDeepEqual(ordered({ a: 1, b: 2 }), ordered({ b: 2, a: 1 }));
+  const parsed = JSON.parse('[{"a":[1,{"c":null}]}]');
+  assert.deepEqual(ordered([{ a: [1, { c: null }] }]), ordered(parsed));
+});

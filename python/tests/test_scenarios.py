@@ -1,4 +1,5 @@
-"""Replays every shared scenario in tests/scenarios through the sync and the asyncio API."""
+"""Replays every shared scenario in tests/scenarios (format: its README.md) through the sync and
+the asyncio API; the format is checked strictly first (scenario_format.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scenario_format import ScenarioError, endpoint, parse_scenario, step_kind, typed
 
-from signalr_rest import ServiceClient, SignalRError, Simulator, VirtualClient, aio
+from signalr_rest import RetryPolicy, ServiceClient, SignalRError, Simulator, VirtualClient, aio
 
-SCENARIOS = sorted((Path(__file__).parents[2] / "tests" / "scenarios").glob("*.json"))
+DIRECTORY = Path(__file__).parents[2] / "tests" / "scenarios"
+SCENARIOS = sorted(DIRECTORY.glob("*.json"))
 
 Invoke = Callable[[str, str, tuple[Any, ...], dict[str, Any]], Awaitable[object]]
 """Runs operation (name) on hub with positional and keyword arguments; returns its result."""
@@ -26,86 +29,111 @@ class Replay:
         self.invoke = invoke
         self.clients: dict[str, VirtualClient] = {}
 
-    def id(self, value: str) -> str:
+    def client(self, at: str, name: str) -> VirtualClient:
+        assert name in self.clients, f"{at}: no client named {name!r} connected"
+        return self.clients[name]
+
+    def id(self, at: str, value: str) -> str:
         """A connection id: ``$name`` stands for the id of client ``name``."""
         if value.startswith("$"):
-            return self.clients[value[1:]].connection_id
+            return self.client(at, value[1:]).connection_id
         return value
 
-    def call_arguments(self, step: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    def call_arguments(
+        self, at: str, step: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """The positional and keyword arguments of the step's operation."""
         op = step["call"]
-        message = (step.get("target", ""), *step.get("arguments", []))
         keywords: dict[str, Any] = {}
         if "excluded" in step:
-            keywords["excluded"] = [self.id(i) for i in step["excluded"]]
-        if op == "close_connection":
-            keywords["reason"] = step.get("reason")
-        if op == "add_user_to_group" and "ttl" in step:
+            keywords["excluded"] = [self.id(at, i) for i in step["excluded"]]
+        if "reason" in step:
+            keywords["reason"] = step["reason"]
+        if "ttl" in step:
             keywords["ttl"] = step["ttl"]
-        fields = {
+        leading = {
             "send_to_all": (),
             "send_to_user": ("user",),
             "send_to_connection": ("connection",),
             "send_to_group": ("group",),
         }
-        if op in fields:
-            names = fields[op]
-            return tuple(self.field(step, n) for n in names) + message, keywords
+        if op in leading:
+            message = (step["target"], *step.get("arguments", []))
+            return tuple(self.field(at, step, n) for n in leading[op]) + message, keywords
         order = ("group", "connection", "user")
-        return tuple(self.field(step, n) for n in order if n in step), keywords
+        return tuple(self.field(at, step, n) for n in order if n in step), keywords
 
-    def field(self, step: dict[str, Any], name: str) -> Any:
+    def field(self, at: str, step: dict[str, Any], name: str) -> Any:
         value = step[name]
-        return self.id(value) if name == "connection" else value
+        return self.id(at, value) if name == "connection" else value
 
-    async def step(self, step: dict[str, Any]) -> None:
-        if "connect" in step:
+    async def step(self, at: str, step: dict[str, Any]) -> None:
+        kind = step_kind(step)
+        if kind == "connect":
             self.clients[step["connect"]] = self.simulator.connect(step["hub"], step.get("user"))
-        elif "disconnect" in step:
-            self.clients[step["disconnect"]].disconnect()
-        elif "call" in step:
-            args, keywords = self.call_arguments(step)
+        elif kind == "disconnect":
+            self.client(at, step["disconnect"]).disconnect()
+        elif kind == "call":
+            args, keywords = self.call_arguments(at, step)
             try:
                 result = await self.invoke(step["hub"], step["call"], args, keywords)
                 outcome: object = "ok" if result is None else result
             except SignalRError as error:
                 outcome = {"error": error.kind}
-            assert outcome == step["expect"], step
-        elif "received" in step:
+                detail = str(error)
+            else:
+                detail = ""
+            assert typed(outcome) == typed(step["expect"]), f"{at}: {step} {detail}"
+        elif kind == "received":
             received = [
                 {"target": target, "arguments": args}
-                for target, args in self.clients[step["received"]].received
+                for target, args in self.client(at, step["received"]).received
             ]
-            assert received == step["messages"], step
-        elif "closed" in step:
-            client = self.clients[step["closed"]]
-            assert client.is_closed, step
-            assert client.close_reason == step["reason"], step
-        elif "advance_clock" in step:
+            # typed(): key order and int versus float count, as in the JSON text.
+            assert typed(received) == typed(step["messages"]), f"{at}: {step}"
+        elif kind == "closed":
+            client = self.client(at, step["closed"])
+            assert client.is_closed, f"{at}: {step}"
+            assert client.close_reason == step["reason"], f"{at}: {step}"
+        elif kind == "advance_clock":
             self.simulator.advance_clock(step["advance_clock"])
-        elif "groups" in step:
+        elif kind == "groups":
             actual = {g.name: set(g.connection_ids) for g in self.simulator.groups(step["groups"])}
-            expected = {g: {self.id(i) for i in ids} for g, ids in step["expect"].items()}
-            assert actual == expected, step
+            expected = {g: {self.id(at, i) for i in ids} for g, ids in step["expect"].items()}
+            assert actual == expected, f"{at}: {step}"
         else:
-            raise AssertionError(f"unknown step {step}")
+            assert self.simulator.hubs() == step["hubs"], f"{at}: {step}"
 
 
-def replay(path: Path, make_invoke: Callable[[str], Invoke]) -> None:
-    scenario = json.loads(path.read_text())
-    with Simulator() as simulator:
-        run = Replay(simulator, make_invoke(simulator.connection_string))
+MakeInvoke = Callable[[dict[str, Any]], Invoke]
+"""Builds a way of calling operations from ServiceClient keyword arguments."""
+
+
+def replay(path: Path, make_invoke: MakeInvoke) -> None:
+    scenario = parse_scenario(path.name, path.read_text(encoding="utf-8"))
+    client = scenario.get("client", {})
+    with Simulator() as simulator, endpoint(client, simulator.url) as url:
+        key = client.get("access_key", simulator.access_key)
+        settings: dict[str, Any] = {
+            "connection_string": f"Endpoint={url};AccessKey={key};Version=1.0;",
+            # No retries: an intermittent 5xx must fail the scenario, not be retried away.
+            "retry": RetryPolicy(max_retries=0),
+        }
+        if "timeout_ms" in client:
+            settings["timeout"] = client["timeout_ms"] / 1000
+        if "application" in client:
+            settings["application_name"] = client["application"]
+        run = Replay(simulator, make_invoke(settings))
 
         async def all_steps() -> None:
-            for step in scenario["steps"]:
-                await run.step(step)
+            for i, step in enumerate(scenario["steps"]):
+                await run.step(f"{path.name}: steps[{i}]", step)
 
         asyncio.run(all_steps())
 
 
-def sync_invoke(connection_string: str) -> Invoke:
-    client = ServiceClient.from_connection_string(connection_string)
+def sync_invoke(settings: dict[str, Any]) -> Invoke:
+    client = ServiceClient(**settings)
 
     async def invoke(hub: str, op: str, args: tuple[Any, ...], keywords: dict[str, Any]) -> object:
         result: object = getattr(client.hub(hub), op)(*args, **keywords)
@@ -114,8 +142,8 @@ def sync_invoke(connection_string: str) -> Invoke:
     return invoke
 
 
-def async_invoke(connection_string: str) -> Invoke:
-    client = aio.ServiceClient.from_connection_string(connection_string)
+def async_invoke(settings: dict[str, Any]) -> Invoke:
+    client = aio.ServiceClient(**settings)
 
     async def invoke(hub: str, op: str, args: tuple[Any, ...], keywords: dict[str, Any]) -> object:
         result: object = await getattr(client.hub(hub), op)(*args, **keywords)
@@ -125,7 +153,7 @@ def async_invoke(connection_string: str) -> Invoke:
 
 
 def test_scenarios_are_found() -> None:
-    assert len(SCENARIOS) >= 10
+    assert len(SCENARIOS) >= 19
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
@@ -136,3 +164,20 @@ def test_scenario_through_the_sync_api(path: Path) -> None:
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_scenario_through_the_asyncio_api(path: Path) -> None:
     replay(path, async_invoke)
+
+
+def test_malformed_scenarios_are_refused_naming_the_file_step_and_field() -> None:
+    cases = json.loads((DIRECTORY / "malformed" / "cases.json").read_text(encoding="utf-8"))
+    assert len(cases) >= 10
+    for i, case in enumerate(cases):
+        label = f"cases.json[{i}]"
+        with pytest.raises(ScenarioError) as refused:
+            parse_scenario(label, json.dumps(case["scenario"]))
+        assert str(refused.value) == f"{label}: {case['error']}"
+
+
+def test_typed_comparison_tells_ints_from_floats_and_key_orders_apart() -> None:
+    assert typed([1]) != typed([1.0])
+    assert typed([True]) != typed([1])
+    assert typed({"a": 1, "b": 2}) != typed({"b": 2, "a": 1})
+    assert typed({"a": [1, "x", None]}) == typed(json.loads('{"a": [1, "x", null]}'))

@@ -13,29 +13,63 @@ import kotlinx.serialization.json.jsonArray
 import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
 import kotlinx.serialization.json.long
-import kotlinx.serialization.json.longOrNull
 import kotlin.test.assertEquals
 import kotlin.test.assertTrue
+import kotlin.test.fail
+import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
 import org.junit.jupiter.api.DynamicTest
+import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestFactory
 
-/** Replays every shared scenario in tests/scenarios (format: tests/scenarios/README.md). */
+/**
+ * Replays every shared scenario in tests/scenarios (format: its README.md), one test per file;
+ * the format is checked strictly first ([ScenarioFormat]).
+ */
 class ScenarioTest {
+    private val dir = File(System.getProperty("scenarios.dir"))
+
     @TestFactory
     fun everySharedScenario(): List<DynamicTest> {
-        val dir = File(System.getProperty("scenarios.dir"))
         val files = dir.listFiles { f -> f.extension == "json" }.orEmpty().sortedBy { it.name }
-        assertTrue(files.isNotEmpty(), "no scenarios in $dir")
+        assertTrue(files.size >= 19, "too few scenarios in $dir")
         return files.map { file -> DynamicTest.dynamicTest(file.nameWithoutExtension) { replay(file) } }
     }
 
+    @Test
+    fun malformedScenariosAreRefusedNamingTheFileStepAndField() {
+        val cases = Json.parseToJsonElement(File(dir, "malformed/cases.json").readText()).jsonArray
+        assertTrue(cases.size >= 10)
+        cases.forEachIndexed { i, case ->
+            val label = "cases.json[$i]"
+            val expected = "$label: ${case.jsonObject.getValue("error").jsonPrimitive.content}"
+            val refusal = runCatching { ScenarioFormat.parse(label, case.jsonObject.getValue("scenario").toString()) }
+            val error = refusal.exceptionOrNull() ?: fail("$label was accepted; expected $expected")
+            assertTrue(error is ScenarioException, "$label: $error")
+            assertEquals(expected, error.message)
+        }
+    }
+
     private fun replay(file: File) = runBlocking<Unit> {
-        val scenario = Json.parseToJsonElement(file.readText()).jsonObject
+        val scenario = ScenarioFormat.parse(file.name, file.readText())
+        val client = scenario["client"]?.jsonObject ?: JsonObject(emptyMap())
+        fun setting(name: String) = (client[name] as? JsonPrimitive)?.content
         Simulator.start().use { simulator ->
-            ServiceClient.fromConnectionString(simulator.connectionString).use { service ->
-                val run = Run(simulator, service)
-                for (step in scenario.getValue("steps").jsonArray) run.step(step.jsonObject)
+            ScenarioEndpoint(client, simulator.url).use { endpoint ->
+                val key = setting("access_key") ?: simulator.accessKey
+                val options = ClientOptions(
+                    timeout = setting("timeout_ms")?.toLong()?.milliseconds,
+                    // No retries: an intermittent 5xx must fail the scenario, not be retried away.
+                    maxRetries = 0,
+                    applicationName = setting("application"),
+                )
+                val connectionString = "Endpoint=${endpoint.url};AccessKey=$key;Version=1.0;"
+                ServiceClient.fromConnectionString(connectionString, options).use { service ->
+                    val run = Run(simulator, service)
+                    scenario.getValue("steps").jsonArray.forEachIndexed { i, step ->
+                        run.step("${file.name}: steps[$i]", step.jsonObject)
+                    }
+                }
             }
         }
     }
@@ -43,59 +77,69 @@ class ScenarioTest {
     private class Run(val simulator: Simulator, val service: ServiceClient) {
         val clients = mutableMapOf<String, VirtualClient>()
 
+        fun client(at: String, name: String) = clients[name] ?: fail("$at: no client named $name connected")
+
         /** A connection id, or the id of client `name` for `"$name"`. */
-        fun id(value: JsonElement): String {
+        fun id(at: String, value: JsonElement): String {
             val text = value.jsonPrimitive.content
-            return if (text.startsWith("$")) clients.getValue(text.drop(1)).connectionId else text
+            return if (text.startsWith("$")) client(at, text.drop(1)).connectionId else text
         }
 
-        suspend fun step(step: JsonObject) {
-            val kind = step.keys.first { it in STEP_KINDS }
-            val name = step.getValue(kind).jsonPrimitive.content
+        suspend fun step(at: String, step: JsonObject) {
+            val kind = ScenarioFormat.kind(step)
+            val where = "$at: $step"
+            val name by lazy { step.getValue(kind).jsonPrimitive.content }
             when (kind) {
                 "connect" -> clients[name] = simulator.connect(step.text("hub")!!, step.text("user"))
-                "disconnect" -> clients.getValue(name).disconnect()
-                "call" -> assertEquals(step["expect"], outcome(step), "$step")
+                "disconnect" -> client(at, name).disconnect()
+                "call" -> {
+                    val (outcome, detail) = outcome(at, step)
+                    assertEquals(step["expect"], outcome, "$where ${detail.orEmpty()}")
+                }
                 "received" -> {
-                    val received = clients.getValue(name).received().map {
-                        buildJsonObject {
-                            put("target", JsonPrimitive(it.target))
-                            put("arguments", it.arguments)
-                        }
+                    // Argument texts as kotlinx writes them back: key order and number literals
+                    // ("1" versus "1.0") are kept from the JSON text on both sides.
+                    val actual = client(at, name).received().map { it.target to it.arguments.toString() }
+                    val expected = step.getValue("messages").jsonArray.map {
+                        it.jsonObject.text("target")!! to it.jsonObject.getValue("arguments").toString()
                     }
-                    assertEquals(step["messages"], JsonArray(received), "$step")
+                    assertEquals(expected, actual, where)
                 }
                 "closed" -> {
-                    val client = clients.getValue(name)
-                    assertTrue(client.isClosed, "$step")
-                    assertEquals(step["reason"], client.closeReason?.let(::JsonPrimitive) ?: JsonNull, "$step")
+                    val client = client(at, name)
+                    assertTrue(client.isClosed, where)
+                    assertEquals(step["reason"], client.closeReason?.let(::JsonPrimitive) ?: JsonNull, where)
                 }
                 "advance_clock" -> simulator.advanceClock(step.getValue(kind).jsonPrimitive.long.seconds)
                 "groups" -> {
                     val actual = simulator.groups(name).associate { it.name to it.connectionIds.toSet() }
                     val expected = step.getValue("expect").jsonObject.mapValues { (_, ids) ->
-                        ids.jsonArray.map(::id).toSet()
+                        ids.jsonArray.map { id(at, it) }.toSet()
                     }
-                    assertEquals(expected, actual, "$step")
+                    assertEquals(expected, actual, where)
+                }
+                else -> {
+                    val expected = step.getValue("hubs").jsonArray.map { it.jsonPrimitive.content }
+                    assertEquals(expected, simulator.hubs(), where)
                 }
             }
         }
 
-        /** The call's result as the scenario writes it: "ok", a boolean, or {"error": kind}. */
-        suspend fun outcome(step: JsonObject): JsonElement =
+        /** The call's result as the scenario writes it: "ok", a boolean, or {"error": kind}; and the error message. */
+        suspend fun outcome(at: String, step: JsonObject): Pair<JsonElement, String?> =
             try {
-                call(service.hub(step.text("hub")!!), step)
+                call(at, service.hub(step.text("hub")!!), step) to null
             } catch (e: SignalRException) {
-                buildJsonObject { put("error", JsonPrimitive(e.kind)) }
+                buildJsonObject { put("error", JsonPrimitive(e.kind)) } to e.message
             }
 
-        suspend fun call(hub: HubClient, step: JsonObject): JsonElement {
+        suspend fun call(at: String, hub: HubClient, step: JsonObject): JsonElement {
             val arguments = step["arguments"]?.jsonArray.orEmpty()
-            val excluded = step["excluded"]?.jsonArray?.map(::id).orEmpty()
-            val target = step.text("target").orEmpty()
+            val excluded = step["excluded"]?.jsonArray?.map { id(at, it) }.orEmpty()
+            val target by lazy { step.text("target")!! }
             val user by lazy { step.text("user")!! }
             val group by lazy { step.text("group")!! }
-            val connection by lazy { id(step.getValue("connection")) }
+            val connection by lazy { id(at, step.getValue("connection")) }
             val ok = JsonPrimitive("ok")
             return when (val operation = step.text("call")) {
                 "send_to_all" -> ok.also { hub.sendToAll(target, arguments, excluded) }
@@ -110,18 +154,15 @@ class ScenarioTest {
                 "remove_connection_from_group" -> ok.also { hub.removeConnectionFromGroup(group, connection) }
                 "user_in_group" -> JsonPrimitive(hub.userInGroup(group, user))
                 "add_user_to_group" -> ok.also {
-                    hub.addUserToGroup(group, user, step["ttl"]?.jsonPrimitive?.longOrNull?.seconds)
+                    hub.addUserToGroup(group, user, step["ttl"]?.jsonPrimitive?.long?.seconds)
                 }
                 "remove_user_from_group" -> ok.also { hub.removeUserFromGroup(group, user) }
                 "remove_user_from_all_groups" -> ok.also { hub.removeUserFromAllGroups(user) }
-                else -> error("unknown operation $operation in $step")
+                else -> error("$at: operation $operation passed the format check")
             }
         }
 
-        private fun JsonObject.text(key: String): String? = (this[key] as? JsonPrimitive)?.takeIf { it.isString }?.content
-
-        companion object {
-            val STEP_KINDS = setOf("connect", "disconnect", "call", "received", "closed", "advance_clock", "groups")
-        }
+        private fun JsonObject.text(key: String): String? =
+            (this[key] as? JsonPrimitive)?.takeIf { it.isString }?.content
     }
 }

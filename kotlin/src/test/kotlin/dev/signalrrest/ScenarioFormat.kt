@@ -1,0 +1,205 @@
+package dev.signalrrest
+
+import com.sun.net.httpserver.HttpServer
+import java.net.InetAddress
+import java.net.InetSocketAddress
+import java.net.ServerSocket
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonArray
+import kotlinx.serialization.json.JsonElement
+import kotlinx.serialization.json.JsonNull
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.JsonPrimitive
+import kotlinx.serialization.json.buildJsonObject
+import kotlinx.serialization.json.put
+
+private typealias Fields = List<Pair<String, ScenarioFormat.Type>>
+
+/** A scenario that breaks the format; the message names the file, the step and the field. */
+class ScenarioException(message: String) : Exception(message)
+
+/**
+ * The shared scenario format (tests/scenarios/README.md), checked strictly. Numbers keep their
+ * JSON text here, so 60.0 is not the integer 60.
+ */
+object ScenarioFormat {
+    val STEP_KINDS = listOf("connect", "disconnect", "call", "received", "closed", "advance_clock", "groups", "hubs")
+    private val ERROR_KINDS =
+        setOf("invalid_argument", "unauthorized", "not_found", "bad_request", "service_error", "timeout", "transport")
+    private val ENDPOINTS = listOf("simulator", "closed_port", "stalls", "fails")
+    private val INTEGER = Regex("-?(0|[1-9][0-9]*)")
+
+    /** What a field must hold: its name in messages, and the check. */
+    class Type(val description: String, val accepts: (JsonElement) -> Boolean)
+
+    private fun JsonElement.isText() = this is JsonPrimitive && isString
+    private fun JsonElement.integer() =
+        (this as? JsonPrimitive)?.takeIf { !it.isString && INTEGER.matches(it.content) }?.content?.toBigInteger()
+    private fun JsonElement.isStrings() = this is JsonArray && all { it.isText() }
+
+    private val STR = Type("a string") { it.isText() }
+    private val INT = Type("an integer") { it.integer() != null }
+    private val POSITIVE_INT = Type("a positive integer") { (it.integer()?.signum() ?: 0) > 0 }
+    private val NON_NEGATIVE_INT = Type("a non-negative integer") { (it.integer()?.signum() ?: -1) >= 0 }
+    private val ARRAY = Type("an array") { it is JsonArray }
+    private val OBJECT = Type("an object") { it is JsonObject }
+    private val STR_OR_NULL = Type("a string or null") { it is JsonNull || it.isText() }
+    private val STRINGS = Type("an array of strings") { it.isStrings() }
+    private val EXPECT = Type("\"ok\", true, false or {\"error\": kind}") {
+        when {
+            it is JsonObject -> it.keys == setOf("error") && it.getValue("error").let { k ->
+                k.isText() && (k as JsonPrimitive).content in ERROR_KINDS
+            }
+            it.isText() -> (it as JsonPrimitive).content == "ok"
+            it is JsonPrimitive && it !is JsonNull -> it.content == "true" || it.content == "false"
+            else -> false
+        }
+    }
+    private val GROUP_MEMBERS = Type("an object of arrays of strings") {
+        it is JsonObject && it.values.all { ids -> ids.isStrings() }
+    }
+    private val ENDPOINT = Type("one of simulator, closed_port, stalls, fails") {
+        it.isText() && (it as JsonPrimitive).content in ENDPOINTS
+    }
+    private val STATUS = Type("an integer from 400 to 599") {
+        it.integer()?.let { n -> n >= 400.toBigInteger() && n <= 599.toBigInteger() } == true
+    }
+
+    private val SEND: Fields = listOf("arguments" to ARRAY)
+    private val SEND_EXCLUDING: Fields = listOf("arguments" to ARRAY, "excluded" to STRINGS)
+
+    /** The required and optional fields of each operation, besides call, hub and expect. */
+    private val OPERATIONS: Map<String, Pair<Fields, Fields>> = mapOf(
+        "send_to_all" to (listOf("target" to STR) to SEND_EXCLUDING),
+        "send_to_user" to (listOf("user" to STR, "target" to STR) to SEND),
+        "send_to_connection" to (listOf("connection" to STR, "target" to STR) to SEND),
+        "send_to_group" to (listOf("group" to STR, "target" to STR) to SEND_EXCLUDING),
+        "connection_exists" to (listOf("connection" to STR) to emptyList()),
+        "close_connection" to (listOf("connection" to STR) to listOf("reason" to STR)),
+        "group_exists" to (listOf("group" to STR) to emptyList()),
+        "user_exists" to (listOf("user" to STR) to emptyList()),
+        "add_connection_to_group" to (listOf("group" to STR, "connection" to STR) to emptyList()),
+        "remove_connection_from_group" to (listOf("group" to STR, "connection" to STR) to emptyList()),
+        "user_in_group" to (listOf("group" to STR, "user" to STR) to emptyList()),
+        "add_user_to_group" to (listOf("group" to STR, "user" to STR) to listOf("ttl" to INT)),
+        "remove_user_from_group" to (listOf("group" to STR, "user" to STR) to emptyList()),
+        "remove_user_from_all_groups" to (listOf("user" to STR) to emptyList()),
+    )
+
+    /** Unknown fields first (in the object's order), then missing ones, then types. */
+    private fun checkFields(at: String, value: JsonElement, required: Fields, optional: Fields) {
+        if (value !is JsonObject) throw ScenarioException("$at: must be an object")
+        val known = required + optional
+        value.keys.firstOrNull { key -> known.none { it.first == key } }?.let {
+            throw ScenarioException("$at: unknown field \"$it\"")
+        }
+        required.firstOrNull { it.first !in value }?.let {
+            throw ScenarioException("$at: missing field \"${it.first}\"")
+        }
+        known.firstOrNull { (name, type) -> value[name]?.let { !type.accepts(it) } ?: false }?.let { (name, type) ->
+            throw ScenarioException("$at: field \"$name\" must be ${type.description}")
+        }
+    }
+
+    /** The key naming what the step does. */
+    fun kind(step: JsonObject): String = STEP_KINDS.first { it in step }
+
+    private fun checkStep(at: String, step: JsonElement) {
+        if (step !is JsonObject) throw ScenarioException("$at: must be an object")
+        val kinds = STEP_KINDS.filter { it in step }
+        if (kinds.size != 1) {
+            throw ScenarioException("$at: a step needs exactly one of ${STEP_KINDS.joinToString(", ")}")
+        }
+        when (kinds.single()) {
+            "connect" -> checkFields(at, step, listOf("connect" to STR, "hub" to STR), listOf("user" to STR))
+            "disconnect" -> checkFields(at, step, listOf("disconnect" to STR), emptyList())
+            "call" -> {
+                val op = step.getValue("call")
+                if (!op.isText()) throw ScenarioException("$at: field \"call\" must be a string")
+                val name = (op as JsonPrimitive).content
+                val (required, optional) = OPERATIONS[name]
+                    ?: throw ScenarioException("$at: unknown operation \"$name\"")
+                checkFields(at, step, listOf("call" to STR, "hub" to STR) + required + ("expect" to EXPECT), optional)
+            }
+            "received" -> {
+                checkFields(at, step, listOf("received" to STR, "messages" to ARRAY), emptyList())
+                (step.getValue("messages") as JsonArray).forEachIndexed { j, message ->
+                    checkFields("$at.messages[$j]", message, listOf("target" to STR, "arguments" to ARRAY), emptyList())
+                }
+            }
+            "closed" -> checkFields(at, step, listOf("closed" to STR, "reason" to STR_OR_NULL), emptyList())
+            "advance_clock" -> checkFields(at, step, listOf("advance_clock" to NON_NEGATIVE_INT), emptyList())
+            "groups" -> checkFields(at, step, listOf("groups" to STR, "expect" to GROUP_MEMBERS), emptyList())
+            else -> checkFields(at, step, listOf("hubs" to STRINGS), emptyList())
+        }
+    }
+
+    /** The scenario in [text]; a [ScenarioException] saying `file: where: what` if it is malformed. */
+    fun parse(file: String, text: String): JsonObject {
+        val scenario = Json.parseToJsonElement(text)
+        try {
+            checkFields("scenario", scenario, listOf("name" to STR, "steps" to ARRAY), listOf("client" to OBJECT))
+            scenario as JsonObject
+            val client = scenario["client"] ?: JsonObject(emptyMap())
+            checkFields(
+                "client",
+                client,
+                emptyList(),
+                listOf(
+                    "access_key" to STR,
+                    "endpoint" to ENDPOINT,
+                    "status" to STATUS,
+                    "timeout_ms" to POSITIVE_INT,
+                    "application" to STR,
+                ),
+            )
+            client as JsonObject
+            val fails = (client["endpoint"] as? JsonPrimitive)?.content == "fails"
+            if (fails && "status" !in client) throw ScenarioException("client: missing field \"status\"")
+            if (!fails && "status" in client) {
+                throw ScenarioException("client: field \"status\" is only for \"endpoint\": \"fails\"")
+            }
+            (scenario.getValue("steps") as JsonArray).forEachIndexed { i, step -> checkStep("steps[$i]", step) }
+            return scenario
+        } catch (e: ScenarioException) {
+            throw ScenarioException("$file: ${e.message}")
+        }
+    }
+}
+
+/** The URL a scenario's client talks to, and whatever serves it while the scenario runs. */
+class ScenarioEndpoint(client: JsonObject, simulatorUrl: String) : AutoCloseable {
+    private var stalling: ServerSocket? = null
+    private var failing: HttpServer? = null
+    private val loopback = InetAddress.getLoopbackAddress()
+
+    val url: String = when ((client["endpoint"] as? JsonPrimitive)?.content ?: "simulator") {
+        "simulator" -> simulatorUrl
+        // Closed again at once: nothing listens there.
+        "closed_port" -> ServerSocket(0, 1, loopback).use { "http://127.0.0.1:${it.localPort}" }
+        // Listening but never accepting: the kernel completes the TCP handshake, nobody answers.
+        "stalls" -> ServerSocket(0, 16, loopback).also { stalling = it }.let { "http://127.0.0.1:${it.localPort}" }
+        else -> {
+            val status = (client.getValue("status") as JsonPrimitive).content.toInt()
+            val body = buildJsonObject {
+                put("code", "Error.Scenario.Status$status")
+                put("message", "the scenario's server answers every request with $status")
+            }.toString().toByteArray()
+            val server = HttpServer.create(InetSocketAddress(loopback, 0), 0)
+            server.createContext("/") { exchange ->
+                exchange.requestBody.use { it.readAllBytes() } // all of it: unread input would reset the socket
+                exchange.responseHeaders.add("Content-Type", "application/json")
+                exchange.sendResponseHeaders(status, body.size.toLong())
+                exchange.responseBody.use { it.write(body) }
+            }
+            server.start()
+            failing = server
+            "http://127.0.0.1:${server.address.port}"
+        }
+    }
+
+    override fun close() {
+        stalling?.close()
+        failing?.stop(0)
+    }
+}
