@@ -70,7 +70,9 @@ pub fn verify_token(token: &str, key: &AccessKey, expected_audience: &str) -> Re
 }
 
 /// Compares two URLs on scheme, host (case-insensitive), path (decoded, trailing `/` ignored)
-/// and the `hub` query parameter; port and other query parameters are ignored.
+/// and the `hub` query parameter; port and other query parameters are ignored, except that an
+/// audience naming an `application` or `api-version` (as the 2022-06-01 SDKs sign) must name
+/// the same ones as the request.
 pub fn audience_matches(audience: &str, expected: &str) -> bool {
     match (Url::parse(audience), Url::parse(expected)) {
         (Ok(a), Ok(b)) => {
@@ -78,6 +80,9 @@ pub fn audience_matches(audience: &str, expected: &str) -> bool {
                 && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
                 && decoded_path(&a).eq_ignore_ascii_case(&decoded_path(&b))
                 && hub_param(&a) == hub_param(&b)
+                && ["application", "api-version"]
+                    .iter()
+                    .all(|name| signed_param_matches(&a, &b, name))
         }
         _ => false,
     }
@@ -86,6 +91,16 @@ pub fn audience_matches(audience: &str, expected: &str) -> bool {
 fn decoded_path(url: &Url) -> String {
     let path = percent_encoding::percent_decode_str(url.path()).decode_utf8_lossy();
     path.trim_end_matches('/').to_string()
+}
+
+/// True when the audience does not name `name`, or names the request's value of it.
+fn signed_param_matches(audience: &Url, expected: &Url, name: &str) -> bool {
+    let value = |url: &Url| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.to_ascii_lowercase())
+    };
+    value(audience).is_none_or(|signed| value(expected) == Some(signed))
 }
 
 fn hub_param(url: &Url) -> Option<String> {
@@ -129,6 +144,20 @@ mod tests {
             "http://h/client/?hub=a",
             "http://h/client/?hub=b"
         ));
+        let request = "http://h/api/hubs/chat/:send?application=app&api-version=2022-06-01";
+        for signed in [
+            "http://h/api/hubs/chat/:send?application=app&api-version=2022-06-01",
+            "http://h/api/hubs/chat/:send?api-version=2022-06-01&application=App",
+            "http://h/api/hubs/chat/:send",
+        ] {
+            assert!(audience_matches(signed, request), "{signed}");
+        }
+        for signed in [
+            "http://h/api/hubs/chat/:send?application=other&api-version=2022-06-01",
+            "http://h/api/hubs/chat/:send?api-version=2024-01-01",
+        ] {
+            assert!(!audience_matches(signed, request), "{signed}");
+        }
     }
 
     #[test]

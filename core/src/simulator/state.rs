@@ -118,6 +118,14 @@ impl Hub {
     }
 }
 
+/// Which connections of a hub an operation addresses.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scope<'a> {
+    Hub,
+    Group(&'a str),
+    User(&'a str),
+}
+
 /// All hubs, keyed by lower-case name; created on first use by any call.
 #[derive(Debug, Default)]
 pub(crate) struct State {
@@ -187,6 +195,40 @@ impl State {
                 connection.sink.close(reason);
             }
             true
+        })
+    }
+
+    /// Closes every connection in `scope` but the excluded, telling each client `reason`.
+    pub fn close_connections(&self, hub: &str, scope: Scope<'_>, excluded: &[String], reason: Option<&str>) {
+        self.with_hub(hub, |h| {
+            let ids: Vec<String> = match scope {
+                Scope::Hub => h.connections.keys().cloned().collect(),
+                Scope::Group(group) => h
+                    .groups
+                    .get(group)
+                    .map(|ids| ids.iter().cloned().collect())
+                    .unwrap_or_default(),
+                Scope::User(user) => h.user_connections(user),
+            };
+            for id in ids.iter().filter(|id| !excluded.contains(id)) {
+                if let Some(connection) = h.remove(id) {
+                    connection.sink.close(reason.map(str::to_string));
+                }
+            }
+        })
+    }
+
+    /// Takes a connection out of every group it is in (mappings of its user stay).
+    pub fn remove_connection_from_all_groups(&self, hub: &str, connection_id: &str) {
+        self.with_hub(hub, |h| {
+            let groups: Vec<String> = h
+                .connections
+                .get(connection_id)
+                .map(|c| c.groups.iter().cloned().collect())
+                .unwrap_or_default();
+            for group in groups {
+                h.leave(&group, connection_id);
+            }
         })
     }
 
