@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,26 +15,25 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import signalrrest.compat.TestClient.Config;
+import signalrrest.compat.TestClient.Mode;
+import signalrrest.compat.TestClient.Protocol;
 
 /**
- * The Java SignalR client (com.microsoft.signalr:signalr) against `signalr-rest serve`: every REST
- * delivery path reaches it, and nothing reaches it that was not addressed to it.
+ * The Java SignalR client (com.microsoft.signalr:signalr, the version the pom's signalr.version
+ * names; JSON, and MessagePack where its artifact resolves) against `signalr-rest serve`, through
+ * negotiate, an app server's negotiate redirect and skipNegotiate + WebSockets: every REST delivery
+ * path reaches it, nothing reaches it that was not addressed to it, arguments arrive as sent.
+ * Connection ids come from the serve log (the client has none with skipNegotiate).
  */
 class JavaClientCompatTest {
-    enum Mode {
-        NEGOTIATE(false),
-        SKIP_NEGOTIATE_WEBSOCKETS(true);
-
-        final boolean skip;
-
-        Mode(boolean skip) {
-            this.skip = skip;
-        }
-    }
-
     static Simulator sim;
     final List<TestClient> clients = new ArrayList<>();
+
+    static List<Config> configs() {
+        return Config.all();
+    }
 
     @BeforeAll
     static void startSimulator() throws Exception {
@@ -52,24 +50,15 @@ class JavaClientCompatTest {
         for (TestClient client : clients) client.close();
     }
 
-    TestClient open(String hub, String user, Mode mode) {
-        TestClient client = TestClient.start(sim, hub, user, mode.skip);
+    TestClient open(String hub, String user, Config config) throws InterruptedException {
+        TestClient client = TestClient.start(sim, hub, user, config);
         clients.add(client);
         return client;
     }
 
-    /** The client's connection id; skips where the client cannot know it. */
-    static String idOrSkip(TestClient client, Mode mode) {
-        // With skipNegotiate there is no negotiate response, so getConnectionId() stays null and
-        // the test cannot address the connection by id.
-        assumeTrue(!mode.skip, "skipNegotiate: the client never learns its connection id");
-        assertNotNull(client.connectionId(), "getConnectionId() after start()");
-        return client.connectionId();
-    }
-
-    @ParameterizedTest
-    @EnumSource(Mode.class)
-    void receivesABroadcastWithArgumentsIntact(Mode mode) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void receivesABroadcastWithArgumentsIntact(Config mode) throws Exception {
         String hub = Simulator.unique("hub");
         TestClient client = open(hub, "alice", mode);
         sim.broadcastJson(hub, "data", "[7, \"two\", {\"three\": [3, 3.5], \"four\": null, \"fünf\": \"ü🙂\"}, true]");
@@ -86,28 +75,53 @@ class JavaClientCompatTest {
         assertEquals(true, args[3]);
     }
 
-    @ParameterizedTest
-    @EnumSource(Mode.class)
-    void receivesASendToItsUser(Mode mode) throws Exception {
+    /** An object whose key order a sorting server would change, an integer beyond 64 bits, a long decimal. */
+    static final String FIDELITY_ARGUMENTS = "[{\"é\":1,\"n\":2},12345678901234567890123,0.1000000000000000055511151231257827]";
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void argumentFidelityKeyOrderBigAndLongNumbers(Config mode) throws Exception {
+        String hub = Simulator.unique("hub");
+        TestClient client = open(hub, "alice", mode);
+        sim.sendRawToUser(hub, "alice", "raw", FIDELITY_ARGUMENTS);
+        sim.sendToUser(hub, "alice", "after-raw");
+        client.expect("after-raw");
+        assertEquals(1, client.raw.size());
+        Object[] args = client.raw.get(0);
+        if (mode.protocol() == Protocol.JSON) {
+            // Gson keeps object key order and the text of each number it parsed: the arguments
+            // pass through the simulator as JSON text, so they arrive exactly as written.
+            String got = "[" + args[0] + "," + args[1] + "," + args[2] + "]";
+            assertEquals(FIDELITY_ARGUMENTS, got, "arguments not as sent");
+        } else {
+            assertEquals(List.of("é", "n"), new ArrayList<>(((java.util.Map<?, ?>) args[0]).keySet()), "key order of " + args[0]);
+            assertEquals(1.2345678901234568e22, ((Number) args[1]).doubleValue());
+            assertEquals(0.1000000000000000055511151231257827, ((Number) args[2]).doubleValue());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void receivesASendToItsUser(Config mode) throws Exception {
         String hub = Simulator.unique("hub");
         TestClient client = open(hub, "alice", mode);
         sim.sendToUser(hub, "alice", "to-alice");
         client.expect("to-alice");
     }
 
-    @ParameterizedTest
-    @EnumSource(Mode.class)
-    void receivesASendToItsConnectionId(Mode mode) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void receivesASendToItsConnectionId(Config mode) throws Exception {
         String hub = Simulator.unique("hub");
         TestClient client = open(hub, "alice", mode);
-        String id = idOrSkip(client, mode);
+        String id = client.id;
         sim.sendToConnection(hub, id, "to-connection");
         client.expect("to-connection");
     }
 
-    @ParameterizedTest
-    @EnumSource(Mode.class)
-    void receivesAGroupSendAfterItsUserIsAdded(Mode mode) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void receivesAGroupSendAfterItsUserIsAdded(Config mode) throws Exception {
         String hub = Simulator.unique("hub");
         TestClient client = open(hub, "alice", mode);
         sim.addUserToGroup(hub, "g1", "alice");
@@ -115,9 +129,9 @@ class JavaClientCompatTest {
         client.expect("to-g1");
     }
 
-    @ParameterizedTest
-    @EnumSource(Mode.class)
-    void joinsAtConnectTheGroupsItsUserWasMappedTo(Mode mode) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void joinsAtConnectTheGroupsItsUserWasMappedTo(Config mode) throws Exception {
         String hub = Simulator.unique("hub");
         sim.addUserToGroup(hub, "early", "alice");
         TestClient client = open(hub, "alice", mode);
@@ -125,23 +139,23 @@ class JavaClientCompatTest {
         client.expect("to-early");
     }
 
-    @ParameterizedTest
-    @EnumSource(Mode.class)
-    void receivesAGroupSendAfterItsConnectionIsAdded(Mode mode) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void receivesAGroupSendAfterItsConnectionIsAdded(Config mode) throws Exception {
         String hub = Simulator.unique("hub");
         TestClient client = open(hub, "alice", mode);
-        String id = idOrSkip(client, mode);
+        String id = client.id;
         sim.addConnectionToGroup(hub, "g2", id);
         sim.sendToGroup(hub, "g2", "to-g2");
         client.expect("to-g2");
     }
 
-    @ParameterizedTest
-    @EnumSource(Mode.class)
-    void isNotReachedWhenExcluded(Mode mode) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void isNotReachedWhenExcluded(Config mode) throws Exception {
         String hub = Simulator.unique("hub");
         TestClient client = open(hub, "alice", mode);
-        String id = idOrSkip(client, mode);
+        String id = client.id;
         sim.addConnectionToGroup(hub, "g", id);
         sim.broadcast(hub, "excluded-broadcast", id);
         sim.sendToGroup(hub, "g", "excluded-group", id);
@@ -153,9 +167,9 @@ class JavaClientCompatTest {
         client.refute("excluded-group");
     }
 
-    @ParameterizedTest
-    @EnumSource(Mode.class)
-    void isNotReachedWhenAnotherUserConnectionOrGroupIsAddressed(Mode mode) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void isNotReachedWhenAnotherUserConnectionOrGroupIsAddressed(Config mode) throws Exception {
         String hub = Simulator.unique("hub");
         TestClient client = open(hub, "alice", mode);
         TestClient bob = open(hub, "bob", mode);
@@ -163,18 +177,18 @@ class JavaClientCompatTest {
         sim.sendToUser(hub, "bob", "to-bob");
         sim.sendToGroup(hub, "bobs", "to-bobs");
         sim.sendToConnection(hub, "no-such-connection", "to-nobody");
-        if (bob.connectionId() != null) sim.sendToConnection(hub, bob.connectionId(), "to-bob-connection");
+        sim.sendToConnection(hub, bob.id, "to-bob-connection");
         sim.broadcast(hub, "control");
         client.expect("control");
         bob.expect("to-bob");
         bob.expect("to-bobs");
-        if (bob.connectionId() != null) bob.expect("to-bob-connection");
+        bob.expect("to-bob-connection");
         for (String label : List.of("to-bob", "to-bobs", "to-nobody", "to-bob-connection")) client.refute(label);
     }
 
-    @ParameterizedTest
-    @EnumSource(Mode.class)
-    void stopsGettingGroupSendsAfterItsUserIsRemoved(Mode mode) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void stopsGettingGroupSendsAfterItsUserIsRemoved(Config mode) throws Exception {
         String hub = Simulator.unique("hub");
         TestClient client = open(hub, "alice", mode);
         sim.addUserToGroup(hub, "g", "alice");
@@ -187,12 +201,12 @@ class JavaClientCompatTest {
         client.refute("after-removal");
     }
 
-    @ParameterizedTest
-    @EnumSource(Mode.class)
-    void stopsGettingGroupSendsAfterItsConnectionIsRemoved(Mode mode) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void stopsGettingGroupSendsAfterItsConnectionIsRemoved(Config mode) throws Exception {
         String hub = Simulator.unique("hub");
         TestClient client = open(hub, "alice", mode);
-        String id = idOrSkip(client, mode);
+        String id = client.id;
         sim.addConnectionToGroup(hub, "g", id);
         sim.sendToGroup(hub, "g", "while-member");
         client.expect("while-member");
@@ -203,12 +217,12 @@ class JavaClientCompatTest {
         client.refute("after-removal");
     }
 
-    @ParameterizedTest
-    @EnumSource(Mode.class)
-    void isClosedWithTheReasonByRestClose(Mode mode) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void isClosedWithTheReasonByRestClose(Config mode) throws Exception {
         String hub = Simulator.unique("hub");
         TestClient client = open(hub, "alice", mode);
-        String id = idOrSkip(client, mode);
+        String id = client.id;
         sim.closeConnection(hub, id, "kicked by compat test");
         Exception error = client.closed.get(TestClient.DEADLINE_MS, TimeUnit.MILLISECONDS);
         assertNotNull(error, "onClosed got no exception after REST close");
@@ -216,28 +230,26 @@ class JavaClientCompatTest {
         TestClient.waitUntil(() -> status(() -> sim.connectionStatus(hub, id)) == 404, () -> "connection " + id + " still exists after close");
     }
 
-    @ParameterizedTest
-    @EnumSource(Mode.class)
-    void existsWhileConnectedAnd404AfterItStops(Mode mode) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void existsWhileConnectedAnd404AfterItStops(Config mode) throws Exception {
         String hub = Simulator.unique("hub");
-        TestClient client = TestClient.start(sim, hub, "alice", mode.skip);
-        String id = client.connectionId();
-        if (!mode.skip) assertEquals(200, sim.connectionStatus(hub, id));
+        TestClient client = TestClient.start(sim, hub, "alice", mode);
+        String id = client.id;
+        assertEquals(200, sim.connectionStatus(hub, id));
         assertEquals(200, sim.userStatus(hub, "alice"));
         client.close();
-        if (!mode.skip) {
-            TestClient.waitUntil(() -> status(() -> sim.connectionStatus(hub, id)) == 404, () -> "connection " + id + " still exists after stop()");
-        }
+        TestClient.waitUntil(() -> status(() -> sim.connectionStatus(hub, id)) == 404, () -> "connection " + id + " still exists after stop()");
         TestClient.waitUntil(() -> status(() -> sim.userStatus(hub, "alice")) == 404, () -> "user alice still exists after stop()");
     }
 
-    @ParameterizedTest
-    @EnumSource(Mode.class)
-    void aUserWithTwoConnectionsGetsBothCopies(Mode mode) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void aUserWithTwoConnectionsGetsBothCopies(Config mode) throws Exception {
         String hub = Simulator.unique("hub");
         TestClient first = open(hub, "alice", mode);
         TestClient second = open(hub, "alice", mode);
-        if (!mode.skip) assertNotEquals(first.connectionId(), second.connectionId());
+        assertNotEquals(first.id, second.id);
         sim.addUserToGroup(hub, "g", "alice");
         sim.sendToUser(hub, "alice", "to-user");
         sim.sendToGroup(hub, "g", "to-group");
@@ -249,9 +261,9 @@ class JavaClientCompatTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Mode.class)
-    void aClientInvocationIsRefusedWithACloseCarryingAnError(Mode mode) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void aClientInvocationIsRefusedWithACloseCarryingAnError(Config mode) throws Exception {
         String hub = Simulator.unique("hub");
         TestClient client = open(hub, "alice", mode);
         // Serverless: hub methods cannot be invoked; the server closes the connection with an error.
@@ -260,9 +272,9 @@ class JavaClientCompatTest {
         assertNotNull(error, "onClosed got no exception after a client invocation");
     }
 
-    @ParameterizedTest
-    @EnumSource(Mode.class)
-    void stopCompletesWithoutError(Mode mode) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void stopCompletesWithoutError(Config mode) throws Exception {
         String hub = Simulator.unique("hub");
         TestClient client = open(hub, "alice", mode);
         // stop() sends a Close message and a WebSocket close (1000); the server must finish the
@@ -282,7 +294,7 @@ class JavaClientCompatTest {
     void aTokenForAnotherHubIsRefused() {
         String hub = Simulator.unique("hub");
         String token = sim.tokenWithAudience("alice", sim.endpoint + "/client/?hub=otherhub");
-        TestClient client = new TestClient(sim.clientUrl(hub), token, "alice", false);
+        TestClient client = new TestClient(sim.clientUrl(hub), token, "alice", new Config(Protocol.JSON, Mode.NEGOTIATE));
         clients.add(client);
         Throwable failure = assertThrows(Throwable.class,
                 () -> client.connection.start().blockingAwait(2 * TestClient.DEADLINE_MS, TimeUnit.MILLISECONDS));

@@ -4,11 +4,16 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,23 +22,47 @@ import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-/** `signalr-rest serve --port 0` with a random key, HS256 tokens, and the REST calls the tests make. */
+/**
+ * `signalr-rest serve --port 0` with a random key (its log read for the connection ids clients do
+ * not expose), a stand-in app server whose negotiate redirects to it, HS256 tokens, and the REST
+ * calls the tests make.
+ */
 final class Simulator implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     final String endpoint;
     final String accessKey;
+    final String bin;
+    private final String connectionString;
     private final Process process;
-    private final File stderr;
+    private final HttpServer app;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** Every line serve logged, and its `client connected` entries, in order. */
+    private final List<String> log = new ArrayList<>();
+    private final List<Connected> connected = new ArrayList<>();
+    private final Set<String> claimed = new HashSet<>();
+
+    /** One `client connected` log entry; user null for an anonymous connection. */
+    record Connected(String hub, String id, String user, String protocol) {}
+
+    // serve logs (tracing, to stderr) one line per accepted client:
+    //   ... client connected hub=h connection=ID user=Some("alice") protocol=Json
+    // `user` is Rust's Debug form: None, or Some("...") with `"` and `\` escaped.
+    private static final Pattern CONNECTED = Pattern.compile(
+            "client connected hub=(\\S+) connection=(\\S+) user=(None|Some\\(\"((?:[^\"\\\\]|\\\\.)*)\"\\)) protocol=(\\S+)");
 
     static String unique(String prefix) {
         byte[] bytes = new byte[5];
@@ -42,16 +71,17 @@ final class Simulator implements AutoCloseable {
     }
 
     Simulator() throws Exception {
-        String bin = System.getProperty("signalr.rest.bin", "../../../target/debug/signalr-rest");
+        bin = System.getProperty("signalr.rest.bin", "../../../target/debug/signalr-rest");
         byte[] keyBytes = new byte[24];
         RANDOM.nextBytes(keyBytes);
         String key = "compat-" + HexFormat.of().formatHex(keyBytes);
-        stderr = File.createTempFile("signalr-rest-serve", ".log");
-        stderr.deleteOnExit();
-        process = new ProcessBuilder(bin, "serve", "--port", "0", "--access-key", key)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectError(ProcessBuilder.Redirect.to(stderr))
-                .start();
+        ProcessBuilder builder = new ProcessBuilder(bin, "serve", "--port", "0", "--access-key", key)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.environment().put("RUST_LOG", "info"); // the `client connected` lines are at info
+        process = builder.start();
+        Thread logReader = new Thread(this::readLog);
+        logReader.setDaemon(true);
+        logReader.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), UTF_8));
         String line = CompletableFuture.supplyAsync(() -> {
             try {
@@ -62,8 +92,7 @@ final class Simulator implements AutoCloseable {
         }).get(30, TimeUnit.SECONDS);
         if (line == null) {
             process.destroyForcibly();
-            throw new IllegalStateException(bin + " serve printed no connection string; stderr:\n"
-                    + Files.readString(stderr.toPath()));
+            throw new IllegalStateException(bin + " serve printed no connection string; stderr:\n" + logText());
         }
         Thread drain = new Thread(() -> {
             try {
@@ -78,14 +107,104 @@ final class Simulator implements AutoCloseable {
             int at = part.indexOf('=');
             if (at > 0) fields.put(part.substring(0, at).trim().toLowerCase(), part.substring(at + 1).trim());
         }
+        connectionString = line.trim();
         endpoint = fields.get("endpoint").replaceAll("/+$", "");
         accessKey = fields.get("accesskey");
         if (!key.equals(accessKey)) throw new IllegalStateException("serve announced another key: " + line);
+        app = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        app.createContext("/app/", this::negotiate);
+        app.start();
+    }
+
+    private void readLog() {
+        try (BufferedReader err = new BufferedReader(new InputStreamReader(process.getErrorStream(), UTF_8))) {
+            for (String line; (line = err.readLine()) != null; ) {
+                String plain = line.replaceAll("\u001b\\[[0-9;]*m", "");
+                Matcher m = CONNECTED.matcher(plain);
+                synchronized (log) {
+                    log.add(plain);
+                    if (m.find()) {
+                        String user = m.group(3).equals("None") ? null : m.group(4).replaceAll("\\\\(.)", "$1");
+                        connected.add(new Connected(m.group(1), m.group(2), user, m.group(5)));
+                    }
+                }
+            }
+        } catch (IOException ignored) {
+        }
+    }
+
+    private String logText() {
+        synchronized (log) {
+            return String.join("\n", log);
+        }
+    }
+
+    /**
+     * The `client connected` entry of the connection `user` just opened on `hub`: the first for
+     * that hub and user not yet handed out (clients of one hub and user connect one at a time).
+     */
+    Connected connectionFromLog(String hub, String user) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TestClient.DEADLINE_MS);
+        for (;;) {
+            synchronized (log) {
+                for (Connected c : connected) {
+                    if (!claimed.contains(c.id()) && c.hub().equalsIgnoreCase(hub) && java.util.Objects.equals(c.user(), user)) {
+                        claimed.add(c.id());
+                        return c;
+                    }
+                }
+            }
+            if (System.nanoTime() > end) {
+                throw new AssertionError("no 'client connected' log line for hub " + hub + ", user " + user + "; log:\n" + logText());
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** The app server: POST /app/{hub}/{user}/negotiate answers `signalr-rest negotiate`. */
+    private void negotiate(HttpExchange exchange) throws IOException {
+        String[] parts = exchange.getRequestURI().getRawPath().split("/");
+        byte[] body;
+        int status = 200;
+        if (!exchange.getRequestMethod().equals("POST") || parts.length != 5 || !parts[4].equals("negotiate")) {
+            status = 404;
+            body = new byte[0];
+        } else {
+            try {
+                body = cli("negotiate", "--hub", URLDecoder.decode(parts[2], UTF_8), "--user", URLDecoder.decode(parts[3], UTF_8))
+                        .getBytes(UTF_8);
+            } catch (Exception e) {
+                status = 500;
+                body = String.valueOf(e).getBytes(UTF_8);
+            }
+        }
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    /** The URL a client is given in redirect mode; it negotiates at `{url}/negotiate`. */
+    String appUrl(String hub, String user) {
+        return "http://127.0.0.1:" + app.getAddress().getPort() + "/app/" + enc(hub) + "/" + enc(user);
+    }
+
+    String cli(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(bin));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("SIGNALR_CONNECTION_STRING", connectionString);
+        Process cli = builder.start();
+        String out = new String(cli.getInputStream().readAllBytes(), UTF_8);
+        if (cli.waitFor() != 0) throw new IllegalStateException("signalr-rest " + String.join(" ", args) + " failed");
+        return out;
     }
 
     /** SIGTERM, then SIGKILL after 5 s; fails loudly when SIGTERM was ignored. */
     @Override
     public void close() throws Exception {
+        app.stop(0);
         process.destroy();
         if (!process.waitFor(5, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
@@ -160,6 +279,11 @@ final class Simulator implements AutoCloseable {
 
     void broadcast(String hub, String label, String... excludedIds) throws Exception {
         expect(202, "POST", hub, "", message("msg", label(label)), excluded(excludedIds));
+    }
+
+    /** Sends `{"target": target, "arguments": argumentsJson}` to a user, the arguments as JSON text. */
+    void sendRawToUser(String hub, String user, String target, String argumentsJson) throws Exception {
+        expect(202, "POST", hub, "/users/" + enc(user), message(target, argumentsJson), List.of());
     }
 
     void sendToUser(String hub, String user, String label) throws Exception {
