@@ -19,7 +19,7 @@ pub mod protocol;
 pub mod simulator;
 
 pub use auth::{ClientTokenOptions, ConnectionString, NegotiateResponse, TokenProvider};
-pub use client::{HubClient, RetryPolicy, ServiceClient, ServiceClientBuilder};
+pub use client::{ApiVersion, HubClient, RetryPolicy, ServiceClient, ServiceClientBuilder};
 pub use error::{Error, Result};
 pub use listener::{HubListener, ListenerEvent, ListenerTimeouts};
 pub use model::{Arguments, PayloadMessage};

@@ -33,6 +33,41 @@ pub(crate) const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// Default time one HTTP request may take.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The data-plane REST API version a client speaks.
+///
+/// Operations that exist only in 2022-06-01 and later (closing many connections, removing a
+/// connection from all groups, generating client tokens) always use that version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ApiVersion {
+    /// `/api/v1/hubs/{app}_{hub}/...`, the version this client started with (default).
+    #[default]
+    V1,
+    /// `/api/hubs/{hub}/...?application={app}&api-version=2022-06-01`, what Microsoft's SDKs send.
+    V2022_06_01,
+}
+
+impl ApiVersion {
+    /// Reads `1.0` (or `v1`, `1`) and `2022-06-01`, naming the value when it is neither.
+    pub fn parse(text: &str) -> Result<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "1" | "1.0" | "v1" => Ok(ApiVersion::V1),
+            "2022-06-01" => Ok(ApiVersion::V2022_06_01),
+            other => Err(Error::invalid(
+                "api_version",
+                format!("api version {other:?} is not supported; use \"1.0\" or \"2022-06-01\""),
+            )),
+        }
+    }
+
+    /// `1.0` or `2022-06-01`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ApiVersion::V1 => "1.0",
+            ApiVersion::V2022_06_01 => "2022-06-01",
+        }
+    }
+}
+
 /// A client of one service endpoint; cheap to clone, all clones share one connection pool.
 #[derive(Debug, Clone)]
 pub struct ServiceClient {
@@ -44,6 +79,7 @@ struct Inner {
     endpoint: Url,
     client_endpoint: Option<Url>,
     application_name: Option<String>,
+    api_version: ApiVersion,
     transport: Transport,
 }
 
@@ -59,6 +95,7 @@ pub struct ServiceClientBuilder {
     retry: Option<RetryPolicy>,
     application_name: Option<String>,
     token_lifetime: Option<Duration>,
+    api_version: ApiVersion,
 }
 
 impl ServiceClientBuilder {
@@ -102,6 +139,11 @@ impl ServiceClientBuilder {
     /// Prefix hub names with `{name}_`, to share one service between applications.
     pub fn application_name(mut self, name: impl Into<String>) -> Self {
         self.application_name = Some(name.into());
+        self
+    }
+    /// The REST API version to speak (default [`ApiVersion::V1`]).
+    pub fn api_version(mut self, version: ApiVersion) -> Self {
+        self.api_version = version;
         self
     }
     /// Lifetime of the REST tokens signed with the access key (default 1 h).
@@ -182,6 +224,7 @@ impl ServiceClientBuilder {
                 endpoint,
                 client_endpoint,
                 application_name: self.application_name.map(|a| a.to_ascii_lowercase()),
+                api_version: self.api_version,
                 transport: Transport {
                     http,
                     credential,
@@ -209,19 +252,29 @@ impl ServiceClient {
         self.inner.endpoint.as_str().trim_end_matches('/')
     }
 
+    /// The REST API version this client speaks.
+    pub fn api_version(&self) -> ApiVersion {
+        self.inner.api_version
+    }
+
+    /// The application name hubs are prefixed with, lower case.
+    pub fn application_name(&self) -> Option<&str> {
+        self.inner.application_name.as_deref()
+    }
+
     /// A client for hub `name`; fails if the name breaks the hub rules.
     pub fn hub(&self, name: &str) -> Result<HubClient> {
         validate_hub(name)?;
-        Ok(HubClient::new(self.clone(), self.hub_path_name(name)))
+        Ok(HubClient::new(self.clone(), name.to_ascii_lowercase()))
     }
 
-    /// `GET /api/v1/health`: Ok when the service answers 200.
+    /// `GET /api/v1/health` (v1) or `HEAD /api/health` (2022-06-01): Ok when the service answers 2xx.
     pub async fn health(&self) -> Result<()> {
-        let answer = self
-            .inner
-            .transport
-            .call(Method::GET, self.url(&["api", "v1", "health"]), None)
-            .await?;
+        let (method, url) = match self.inner.api_version {
+            ApiVersion::V1 => (Method::GET, self.url(&["api", "v1", "health"])),
+            ApiVersion::V2022_06_01 => (Method::HEAD, self.url(&["api", "health"])),
+        };
+        let answer = self.inner.transport.call(method, url, None).await?;
         if answer.status.is_success() {
             Ok(())
         } else {
@@ -258,7 +311,8 @@ impl ServiceClient {
         }
     }
 
-    /// The `{url, accessToken}` answer an app's negotiate endpoint returns.
+    /// The `{url, accessToken}` answer an app's negotiate endpoint returns, the token signed
+    /// locally with the access key.
     pub fn negotiate(&self, hub: &str, options: &ClientTokenOptions) -> Result<NegotiateResponse> {
         Ok(NegotiateResponse {
             access_token: self.client_access_token(hub, options)?,
@@ -266,7 +320,21 @@ impl ServiceClient {
         })
     }
 
-    fn hub_path_name(&self, hub: &str) -> String {
+    /// The negotiate answer with a token the service generates (`:generateToken`): how apps
+    /// negotiate when they hold no access key (Microsoft Entra ID with a token provider).
+    pub async fn negotiate_with_service(
+        &self,
+        hub: &str,
+        options: &ClientTokenOptions,
+    ) -> Result<NegotiateResponse> {
+        let access_token = self.hub(hub)?.generate_client_token(options).await?;
+        Ok(NegotiateResponse {
+            access_token,
+            url: self.client_url(hub)?,
+        })
+    }
+
+    pub(crate) fn hub_path_name(&self, hub: &str) -> String {
         match &self.inner.application_name {
             Some(app) => format!("{app}_{}", hub.to_ascii_lowercase()),
             None => hub.to_ascii_lowercase(),

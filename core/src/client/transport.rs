@@ -63,8 +63,7 @@ impl Transport {
     /// otherwise. Every attempt carries a freshly signed token.
     pub async fn call(&self, method: Method, url: Url, body: Option<Vec<u8>>) -> Result<Answer> {
         let idempotent = method != Method::POST;
-        let mut audience = url.clone();
-        audience.set_query(None);
+        let audience = audience_of(&url);
         let mut earlier_may_have_acted = false;
         let mut retry = 0;
         loop {
@@ -216,6 +215,23 @@ fn classify(e: &reqwest::Error, timeout: Duration) -> (Outcome, Error) {
     }
 }
 
+/// The URL a token is signed for: the request URL without its query, but keeping
+/// `application` and `api-version`, as the 2022-06-01 SDKs sign (`excluded`, `reason`, `ttl`
+/// and the rest are left out).
+fn audience_of(url: &Url) -> Url {
+    let signed: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k == "application" || k == "api-version")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut audience = url.clone();
+    audience.set_query(None);
+    if !signed.is_empty() {
+        audience.query_pairs_mut().extend_pairs(signed);
+    }
+    audience
+}
+
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
@@ -294,6 +310,17 @@ mod tests {
         for ignored in ["-5", "soon", "1.5"] {
             assert_eq!(retry_after(&headers(ignored), now), None, "{ignored}");
         }
+    }
+
+    #[test]
+    fn the_audience_keeps_application_and_api_version_only() {
+        let url = Url::parse("http://h:1/api/hubs/chat/:closeConnections?application=app&api-version=2022-06-01&excluded=a&reason=r").unwrap();
+        assert_eq!(
+            audience_of(&url).as_str(),
+            "http://h:1/api/hubs/chat/:closeConnections?application=app&api-version=2022-06-01"
+        );
+        let v1 = Url::parse("http://h/api/v1/hubs/chat?excluded=a").unwrap();
+        assert_eq!(audience_of(&v1).as_str(), "http://h/api/v1/hubs/chat");
     }
 
     #[test]
