@@ -102,7 +102,14 @@ async fn check(response: reqwest::Response, method: &Method, status: u16, code: 
 }
 
 /// (method, path after `/api/hubs/chat`, extra query, body, status, `x-ms-error-code`)
-type Row = (Method, String, &'static str, Option<&'static str>, u16, Option<&'static str>);
+type Row = (
+    Method,
+    String,
+    &'static str,
+    Option<&'static str>,
+    u16,
+    Option<&'static str>,
+);
 
 #[tokio::test]
 async fn every_row_of_the_2022_06_01_table_answers_its_code() {
