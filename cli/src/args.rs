@@ -16,7 +16,7 @@ const MAX_TIMEOUT_SECS: f64 = 86_400.0;
 /// Longest `--lifetime` accepted; also keeps `now + lifetime` far from overflowing.
 const MAX_LIFETIME_SECS: u64 = 365 * 24 * 60 * 60;
 
-/// Azure SignalR Service REST API (v1) from the shell, and a local simulator of it.
+/// Azure SignalR Service REST API (v1 and 2022-06-01) from the shell, and a local simulator of it.
 #[derive(Debug, Parser)]
 #[command(name = "signalr-rest", version, propagate_version = true)]
 pub struct Cli {
@@ -31,6 +31,11 @@ pub struct Cli {
         value_name = "TEXT"
     )]
     pub connection_string: Option<String>,
+
+    /// REST API version to speak: "1.0" (default) or "2022-06-01". The close-many verbs,
+    /// remove-connection-from-all-groups and `negotiate --from-service` always use the newer API.
+    #[arg(long, global = true, value_name = "VERSION", value_parser = parse_api_version)]
+    pub api_version: Option<signalr_rest::ApiVersion>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -68,6 +73,33 @@ pub enum ClientCommand {
         #[command(flatten)]
         hub: HubArg,
     },
+    /// Close every connection of the hub (API 2022-06-01).
+    CloseAll {
+        #[command(flatten)]
+        close: CloseManyArgs,
+    },
+    /// Close every connection in a group (API 2022-06-01).
+    CloseGroup {
+        /// Group name.
+        group: String,
+        #[command(flatten)]
+        close: CloseManyArgs,
+    },
+    /// Close every connection of a user (API 2022-06-01).
+    CloseUser {
+        /// User id.
+        user: String,
+        #[command(flatten)]
+        close: CloseManyArgs,
+    },
+    /// Take a connection out of every group it is in (API 2022-06-01).
+    RemoveConnectionFromAllGroups {
+        /// Connection id.
+        #[arg(value_name = "ID")]
+        connection_id: String,
+        #[command(flatten)]
+        hub: HubArg,
+    },
     /// Remove a user from every group of the hub.
     RemoveUserFromAllGroups {
         /// User id.
@@ -98,7 +130,28 @@ pub enum ClientCommand {
         /// Token lifetime in seconds (default 3600, at most one year).
         #[arg(long, value_name = "SECONDS", value_parser = parse_lifetime)]
         lifetime: Option<Duration>,
+        /// Have the service generate the token (`:generateToken`, for keys held only by the
+        /// service) instead of signing it locally.
+        #[arg(long)]
+        from_service: bool,
     },
+}
+
+/// Options shared by the close-many verbs.
+#[derive(Debug, Args)]
+pub struct CloseManyArgs {
+    #[command(flatten)]
+    pub hub: HubArg,
+    /// Connection id to leave open; repeat for more.
+    #[arg(long = "exclude", value_name = "ID")]
+    pub excluded: Vec<String>,
+    /// Reason each client receives in its Close message.
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+fn parse_api_version(text: &str) -> Result<signalr_rest::ApiVersion, String> {
+    signalr_rest::ApiVersion::parse(text).map_err(|e| e.to_string())
 }
 
 /// Options of `serve`.

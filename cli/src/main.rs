@@ -1,5 +1,5 @@
-//! `signalr-rest`: a local simulator of the Azure SignalR Service REST API (v1), and one
-//! verb per REST operation to call it or the real service from the shell.
+//! `signalr-rest`: a local simulator of the Azure SignalR Service REST API (v1 and 2022-06-01),
+//! and one verb per REST operation to call it or the real service from the shell.
 //!
 //! Exit codes: 0 success, 1 the service or network failed, 2 the command line was wrong.
 
@@ -29,7 +29,7 @@ async fn main() -> ExitCode {
         Command::Client(command) => {
             // Client verbs stay quiet unless asked: their stderr is for errors and notes.
             init_logging("warn");
-            verbs::run(cli.connection_string.as_deref(), command).await
+            verbs::run(cli.connection_string.as_deref(), cli.api_version, command).await
         }
     };
     match result {

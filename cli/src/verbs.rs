@@ -5,20 +5,32 @@ use std::io::{ErrorKind, Write};
 
 use serde_json::value::RawValue;
 use serde_json::Value;
-use signalr_rest::{ClientTokenOptions, HubClient, PayloadMessage, ServiceClient};
+use signalr_rest::{ApiVersion, ClientTokenOptions, HubClient, PayloadMessage, ServiceClient};
 
 use crate::args::{ClientCommand, ExistsCommand, GroupCommand, HubArg, MessageArgs, SendCommand};
 use crate::failure::Failure;
 use crate::listen;
 
+/// The variable every language's examples read the connection string from; the CLI reads it
+/// when neither `--connection-string` nor `SIGNALR_CONNECTION_STRING` is given.
+pub const CONNECTION_STRING_VARIABLE: &str = "AZURE_SIGNALR_CONNECTION_STRING";
+
 /// Runs one client verb against the service named by `connection_string`.
-pub async fn run(connection_string: Option<&str>, command: ClientCommand) -> Result<(), Failure> {
-    let connection_string = connection_string.ok_or_else(|| {
-        Failure::BadInput(
-            "no connection string: pass --connection-string or set SIGNALR_CONNECTION_STRING".into(),
-        )
+pub async fn run(
+    connection_string: Option<&str>,
+    api_version: Option<ApiVersion>,
+    command: ClientCommand,
+) -> Result<(), Failure> {
+    let from_environment = std::env::var(CONNECTION_STRING_VARIABLE).ok();
+    let connection_string = connection_string.or(from_environment.as_deref()).ok_or_else(|| {
+        Failure::BadInput(format!(
+            "no connection string: pass --connection-string or set {CONNECTION_STRING_VARIABLE}"
+        ))
     })?;
-    let service = ServiceClient::from_connection_string(connection_string)?;
+    let service = ServiceClient::builder()
+        .connection_string(connection_string)
+        .api_version(api_version.unwrap_or_default())
+        .build()?;
     match command {
         ClientCommand::Send(send) => run_send(&service, send).await,
         ClientCommand::Group(group) => run_group(&service, group).await,
@@ -32,6 +44,34 @@ pub async fn run(connection_string: Option<&str>, command: ClientCommand) -> Res
                 .close_connection(&connection_id, reason.as_deref())
                 .await?;
             eprintln!("closed connection {connection_id}");
+            Ok(())
+        }
+        ClientCommand::CloseAll { close } => {
+            hub_client(&service, &close.hub)?
+                .close_all_connections(&close.excluded, close.reason.as_deref())
+                .await?;
+            eprintln!("closed the hub's connections");
+            Ok(())
+        }
+        ClientCommand::CloseGroup { group, close } => {
+            hub_client(&service, &close.hub)?
+                .close_group_connections(&group, &close.excluded, close.reason.as_deref())
+                .await?;
+            eprintln!("closed the connections of group {group}");
+            Ok(())
+        }
+        ClientCommand::CloseUser { user, close } => {
+            hub_client(&service, &close.hub)?
+                .close_user_connections(&user, &close.excluded, close.reason.as_deref())
+                .await?;
+            eprintln!("closed the connections of user {user}");
+            Ok(())
+        }
+        ClientCommand::RemoveConnectionFromAllGroups { connection_id, hub } => {
+            hub_client(&service, &hub)?
+                .remove_connection_from_all_groups(&connection_id)
+                .await?;
+            eprintln!("removed connection {connection_id} from all groups");
             Ok(())
         }
         ClientCommand::RemoveUserFromAllGroups { user, hub } => {
@@ -49,7 +89,12 @@ pub async fn run(connection_string: Option<&str>, command: ClientCommand) -> Res
             eprintln!("{} is healthy", service.endpoint());
             Ok(())
         }
-        ClientCommand::Negotiate { hub, user, lifetime } => {
+        ClientCommand::Negotiate {
+            hub,
+            user,
+            lifetime,
+            from_service,
+        } => {
             let mut options = ClientTokenOptions {
                 user_id: user,
                 ..ClientTokenOptions::default()
@@ -57,7 +102,11 @@ pub async fn run(connection_string: Option<&str>, command: ClientCommand) -> Res
             if let Some(lifetime) = lifetime {
                 options.lifetime = lifetime;
             }
-            let answer = service.negotiate(&hub.name, &options)?;
+            let answer = if from_service {
+                service.negotiate_with_service(&hub.name, &options).await?
+            } else {
+                service.negotiate(&hub.name, &options)?
+            };
             let json = serde_json::to_string(&answer)
                 .map_err(|e| Failure::Service(format!("cannot encode the answer: {e}")))?;
             print_line(&json)

@@ -534,6 +534,128 @@ async fn close_sends_the_reason_to_the_client() {
     );
 }
 
+#[tokio::test]
+async fn the_2022_verbs_close_many_and_leave_all_groups() {
+    let sim = Simulator::start(SimulatorOptions::default())
+        .await
+        .expect("simulator");
+    let cs = sim.connection_string();
+    let ann = sim.connect("chat", Some("ann")).unwrap();
+    let kept = sim.connect("chat", Some("ann")).unwrap();
+    let member = sim.connect("chat", None).unwrap();
+    let other = sim.connect("chat", None).unwrap();
+    let id = |c: &signalr_rest::VirtualClient| c.connection_id().to_string();
+    for group in ["g", "h"] {
+        let output = cli_async(
+            &cs,
+            &["group", "add-connection", group, &id(&other), "--hub", "chat"],
+        )
+        .await;
+        assert_exit(&output, 0);
+    }
+    let output = cli_async(
+        &cs,
+        &["remove-connection-from-all-groups", &id(&other), "--hub", "chat"],
+    )
+    .await;
+    assert_exit(&output, 0);
+    assert!(sim.groups("chat").is_empty());
+    let output = cli_async(
+        &cs,
+        &[
+            "close-user",
+            "ann",
+            "--hub",
+            "chat",
+            "--exclude",
+            &id(&kept),
+            "--reason",
+            "bye ann",
+        ],
+    )
+    .await;
+    assert_exit(&output, 0);
+    assert_eq!(ann.close_reason().as_deref(), Some("bye ann"));
+    assert!(!kept.is_closed());
+    cli_async(
+        &cs,
+        &["group", "add-connection", "g", &id(&member), "--hub", "chat"],
+    )
+    .await;
+    assert_exit(&cli_async(&cs, &["close-group", "g", "--hub", "chat"]).await, 0);
+    assert!(member.is_closed());
+    let output = cli_async(
+        &cs,
+        &[
+            "close-all",
+            "--hub",
+            "chat",
+            "--reason",
+            "all",
+            "--exclude",
+            &id(&other),
+        ],
+    )
+    .await;
+    assert_exit(&output, 0);
+    assert_eq!(kept.close_reason().as_deref(), Some("all"));
+    assert!(!other.is_closed());
+}
+
+#[tokio::test]
+async fn api_version_2022_sends_and_negotiate_from_service_work() {
+    let sim = Simulator::start(SimulatorOptions::default())
+        .await
+        .expect("simulator");
+    let cs = sim.connection_string();
+    let alice = sim.connect("chat", Some("alice")).unwrap();
+    let output = cli_async(
+        &cs,
+        &[
+            "--api-version",
+            "2022-06-01",
+            "send",
+            "user",
+            "alice",
+            "--hub",
+            "chat",
+            "--target",
+            "t",
+            "1",
+        ],
+    )
+    .await;
+    assert_exit(&output, 0);
+    assert_eq!(alice.received().len(), 1);
+    let output = cli_async(
+        &cs,
+        &["negotiate", "--hub", "chat", "--user", "alice", "--from-service"],
+    )
+    .await;
+    assert_exit(&output, 0);
+    let answer: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(answer["accessToken"].as_str().unwrap().len() > 20);
+    let output = cli_async(&cs, &["--api-version", "2023", "health"]).await;
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("2023"), "{}", stderr(&output));
+}
+
+#[test]
+fn the_connection_string_can_come_from_azure_signalr_connection_string() {
+    let output = Command::new(BIN)
+        .args(["send", "all", "--hub", "chat", "--target", "t"])
+        .env_remove("SIGNALR_CONNECTION_STRING")
+        .env("AZURE_SIGNALR_CONNECTION_STRING", UNREACHABLE)
+        .output()
+        .expect("run");
+    assert_exit(&output, 1);
+    assert!(
+        !stderr(&output).contains("no connection string"),
+        "{}",
+        stderr(&output)
+    );
+}
+
 /// The lines a child writes to `pipe`, read on a thread so a test can wait with a timeout.
 fn lines_of(pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     let (lines, receiver) = mpsc::channel();
