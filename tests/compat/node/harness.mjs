@@ -17,6 +17,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
+import { decode as decodeMessagePack } from '@msgpack/msgpack';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
@@ -347,6 +349,44 @@ class RecordingLogger {
   received() {
     const prefix = '(WebSockets transport) data received. ';
     return this.lines.filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length));
+  }
+
+  /**
+   * The hub messages the client received, decoded here from the logged frames: JSON records as
+   * objects; MessagePack arrays (after their varint length prefix) as arrays.
+   */
+  messages() {
+    const messages = [];
+    for (const frame of this.received()) {
+      const text = /^String data of length \d+\. Content: '([\s\S]*)'\.$/.exec(frame);
+      if (text) {
+        for (const record of text[1].split('\x1e')) if (record && record !== '{}') messages.push(JSON.parse(record));
+        continue;
+      }
+      const binary = /^Binary data of length \d+\. Content: '([^']*)'\.$/.exec(frame);
+      if (!binary) continue;
+      const bytes = Uint8Array.from(binary[1].split(' ').map((b) => parseInt(b, 16)));
+      for (let at = 0; at < bytes.length;) {
+        let length = 0;
+        for (let shift = 0; ; shift += 7) {
+          const byte = bytes[at++];
+          length |= (byte & 0x7f) << shift;
+          if (!(byte & 0x80)) break;
+        }
+        messages.push(decodeMessagePack(bytes.subarray(at, at + length)));
+        at += length;
+      }
+    }
+    return messages;
+  }
+
+  /** The Close message the client received as {error, allowReconnect}, or null. */
+  closeMessage() {
+    for (const m of this.messages()) {
+      if (Array.isArray(m) && m[0] === 7) return { error: m[1] ?? undefined, allowReconnect: m[2] ?? undefined };
+      if (!Array.isArray(m) && m.type === 7) return { error: m.error, allowReconnect: m.allowReconnect };
+    }
+    return null;
   }
 
   /** The handshake request the client sent, parsed. */

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import msgpack
 import pytest
 
 from clients import CONFIGS, newest
@@ -175,12 +176,37 @@ async def test_stops_getting_group_sends_after_its_connection_is_removed(server,
     client.refute("after-removal")
 
 
-def _close_frame(client) -> dict | None:
-    """The Close message in the frames the client received (JSON protocol)."""
-    for frame in client.text_frames():
-        for record in frame.split("\x1e"):
-            if '"type":7' in record.replace(" ", ""):
-                return json.loads(record)
+def _messages(client) -> list:
+    """The hub messages in the frames the client received: JSON records as dicts, MessagePack
+    arrays (after their varint length prefix) as lists."""
+    messages: list = []
+    for frame in client.raw:
+        if client.protocol == "json" or isinstance(frame, str):
+            text = frame.decode() if isinstance(frame, bytes) else frame
+            messages += [json.loads(r) for r in text.split("\x1e") if r.strip() not in ("", "{}")]
+            continue
+        data, at = bytes(frame), 0
+        while at < len(data):
+            length = shift = 0
+            while True:
+                byte = data[at]
+                at += 1
+                length |= (byte & 0x7F) << shift
+                shift += 7
+                if not byte & 0x80:
+                    break
+            messages.append(msgpack.unpackb(data[at : at + length], raw=False))
+            at += length
+    return messages
+
+
+def _close_message(client) -> dict | None:
+    """The Close message the client received, as {"error", "allowReconnect"}."""
+    for m in _messages(client):
+        if isinstance(m, list) and m and m[0] == 7:
+            return {"error": m[1] if len(m) > 1 else None, "allowReconnect": m[2] if len(m) > 2 else None}
+        if isinstance(m, dict) and m.get("type") == 7:
+            return {"error": m.get("error"), "allowReconnect": m.get("allowReconnect")}
     return None
 
 
@@ -192,9 +218,9 @@ async def test_is_closed_with_the_reason_by_rest_close(server, clients, config):
     await server.close_connection(hub, cid, "kicked by compat test")
     seen = await client.wait_closed()
     assert "kicked by compat test" in seen, f"the client saw {seen!r}"
-    if config.protocol == "json":
-        close = _close_frame(client)
-        assert close and close.get("allowReconnect") is True, f"a REST close allows reconnecting: {close}"
+    close = _close_message(client)
+    assert close and close["error"] == "kicked by compat test", f"the Close message: {close}"
+    assert close["allowReconnect"] is True, f"a REST close allows reconnecting: {close}"
     await wait_until(lambda: _is(server.connection_status(hub, cid), 404), lambda: f"connection {cid} still exists after REST close")
 
 
@@ -242,10 +268,9 @@ async def test_a_client_invocation_is_refused_with_a_close_carrying_an_error(ser
     await client.invoke("SomeHubMethod", [1])
     seen = await client.wait_closed()
     assert "SomeHubMethod" in seen, f"the client saw {seen!r}"
-    if config.protocol == "json":
-        close = _close_frame(client)
-        assert close is not None, "no Close message received"
-        assert not close.get("allowReconnect"), f"the refusal must not allow reconnecting: {close}"
+    close = _close_message(client)
+    assert close and close["error"], f"no Close message with an error received: {close}"
+    assert not close["allowReconnect"], f"the refusal must not allow reconnecting: {close}"
 
 
 @each
