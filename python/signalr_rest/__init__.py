@@ -1,4 +1,4 @@
-"""Azure SignalR Service REST API (v1) client and local simulator, on a Rust core.
+"""Azure SignalR Service REST API (v1 and 2022-06-01) client and local simulator, on a Rust core.
 
 ``signalr_rest.ServiceClient`` blocks (releasing the GIL); ``signalr_rest.aio.ServiceClient``
 has the same API as coroutines. ``signalr_rest.Simulator`` serves the same API locally for
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from . import _native
-from ._types import JSON, NegotiateResponse, RetryPolicy, Seconds
+from ._types import JSON, ApiVersion, NegotiateResponse, RetryPolicy, Seconds
 from .client import HubClient, ServiceClient
 from .errors import (
     BadRequestError,
@@ -26,6 +26,7 @@ from .simulator import ConnectionInfo, GroupInfo, Simulator, UserGroupMapping, V
 
 __all__ = [
     "JSON",
+    "ApiVersion",
     "BadRequestError",
     "ConnectionInfo",
     "GroupInfo",

@@ -7,7 +7,15 @@ from datetime import timedelta
 from typing import TypeVar
 
 from . import _native
-from ._types import JSON, NegotiateResponse, RetryPolicy, Seconds, optional_seconds, seconds
+from ._types import (
+    JSON,
+    ApiVersion,
+    NegotiateResponse,
+    RetryPolicy,
+    Seconds,
+    optional_seconds,
+    seconds,
+)
 from .errors import SignalRError
 
 _Client = TypeVar("_Client", bound="ServiceClientBase")
@@ -29,6 +37,7 @@ class ServiceClientBase:
         retry: RetryPolicy | None = None,
         application_name: str | None = None,
         token_lifetime: Seconds | None = None,
+        api_version: ApiVersion | None = None,
     ) -> None:
         policy = retry or RetryPolicy()
         self._native: _native.ServiceClient | None = _native.ServiceClient(
@@ -42,6 +51,7 @@ class ServiceClientBase:
             retry_max_delay=optional_seconds("retry.max_delay", policy.max_delay),
             application_name=application_name,
             token_lifetime=optional_seconds("token_lifetime", token_lifetime),
+            api_version=api_version,
         )
 
     @classmethod
@@ -53,20 +63,36 @@ class ServiceClientBase:
         retry: RetryPolicy | None = None,
         application_name: str | None = None,
         token_lifetime: Seconds | None = None,
+        api_version: ApiVersion | None = None,
     ) -> _Client:
-        """A client from ``Endpoint=...;AccessKey=...;Version=1.0;``."""
+        """A client from ``Endpoint=...;AccessKey=...;Version=1.0;``.
+
+        ``api_version="2022-06-01"`` speaks the API version Microsoft's SDKs send; the default is
+        ``"1.0"``. Any other value raises ``InvalidArgumentError`` naming it.
+        """
         return cls(
             connection_string=connection_string,
             timeout=timeout,
             retry=retry,
             application_name=application_name,
             token_lifetime=token_lifetime,
+            api_version=api_version,
         )
 
     @property
     def endpoint(self) -> str:
         """The REST endpoint, without trailing slash."""
         return self._live().endpoint
+
+    @property
+    def api_version(self) -> ApiVersion:
+        """The REST API version this client speaks: ``"1.0"`` or ``"2022-06-01"``."""
+        return self._live().api_version
+
+    @property
+    def application_name(self) -> str | None:
+        """The application name hub names are prefixed with (lower case), if any."""
+        return self._live().application_name
 
     def client_url(self, hub: str) -> str:
         """The URL a SignalR client connects to for ``hub``."""
@@ -86,6 +112,11 @@ class ServiceClientBase:
             hub, user_id, seconds("lifetime", lifetime), native_claims
         )
         return {"url": url, "accessToken": token}
+
+    def _negotiate_with_service(
+        self, hub: str, user_id: str | None, lifetime: Seconds
+    ) -> _native.PendingCall:
+        return self._live().negotiate_with_service(hub, user_id, seconds("lifetime", lifetime))
 
     def close(self) -> None:
         """Lets go of this client; hub clients made from it keep working until dropped."""

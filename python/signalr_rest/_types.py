@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
-from typing import Union
+from typing import Literal, Union
 
 if sys.version_info >= (3, 12):
     from typing import TypedDict
@@ -19,6 +19,10 @@ from .errors import InvalidArgumentError
 JSON = Union[None, bool, int, float, Decimal, str, Sequence["JSON"], Mapping[str, "JSON"]]
 """A JSON-serialisable value: what message arguments and token claims may hold. Ints of any
 size and ``decimal.Decimal`` values are sent with every digit."""
+
+ApiVersion = Literal["1.0", "2022-06-01"]
+"""The REST API versions a client can speak: ``"1.0"`` (the default) or ``"2022-06-01"``, the
+version Microsoft's SDKs send. Operations only 2022-06-01 has always use it."""
 
 Seconds = Union[float, timedelta]
 """A duration: seconds as int or float, or a ``datetime.timedelta``."""

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import timedelta
-from typing import Any
 
 import pytest
+from tokens import token_claims
 
 from signalr_rest import InvalidArgumentError, RetryPolicy, ServiceClient, SignalRError, Simulator, aio
-
-
-def token_claims(token: str) -> dict[str, Any]:
-    payload = token.split(".")[1]
-    claims: dict[str, Any] = json.loads(
-        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-    )
-    return claims
 
 
 def test_negotiate_returns_the_url_and_a_token_for_the_user(service: ServiceClient) -> None:

@@ -2,7 +2,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use signalr_rest::{model, ClientTokenOptions, PayloadMessage, RetryPolicy};
+use signalr_rest::{model, ApiVersion, ClientTokenOptions, PayloadMessage, RetryPolicy};
 
 use crate::convert::{duration, json_arguments, json_object};
 use crate::error::to_py_err;
@@ -20,7 +20,7 @@ impl ServiceClient {
     #[new]
     #[pyo3(signature = (*, connection_string=None, endpoint=None, access_key=None,
         client_endpoint=None, timeout=None, max_retries=None, retry_initial_delay=None,
-        retry_max_delay=None, application_name=None, token_lifetime=None))]
+        retry_max_delay=None, application_name=None, token_lifetime=None, api_version=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -34,6 +34,7 @@ impl ServiceClient {
         retry_max_delay: Option<f64>,
         application_name: Option<String>,
         token_lifetime: Option<f64>,
+        api_version: Option<String>,
     ) -> PyResult<Self> {
         let mut builder = signalr_rest::ServiceClient::builder();
         if let Some(text) = connection_string {
@@ -69,6 +70,9 @@ impl ServiceClient {
         if let Some(seconds) = token_lifetime {
             builder = builder.token_lifetime(duration("token_lifetime", seconds)?);
         }
+        if let Some(text) = api_version {
+            builder = builder.api_version(ApiVersion::parse(&text).map_err(to_py_err)?);
+        }
         let inner = run_core(py, || builder.build())?;
         Ok(ServiceClient { inner })
     }
@@ -77,6 +81,18 @@ impl ServiceClient {
     #[getter]
     fn endpoint(&self) -> &str {
         self.inner.endpoint()
+    }
+
+    /// The REST API version spoken: `"1.0"` or `"2022-06-01"`.
+    #[getter]
+    fn api_version(&self) -> &'static str {
+        self.inner.api_version().as_str()
+    }
+
+    /// The application name hubs are prefixed with (lower case), if any.
+    #[getter]
+    fn application_name(&self) -> Option<&str> {
+        self.inner.application_name()
     }
 
     /// A client for hub `name`; `InvalidArgumentError` if the name breaks the hub rules.
@@ -106,17 +122,44 @@ impl ServiceClient {
         lifetime: f64,
         claims: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<(String, String)> {
-        let options = ClientTokenOptions {
-            user_id,
-            lifetime: duration("lifetime", lifetime)?,
-            claims: claims
-                .map(|c| json_object("claims", c))
-                .transpose()?
-                .unwrap_or_default(),
-        };
+        let options = token_options(user_id, lifetime, claims)?;
         let answer = run_core(py, || self.inner.negotiate(hub, &options))?;
         Ok((answer.url, answer.access_token))
     }
+
+    /// `(url, access_token)` with a token the service generates; `lifetime` in seconds.
+    #[pyo3(signature = (hub, user_id, lifetime))]
+    fn negotiate_with_service(
+        &self,
+        hub: String,
+        user_id: Option<String>,
+        lifetime: f64,
+    ) -> PyResult<PendingCall> {
+        let options = token_options(user_id, lifetime, None)?;
+        let client = self.inner.clone();
+        Ok(PendingCall::new(async move {
+            client
+                .negotiate_with_service(&hub, &options)
+                .await
+                .map(Outcome::Negotiated)
+        }))
+    }
+}
+
+/// Client token settings: `lifetime` in seconds, `claims` a `dict[str, JSON]`.
+fn token_options(
+    user_id: Option<String>,
+    lifetime: f64,
+    claims: Option<&Bound<'_, PyDict>>,
+) -> PyResult<ClientTokenOptions> {
+    Ok(ClientTokenOptions {
+        user_id,
+        lifetime: duration("lifetime", lifetime)?,
+        claims: claims
+            .map(|c| json_object("claims", c))
+            .transpose()?
+            .unwrap_or_default(),
+    })
 }
 
 /// Operations on one hub (the core's `HubClient`); each returns a call to wait for or await.
@@ -284,5 +327,61 @@ impl HubClient {
                 .await
                 .map(|()| Outcome::Done)
         })
+    }
+
+    /// Closes every connection of the hub but `excluded`, giving each `reason`.
+    #[pyo3(signature = (excluded, reason))]
+    fn close_all_connections(&self, excluded: Vec<String>, reason: Option<String>) -> PendingCall {
+        self.call(|hub| async move {
+            hub.close_all_connections(&excluded, reason.as_deref())
+                .await
+                .map(|()| Outcome::Done)
+        })
+    }
+
+    /// Closes every connection in a group but `excluded`, giving each `reason`.
+    #[pyo3(signature = (group, excluded, reason))]
+    fn close_group_connections(
+        &self,
+        group: String,
+        excluded: Vec<String>,
+        reason: Option<String>,
+    ) -> PendingCall {
+        self.call(|hub| async move {
+            hub.close_group_connections(&group, &excluded, reason.as_deref())
+                .await
+                .map(|()| Outcome::Done)
+        })
+    }
+
+    /// Closes every connection of a user but `excluded`, giving each `reason`.
+    #[pyo3(signature = (user_id, excluded, reason))]
+    fn close_user_connections(
+        &self,
+        user_id: String,
+        excluded: Vec<String>,
+        reason: Option<String>,
+    ) -> PendingCall {
+        self.call(|hub| async move {
+            hub.close_user_connections(&user_id, &excluded, reason.as_deref())
+                .await
+                .map(|()| Outcome::Done)
+        })
+    }
+
+    /// Takes a connection out of every group it is in.
+    fn remove_connection_from_all_groups(&self, connection_id: String) -> PendingCall {
+        self.call(|hub| async move {
+            hub.remove_connection_from_all_groups(&connection_id)
+                .await
+                .map(|()| Outcome::Done)
+        })
+    }
+
+    /// A client token the service generates for `user_id`; `lifetime` in seconds.
+    #[pyo3(signature = (user_id, lifetime))]
+    fn generate_client_token(&self, user_id: Option<String>, lifetime: f64) -> PyResult<PendingCall> {
+        let options = token_options(user_id, lifetime, None)?;
+        Ok(self.call(|hub| async move { hub.generate_client_token(&options).await.map(Outcome::Text) }))
     }
 }

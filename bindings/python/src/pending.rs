@@ -9,8 +9,7 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use signalr_rest::Arguments;
-use signalr_rest::Error;
+use signalr_rest::{Arguments, Error, NegotiateResponse};
 
 use crate::convert::py_json;
 use crate::error::{from_panic, to_py_err};
@@ -26,6 +25,10 @@ pub enum Outcome {
     Flag(bool),
     /// The arguments of a received invocation: `list`.
     Arguments(Arguments),
+    /// A string, such as a client token: `str`.
+    Text(String),
+    /// A negotiate answer: `(url, access_token)`.
+    Negotiated(NegotiateResponse),
 }
 
 impl<'py> IntoPyObject<'py> for Outcome {
@@ -38,6 +41,10 @@ impl<'py> IntoPyObject<'py> for Outcome {
             Outcome::Done => Ok(py.None().into_bound(py)),
             Outcome::Flag(flag) => Ok(flag.into_pyobject(py)?.to_owned().into_any()),
             Outcome::Arguments(arguments) => py_json(py, arguments.as_json()),
+            Outcome::Text(text) => Ok(text.into_pyobject(py)?.into_any()),
+            Outcome::Negotiated(answer) => {
+                Ok((answer.url, answer.access_token).into_pyobject(py)?.into_any())
+            }
         }
     }
 }
