@@ -9,6 +9,7 @@ import {
   ServiceError,
   SignalRError,
   Simulator,
+  type ApiVersion,
   type HubClient,
   type Invocation,
   type JsonValue,
@@ -43,6 +44,18 @@ await client.health({ signal: AbortSignal.timeout(1000) });
 const first: Invocation = await alice.waitFor('direct', { timeoutMs: 1000 });
 const received: Invocation[] = alice.received;
 console.log(exists, member, online, first.arguments, received.length, chat.name, client.endpoint);
+
+// The 2022-06-01 API and the operations it added.
+const newer = ServiceClient.fromConnectionString(sim.connectionString, { apiVersion: '2022-06-01' });
+const version: ApiVersion = newer.apiVersion;
+const newerChat: HubClient = newer.hub('chat');
+await newerChat.closeUserConnections('alice', { excluded: [alice.connectionId], reason: 'bye' });
+await newerChat.closeGroupConnections('room', { reason: 'closing the room' });
+await newerChat.closeAllConnections({ signal: AbortSignal.timeout(1000) });
+await newerChat.removeConnectionFromAllGroups(alice.connectionId);
+const token: string = await newerChat.generateClientToken({ userId: 'alice', lifetimeSeconds: 600 });
+const fromService: NegotiateResponse = await client.negotiateWithService('chat', { userId: 'alice' });
+console.log(version, token.length, fromService.url);
 
 const answer: NegotiateResponse = client.negotiate('chat', {
   userId: 'alice',

@@ -5,7 +5,7 @@ use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 use serde_json::{Map, Value};
-use signalr_rest::{ClientTokenOptions, Error, PayloadMessage, RetryPolicy};
+use signalr_rest::{ApiVersion, ClientTokenOptions, Error, PayloadMessage, RetryPolicy};
 
 use crate::cancel::{spawn, Cancellation};
 use crate::error::napi_result;
@@ -24,9 +24,12 @@ pub struct RetryOptions {
 pub struct ClientOptions {
     pub timeout_ms: Option<f64>,
     pub retry: Option<RetryOptions>,
+    /// `1.0` or `2022-06-01`.
+    pub api_version: Option<String>,
 }
 
-/// Client token settings for `negotiate`; `claims_json` is a JSON object text.
+/// Client token settings for `negotiate` (and, without claims, the service-generated tokens);
+/// `claims_json` is a JSON object text.
 #[napi(object)]
 pub struct NegotiateOptions {
     pub user_id: Option<String>,
@@ -64,6 +67,12 @@ impl ServiceClient {
         self.inner.endpoint().to_string()
     }
 
+    /// The REST API version spoken: `1.0` or `2022-06-01`.
+    #[napi(getter, catch_unwind)]
+    pub fn api_version(&self) -> String {
+        self.inner.api_version().as_str().to_string()
+    }
+
     /// A client for hub `name`.
     #[napi(catch_unwind)]
     pub fn hub(&self, name: String) -> napi::Result<HubClient> {
@@ -89,10 +98,33 @@ impl ServiceClient {
         options: Option<NegotiateOptions>,
     ) -> napi::Result<NegotiateResponse> {
         let answer = token_options(options).and_then(|o| self.inner.negotiate(&hub, &o));
-        napi_result(answer).map(|a| NegotiateResponse {
-            url: a.url,
-            access_token: a.access_token,
+        napi_result(answer).map(NegotiateResponse::from)
+    }
+
+    /// The negotiate answer for a SignalR client of `hub`, with a token the service generates.
+    #[napi(ts_return_type = "Promise<NegotiateResponse>", catch_unwind)]
+    pub fn negotiate_with_service<'env>(
+        &self,
+        env: &'env Env,
+        hub: String,
+        options: Option<NegotiateOptions>,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, NegotiateResponse>> {
+        let inner = self.inner.clone();
+        spawn(env, cancel, async move {
+            let options = token_options(options)?;
+            let answer = inner.negotiate_with_service(&hub, &options).await?;
+            Ok(NegotiateResponse::from(answer))
         })
+    }
+}
+
+impl From<signalr_rest::NegotiateResponse> for NegotiateResponse {
+    fn from(answer: signalr_rest::NegotiateResponse) -> Self {
+        NegotiateResponse {
+            url: answer.url,
+            access_token: answer.access_token,
+        }
     }
 }
 
@@ -119,6 +151,9 @@ fn build(
             policy.max_delay = millis("retry.maxDelayMs", ms)?;
         }
         builder = builder.retry(policy);
+    }
+    if let Some(text) = options.api_version {
+        builder = builder.api_version(ApiVersion::parse(&text)?);
     }
     builder.build()
 }
@@ -374,6 +409,83 @@ impl HubClient {
         let hub = self.inner.clone();
         spawn(env, cancel, async move {
             hub.remove_user_from_all_groups(&user_id).await
+        })
+    }
+
+    /// Closes every connection of the hub except `excluded`, giving each client `reason`.
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
+    pub fn close_all_connections<'env>(
+        &self,
+        env: &'env Env,
+        excluded: Vec<String>,
+        reason: Option<String>,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let hub = self.inner.clone();
+        spawn(env, cancel, async move {
+            hub.close_all_connections(&excluded, reason.as_deref()).await
+        })
+    }
+
+    /// Closes every connection in a group except `excluded`, giving each client `reason`.
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
+    pub fn close_group_connections<'env>(
+        &self,
+        env: &'env Env,
+        group: String,
+        excluded: Vec<String>,
+        reason: Option<String>,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let hub = self.inner.clone();
+        spawn(env, cancel, async move {
+            hub.close_group_connections(&group, &excluded, reason.as_deref())
+                .await
+        })
+    }
+
+    /// Closes every connection of a user except `excluded`, giving each client `reason`.
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
+    pub fn close_user_connections<'env>(
+        &self,
+        env: &'env Env,
+        user_id: String,
+        excluded: Vec<String>,
+        reason: Option<String>,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let hub = self.inner.clone();
+        spawn(env, cancel, async move {
+            hub.close_user_connections(&user_id, &excluded, reason.as_deref())
+                .await
+        })
+    }
+
+    /// Takes a connection out of every group it is in.
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
+    pub fn remove_connection_from_all_groups<'env>(
+        &self,
+        env: &'env Env,
+        connection_id: String,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let hub = self.inner.clone();
+        spawn(env, cancel, async move {
+            hub.remove_connection_from_all_groups(&connection_id).await
+        })
+    }
+
+    /// A client token for this hub, generated by the service.
+    #[napi(ts_return_type = "Promise<string>", catch_unwind)]
+    pub fn generate_client_token<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<NegotiateOptions>,
+        cancel: Option<&Cancellation>,
+    ) -> napi::Result<PromiseRaw<'env, String>> {
+        let hub = self.inner.clone();
+        spawn(env, cancel, async move {
+            hub.generate_client_token(&token_options(options)?).await
         })
     }
 }
