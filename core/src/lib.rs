@@ -13,16 +13,20 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+#[cfg(feature = "listener")]
 pub mod listener;
 pub mod model;
 pub mod protocol;
+#[cfg(feature = "simulator")]
 pub mod simulator;
 
 pub use auth::{ClientTokenOptions, ConnectionString, NegotiateResponse, TokenProvider};
 pub use client::{ApiVersion, HubClient, RetryPolicy, ServiceClient, ServiceClientBuilder};
 pub use error::{Error, Result};
+#[cfg(feature = "listener")]
 pub use listener::{HubListener, ListenerEvent, ListenerTimeouts};
 pub use model::{Arguments, PayloadMessage};
+#[cfg(feature = "simulator")]
 pub use simulator::{Simulator, SimulatorOptions, VirtualClient};
 
 /// A random string of `len` ASCII letters and digits.

@@ -354,6 +354,7 @@ impl ServiceClient {
     }
 
     /// The pooled HTTP client, for the listener's negotiate call.
+    #[cfg(feature = "listener")]
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.transport.http
     }
