@@ -1,7 +1,6 @@
 //! `serve`: the simulator in the foreground, stopped by Ctrl-C or SIGTERM.
 
 use std::io::Write;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use signalr_rest::{Error, Simulator, SimulatorOptions};
 
@@ -38,24 +37,12 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
         )),
         other => Failure::from(other),
     })?;
-    let line = connection_string(simulator.local_addr(), simulator.access_key());
+    let line = simulator.connection_string();
     announce(&line)?;
     let signal = stop.wait().await?;
     tracing::info!(signal, "shutting down");
     simulator.shutdown().await;
     Ok(())
-}
-
-/// The connection string clients should use; a wildcard listen address is replaced by
-/// loopback, since `0.0.0.0` is not an address every client can connect to.
-fn connection_string(mut address: SocketAddr, access_key: &str) -> String {
-    if address.ip().is_unspecified() {
-        address.set_ip(match address.ip() {
-            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
-        });
-    }
-    format!("Endpoint=http://{address};AccessKey={access_key};Version=1.0;")
 }
 
 /// Writes the first stdout line and flushes it, so a parent reading a pipe sees it at once.
@@ -109,24 +96,5 @@ impl StopSignal {
                 .map_err(|e| Failure::Service(format!("cannot listen for Ctrl-C: {e}")))?;
             Ok("Ctrl-C")
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wildcard_addresses_become_loopback() {
-        let any: SocketAddr = "0.0.0.0:8888".parse().unwrap();
-        assert_eq!(
-            connection_string(any, "k"),
-            "Endpoint=http://127.0.0.1:8888;AccessKey=k;Version=1.0;"
-        );
-        let any6: SocketAddr = "[::]:1".parse().unwrap();
-        assert_eq!(
-            connection_string(any6, "k"),
-            "Endpoint=http://[::1]:1;AccessKey=k;Version=1.0;"
-        );
     }
 }

@@ -554,3 +554,50 @@ async fn a_short_ttl_expires_on_the_real_clock() {
         "an expired mapping adds no new connection"
     );
 }
+
+#[tokio::test]
+async fn a_wildcard_simulator_hands_out_a_loopback_connection_string() {
+    for wildcard in ["0.0.0.0", "::"] {
+        let options = SimulatorOptions {
+            host: wildcard.parse().unwrap(),
+            ..SimulatorOptions::default()
+        };
+        let Ok(sim) = Simulator::start(options).await else {
+            continue; // no IPv6 on this machine
+        };
+        let port = sim.local_addr().port();
+        let expected = if wildcard == "::" { "[::1]" } else { "127.0.0.1" };
+        assert_eq!(sim.url(), format!("http://{expected}:{port}"));
+        assert!(sim
+            .connection_string()
+            .starts_with(&format!("Endpoint=http://{expected}:{port};")));
+        client(&sim).health().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn access_token_serves_a_token_provider() {
+    let sim = simulator().await;
+    let audience = format!("{}/api/v1/hubs/chat/users/alice", sim.url());
+    let token = sim.access_token(&audience, Duration::from_secs(60)).unwrap();
+    struct Fixed(String);
+    impl signalr_rest::TokenProvider for Fixed {
+        fn token<'a>(&'a self, _audience: &'a str) -> signalr_rest::auth::TokenFuture<'a> {
+            Box::pin(async move { Ok(self.0.clone()) })
+        }
+    }
+    let hub = ServiceClient::builder()
+        .endpoint(sim.url())
+        .token_provider(std::sync::Arc::new(Fixed(token)))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap()
+        .hub("chat")
+        .unwrap();
+    assert!(!hub.user_exists("alice").await.unwrap(), "the token was accepted");
+    let err = hub.user_exists("bob").await.unwrap_err();
+    assert!(
+        matches!(err, Error::Unauthorized { .. }),
+        "signed for another URL: {err:?}"
+    );
+}

@@ -194,9 +194,17 @@ impl Simulator {
         self.address
     }
 
-    /// `http://{address}`.
+    /// `http://{address}` clients can reach: a wildcard listen address (`0.0.0.0`, `::`) is
+    /// given as loopback, since not every client can connect to the wildcard itself.
     pub fn url(&self) -> String {
-        format!("http://{}", self.address)
+        let mut address = self.address;
+        if address.ip().is_unspecified() {
+            address.set_ip(match address.ip() {
+                IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+                IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            });
+        }
+        format!("http://{address}")
     }
 
     /// The access key tokens must be signed with.
@@ -211,6 +219,15 @@ impl Simulator {
             self.url(),
             self.access_key()
         )
+    }
+
+    /// A token signed with the simulator's key for `audience` (a REST URL, or a client URL such
+    /// as `{url}/client/?hub=chat`), valid for `lifetime`: for apps that take a bearer token
+    /// from a token provider rather than an access key.
+    pub fn access_token(&self, audience: &str, lifetime: Duration) -> Result<String> {
+        self.shared
+            .access_key
+            .sign(audience, lifetime, &serde_json::Map::new())
     }
 
     /// Connects an in-process client to `hub`, as user `user_id` if given.
