@@ -321,3 +321,23 @@ async fn a_refused_connection_is_a_transport_error_after_retries() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn requests_carry_the_sdk_user_agent_with_the_application_first() {
+    let server = Server::start(|_| (NO_DELAY, axum::http::StatusCode::ACCEPTED.into_response())).await;
+    let hub = ServiceClient::builder()
+        .endpoint(&server.url)
+        .access_key("k")
+        .application_name("Shop")
+        .sdk("node", "node v20.20.2")
+        .build()
+        .unwrap()
+        .hub("chat")
+        .unwrap();
+    hub.send_to_all(&PayloadMessage::new("t", vec![]), &[])
+        .await
+        .unwrap();
+    let agent = server.hits()[0].user_agent.clone().unwrap();
+    assert!(agent.starts_with("Shop signalr-rest-node/"), "{agent}");
+    assert!(agent.contains("(node v20.20.2; "), "{agent}");
+}

@@ -96,6 +96,7 @@ pub struct ServiceClientBuilder {
     application_name: Option<String>,
     token_lifetime: Option<Duration>,
     api_version: ApiVersion,
+    sdk: Option<(String, String)>,
 }
 
 impl ServiceClientBuilder {
@@ -139,6 +140,13 @@ impl ServiceClientBuilder {
     /// Prefix hub names with `{name}_`, to share one service between applications.
     pub fn application_name(mut self, name: impl Into<String>) -> Self {
         self.application_name = Some(name.into());
+        self
+    }
+    /// Names the language package and its runtime in the `User-Agent`
+    /// (`signalr-rest-{language}/{version} ({runtime}; {os} {arch})`); bindings set this,
+    /// Rust apps keep the default `rust`.
+    pub fn sdk(mut self, language: impl Into<String>, runtime: impl Into<String>) -> Self {
+        self.sdk = Some((language.into(), runtime.into()));
         self
     }
     /// The REST API version to speak (default [`ApiVersion::V1`]).
@@ -214,7 +222,10 @@ impl ServiceClientBuilder {
         if timeout.is_zero() {
             return Err(Error::invalid("timeout", "timeout must be greater than zero"));
         }
+        let (language, runtime) = self.sdk.unwrap_or_else(|| ("rust".into(), "rust".into()));
+        let user_agent = user_agent(self.application_name.as_deref(), &language, &runtime);
         let http = reqwest::Client::builder()
+            .user_agent(user_agent)
             .pool_idle_timeout(Duration::from_secs(90))
             .tcp_nodelay(true)
             .build()
@@ -233,6 +244,20 @@ impl ServiceClientBuilder {
                 },
             }),
         })
+    }
+}
+
+/// `[{app} ]signalr-rest-{language}/{version} ({runtime}; {os} {arch})`.
+fn user_agent(application: Option<&str>, language: &str, runtime: &str) -> String {
+    let agent = format!(
+        "signalr-rest-{language}/{} ({runtime}; {} {})",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    );
+    match application {
+        Some(app) => format!("{app} {agent}"),
+        None => agent,
     }
 }
 
@@ -404,6 +429,19 @@ mod tests {
         let claims = crate::auth::verify_token(&answer.access_token, &key, &answer.url).unwrap();
         assert_eq!(claims.user_id(), Some("alice"));
         assert_eq!(answer.url, "http://localhost:8888/client/?hub=chat");
+    }
+
+    #[test]
+    fn the_user_agent_names_app_language_version_runtime_and_platform() {
+        let agent = user_agent(Some("shop"), "python", "CPython 3.11.7");
+        let expected = format!(
+            "shop signalr-rest-python/{} (CPython 3.11.7; {} {})",
+            env!("CARGO_PKG_VERSION"),
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        );
+        assert_eq!(agent, expected);
+        assert!(user_agent(None, "rust", "rust 1.80").starts_with("signalr-rest-rust/"));
     }
 
     #[test]

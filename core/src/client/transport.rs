@@ -71,7 +71,17 @@ impl Transport {
             let token = tokio::time::timeout(self.timeout, self.credential.token(audience.as_str()))
                 .await
                 .map_err(|_| Error::Timeout(self.timeout))??;
+            let started = std::time::Instant::now();
             let attempt = self.attempt(&method, &url, &token, body.as_ref()).await;
+            // One event per attempt; the path only (ids in it are the caller's), never a token.
+            tracing::debug!(
+                %method,
+                path = url.path(),
+                outcome = ?attempt.outcome,
+                attempt = retry + 1,
+                elapsed = ?started.elapsed(),
+                "request attempt"
+            );
             if let Ok(mut answer) = attempt.result {
                 if answer.status == StatusCode::NOT_FOUND
                     && not_found_means_done(method == Method::DELETE, earlier_may_have_acted)

@@ -21,6 +21,7 @@ pub const NO_DELAY: Duration = Duration::ZERO;
 pub struct Hit {
     pub at: SystemTime,
     pub authorization: Option<String>,
+    pub user_agent: Option<String>,
 }
 
 /// A loopback server answering request number `n` (0-based) with `script(n)`: a delay, then
@@ -46,6 +47,10 @@ impl Server {
                         at: SystemTime::now(),
                         authorization: headers
                             .get("authorization")
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_string),
+                        user_agent: headers
+                            .get("user-agent")
                             .and_then(|v| v.to_str().ok())
                             .map(str::to_string),
                     });
