@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
-use signalr_rest::{ClientTokenOptions, Error, PayloadMessage, RetryPolicy};
+use signalr_rest::{ApiVersion, ClientTokenOptions, Error, PayloadMessage, RetryPolicy};
 
 use crate::cancel::{cancellable, Cancellation};
 use crate::error::SignalRError;
@@ -29,9 +29,19 @@ pub struct ClientOptions {
     /// Prefix hub names with `{name}_`, to share one service between applications.
     #[uniffi(default)]
     pub application_name: Option<String>,
+    /// The REST API version to speak: `1.0` (default) or `2022-06-01`.
+    #[uniffi(default)]
+    pub api_version: Option<String>,
 }
 
-/// Client token settings for `negotiate`.
+/// The canonical text (`1.0` or `2022-06-01`) of an API version written as `text`; an invalid
+/// argument naming it otherwise.
+#[uniffi::export]
+pub fn parse_api_version(text: String) -> Result<String, SignalRError> {
+    Ok(ApiVersion::parse(&text)?.as_str().to_string())
+}
+
+/// Client token settings for `negotiate` (and, without claims, for service-generated tokens).
 #[derive(Debug, Clone, Default, uniffi::Record)]
 pub struct NegotiateOptions {
     /// Put into the token's `nameid`: sends to this user reach the client.
@@ -91,6 +101,16 @@ impl ServiceClient {
         self.inner.endpoint().to_string()
     }
 
+    /// The REST API version spoken: `1.0` or `2022-06-01`.
+    pub fn api_version(&self) -> String {
+        self.inner.api_version().as_str().to_string()
+    }
+
+    /// The application name hubs are prefixed with (lower case), if any.
+    pub fn application_name(&self) -> Option<String> {
+        self.inner.application_name().map(str::to_string)
+    }
+
     /// A client for hub `name`; fails if the name breaks the hub rules.
     pub fn hub(&self, name: String) -> Result<Arc<HubClient>, SignalRError> {
         let inner = self.inner.hub(&name)?;
@@ -114,10 +134,33 @@ impl ServiceClient {
         options: NegotiateOptions,
     ) -> Result<NegotiateResponse, SignalRError> {
         let answer = self.inner.negotiate(&hub, &token_options(options)?)?;
-        Ok(NegotiateResponse {
+        Ok(answer.into())
+    }
+
+    /// The negotiate answer for a SignalR client of `hub`, with a token the service generates.
+    pub async fn negotiate_with_service(
+        &self,
+        hub: String,
+        options: NegotiateOptions,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<NegotiateResponse, SignalRError> {
+        cancellable(cancel, async {
+            let answer = self
+                .inner
+                .negotiate_with_service(&hub, &token_options(options)?)
+                .await?;
+            Ok(answer.into())
+        })
+        .await
+    }
+}
+
+impl From<signalr_rest::NegotiateResponse> for NegotiateResponse {
+    fn from(answer: signalr_rest::NegotiateResponse) -> Self {
+        NegotiateResponse {
             url: answer.url,
             access_token: answer.access_token,
-        })
+        }
     }
 }
 
@@ -148,6 +191,9 @@ impl ServiceClient {
         if let Some(name) = options.application_name {
             builder = builder.application_name(name);
         }
+        if let Some(text) = options.api_version {
+            builder = builder.api_version(ApiVersion::parse(&text)?);
+        }
         Ok(Arc::new(ServiceClient {
             inner: builder.build()?,
         }))
@@ -169,7 +215,8 @@ fn token_options(options: NegotiateOptions) -> Result<ClientTokenOptions, Error>
     Ok(converted)
 }
 
-/// The 14 operations on one hub; each returns when the service has answered.
+/// The operations on one hub (v1's 14 and those 2022-06-01 added); each returns when the service
+/// has answered.
 #[derive(Debug, uniffi::Object)]
 pub struct HubClient {
     inner: signalr_rest::HubClient,
@@ -358,6 +405,70 @@ impl HubClient {
     ) -> Result<(), SignalRError> {
         cancellable(cancel, self.inner.remove_user_from_all_groups(&user_id)).await
     }
+
+    /// Closes every connection of the hub but the `excluded` ids, giving each client `reason`.
+    pub async fn close_all_connections(
+        &self,
+        excluded: Vec<String>,
+        reason: Option<String>,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<(), SignalRError> {
+        let closing = self.inner.close_all_connections(&excluded, reason.as_deref());
+        cancellable(cancel, closing).await
+    }
+
+    /// Closes every connection in `group` but the `excluded` ids, giving each client `reason`.
+    pub async fn close_group_connections(
+        &self,
+        group: String,
+        excluded: Vec<String>,
+        reason: Option<String>,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<(), SignalRError> {
+        let closing = self
+            .inner
+            .close_group_connections(&group, &excluded, reason.as_deref());
+        cancellable(cancel, closing).await
+    }
+
+    /// Closes every connection of user `user_id` but the `excluded` ids, giving each `reason`.
+    pub async fn close_user_connections(
+        &self,
+        user_id: String,
+        excluded: Vec<String>,
+        reason: Option<String>,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<(), SignalRError> {
+        let closing = self
+            .inner
+            .close_user_connections(&user_id, &excluded, reason.as_deref());
+        cancellable(cancel, closing).await
+    }
+
+    /// Takes connection `connection_id` out of every group it is in.
+    pub async fn remove_connection_from_all_groups(
+        &self,
+        connection_id: String,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<(), SignalRError> {
+        cancellable(
+            cancel,
+            self.inner.remove_connection_from_all_groups(&connection_id),
+        )
+        .await
+    }
+
+    /// A client access token for this hub, generated by the service.
+    pub async fn generate_client_token(
+        &self,
+        options: NegotiateOptions,
+        cancel: Option<Arc<Cancellation>>,
+    ) -> Result<String, SignalRError> {
+        cancellable(cancel, async {
+            self.inner.generate_client_token(&token_options(options)?).await
+        })
+        .await
+    }
 }
 
 #[cfg(test)]
@@ -381,5 +492,24 @@ mod tests {
         let err = crate::seconds("ttl", -1.0).unwrap_err();
         assert!(err.to_string().contains("-1"), "{err}");
         assert!(crate::seconds("ttl", f64::NAN).is_err());
+    }
+
+    #[test]
+    fn api_versions_are_read_by_the_core_and_a_bad_one_is_named() {
+        assert_eq!(parse_api_version("2022-06-01".into()).unwrap(), "2022-06-01");
+        let options = ClientOptions {
+            api_version: Some("2022-06-01".into()),
+            ..ClientOptions::default()
+        };
+        let client = ServiceClient::from_connection_string(
+            "Endpoint=http://a;AccessKey=k;Version=1.0".into(),
+            options,
+        )
+        .unwrap();
+        assert_eq!(client.api_version(), "2022-06-01");
+        let err = parse_api_version("2021-01-01".into()).unwrap_err();
+        assert!(
+            matches!(err, SignalRError::InvalidArgument { ref field, ref detail } if field == "api_version" && detail.contains("2021-01-01"))
+        );
     }
 }

@@ -1,7 +1,32 @@
 import Foundation
 import SignalRRestBindings
 
-/// Client settings; nil keeps the default (30 s timeout, 3 retries, no application name).
+/// The REST API versions a client can speak. Operations only 2022-06-01 has (closing many
+/// connections, removing a connection from all groups, service-generated client tokens) always
+/// use it, whatever the client's version.
+public enum APIVersion: String, Sendable, CaseIterable {
+    /// `/api/v1/hubs/{app}_{hub}/...`: the default.
+    case v1 = "1.0"
+    /// `/api/hubs/{hub}/...?application={app}&api-version=2022-06-01`: what Microsoft's SDKs send.
+    case v2022_06_01 = "2022-06-01"
+
+    /// The version `text` names (`"1.0"` or `"2022-06-01"`, e.g. from configuration); throws
+    /// `invalidArgument` naming it otherwise.
+    public init(parsing text: String) throws {
+        let canonical = try native { try parseApiVersion(text: text) }
+        self.init(canonical: canonical)
+    }
+
+    /// The native layer's canonical text, always one of the cases.
+    init(canonical: String) {
+        guard let version = APIVersion(rawValue: canonical) else {
+            preconditionFailure("the native library named an API version this package lacks: \(canonical)")
+        }
+        self = version
+    }
+}
+
+/// Client settings; nil keeps the default (30 s timeout, 3 retries, no application name, API 1.0).
 public struct ClientOptions: Sendable, Equatable {
     /// Seconds one HTTP request may take.
     public var timeout: TimeInterval?
@@ -13,6 +38,8 @@ public struct ClientOptions: Sendable, Equatable {
     public var retryMaxDelay: TimeInterval?
     /// Prefix hub names with `{name}_`, to share one service between applications.
     public var applicationName: String?
+    /// The REST API version to speak.
+    public var apiVersion: APIVersion?
 
     /// Settings; every one left out keeps its default.
     public init(
@@ -20,13 +47,15 @@ public struct ClientOptions: Sendable, Equatable {
         maxRetries: Int? = nil,
         retryInitialDelay: TimeInterval? = nil,
         retryMaxDelay: TimeInterval? = nil,
-        applicationName: String? = nil
+        applicationName: String? = nil,
+        apiVersion: APIVersion? = nil
     ) {
         self.timeout = timeout
         self.maxRetries = maxRetries
         self.retryInitialDelay = retryInitialDelay
         self.retryMaxDelay = retryMaxDelay
         self.applicationName = applicationName
+        self.apiVersion = apiVersion
     }
 
     var native: SignalRRestBindings.ClientOptions {
@@ -35,7 +64,8 @@ public struct ClientOptions: Sendable, Equatable {
             maxRetries: maxRetries.map(Int64.init),
             retryInitialDelaySeconds: retryInitialDelay,
             retryMaxDelaySeconds: retryMaxDelay,
-            applicationName: applicationName
+            applicationName: applicationName,
+            apiVersion: apiVersion?.rawValue
         )
     }
 }
@@ -72,6 +102,12 @@ public final class ServiceClient: Sendable {
     /// The REST endpoint, without trailing slash.
     public var endpoint: String { client.endpoint() }
 
+    /// The REST API version this client speaks.
+    public var apiVersion: APIVersion { APIVersion(canonical: client.apiVersion()) }
+
+    /// The application name hub names are prefixed with (lower case), or nil.
+    public var applicationName: String? { client.applicationName() }
+
     /// A client for hub `name`; throws `invalidArgument` if the name breaks the hub rules.
     public func hub(_ name: String) throws -> HubClient {
         HubClient(try native { try client.hub(name: name) })
@@ -99,6 +135,19 @@ public final class ServiceClient: Sendable {
         let claimsJSON = try claims.map { try jsonText($0, field: "claims") }
         let options = NegotiateOptions(userId: userId, lifetimeSeconds: lifetime, claimsJson: claimsJSON)
         let answer = try native { try client.negotiate(hub: hub, options: options) }
+        return NegotiateResponse(url: answer.url, accessToken: answer.accessToken)
+    }
+
+    /// The negotiate answer for a SignalR client of `hub` as `userId`, with a token the service
+    /// generates (`:generateToken`): how apps with a token provider instead of the key negotiate.
+    /// `lifetime` is in seconds (default one hour), rounded up to whole minutes.
+    public func negotiateWithService(
+        hub: String,
+        userId: String? = nil,
+        lifetime: TimeInterval? = nil
+    ) async throws -> NegotiateResponse {
+        let options = NegotiateOptions(userId: userId, lifetimeSeconds: lifetime, claimsJson: nil)
+        let answer = try await cancellable { try await client.negotiateWithService(hub: hub, options: options, cancel: $0) }
         return NegotiateResponse(url: answer.url, accessToken: answer.accessToken)
     }
 }

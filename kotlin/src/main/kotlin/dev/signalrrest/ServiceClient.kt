@@ -5,8 +5,38 @@ import kotlinx.serialization.json.JsonObject
 import dev.signalrrest.ffi.ClientOptions as NativeClientOptions
 import dev.signalrrest.ffi.NegotiateOptions
 import dev.signalrrest.ffi.ServiceClient as NativeServiceClient
+import dev.signalrrest.ffi.parseApiVersion
 
-/** Client settings; null keeps the default (30 s timeout, 3 retries, no application name). */
+/**
+ * The REST API versions a client can speak. Operations only 2022-06-01 has (closing many
+ * connections, removing a connection from all groups, service-generated client tokens) always
+ * use it, whatever the client's version.
+ */
+enum class ApiVersion(
+    /** The version as the service writes it: `1.0` or `2022-06-01`. */
+    val text: String,
+) {
+    /** `/api/v1/hubs/{app}_{hub}/...`: the default. */
+    V1("1.0"),
+
+    /** `/api/hubs/{hub}/...?application={app}&api-version=2022-06-01`: what Microsoft's SDKs send. */
+    V2022_06_01("2022-06-01"),
+    ;
+
+    override fun toString() = text
+
+    companion object {
+        /**
+         * The version [text] names (`"1.0"` or `"2022-06-01"`, e.g. from configuration);
+         * [SignalRException.InvalidArgument] naming it otherwise.
+         */
+        fun parse(text: String): ApiVersion = ofText(native { parseApiVersion(text) })
+
+        internal fun ofText(text: String): ApiVersion = entries.first { it.text == text }
+    }
+}
+
+/** Client settings; null keeps the default (30 s timeout, 3 retries, no application name, API 1.0). */
 data class ClientOptions(
     /** Time one HTTP request may take. */
     val timeout: Duration? = null,
@@ -18,6 +48,8 @@ data class ClientOptions(
     val retryMaxDelay: Duration? = null,
     /** Prefix hub names with `{name}_`, to share one service between applications. */
     val applicationName: String? = null,
+    /** The REST API version to speak. */
+    val apiVersion: ApiVersion? = null,
 ) {
     internal fun toNative() = NativeClientOptions(
         timeoutSeconds = timeout?.inSeconds,
@@ -25,6 +57,7 @@ data class ClientOptions(
         retryInitialDelaySeconds = retryInitialDelay?.inSeconds,
         retryMaxDelaySeconds = retryMaxDelay?.inSeconds,
         applicationName = applicationName,
+        apiVersion = apiVersion?.text,
     )
 }
 
@@ -58,6 +91,12 @@ class ServiceClient private constructor(private val client: NativeServiceClient)
     /** The REST endpoint, without trailing slash. */
     val endpoint: String get() = client.endpoint()
 
+    /** The REST API version this client speaks. */
+    val apiVersion: ApiVersion get() = ApiVersion.ofText(client.apiVersion())
+
+    /** The application name hub names are prefixed with (lower case), or null. */
+    val applicationName: String? get() = client.applicationName()
+
     /** A client for hub [name]; throws [SignalRException.InvalidArgument] if the name breaks the hub rules. */
     fun hub(name: String): HubClient = HubClient(native { client.hub(name) })
 
@@ -76,6 +115,17 @@ class ServiceClient private constructor(private val client: NativeServiceClient)
     ): NegotiateResponse {
         val options = NegotiateOptions(userId, lifetime?.inSeconds, claims?.toString())
         val answer = native { client.negotiate(hub, options) }
+        return NegotiateResponse(answer.url, answer.accessToken)
+    }
+
+    /**
+     * The negotiate answer for a SignalR client of [hub] as [userId], with a token the service
+     * generates (`:generateToken`): how apps with a token provider instead of the key negotiate.
+     * [lifetime] (default one hour) is rounded up to whole minutes.
+     */
+    suspend fun negotiateWithService(hub: String, userId: String? = null, lifetime: Duration? = null): NegotiateResponse {
+        val options = NegotiateOptions(userId, lifetime?.inSeconds, null)
+        val answer = native { client.negotiateWithService(hub, options, null) }
         return NegotiateResponse(answer.url, answer.accessToken)
     }
 
