@@ -1,5 +1,6 @@
 //! Replays the shared scenarios in `tests/scenarios/` (format: its README.md) through the Rust
-//! API, one test per file, so a failure names its scenario.
+//! API, one test per file and API version (`broadcast::v1`, `broadcast::v2022_06_01`), so a
+//! failure names its scenario and the version.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -9,19 +10,54 @@ use axum::http::{header, StatusCode};
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use signalr_rest::{
-    model, PayloadMessage, RetryPolicy, ServiceClient, Simulator, SimulatorOptions, VirtualClient,
+    model, ApiVersion, ClientTokenOptions, PayloadMessage, RetryPolicy, ServiceClient, Simulator,
+    SimulatorOptions, VirtualClient,
 };
 
-/// One `#[tokio::test]` per scenario file, and the list the directory is checked against.
+/// The API versions in the files' spelling, in the order the runners replay them.
+const API_VERSIONS: [&str; 2] = ["v1", "2022-06-01"];
+
+/// A module per scenario file with one `#[tokio::test]` per API version it runs under (both,
+/// or the one `only` names, which must match the file's `api_versions`), and the list the
+/// directory is checked against.
 macro_rules! scenarios {
-    ($($test:ident => $file:literal,)*) => {
+    ($($test:ident => $file:literal $(only $only:ident)?,)*) => {
         $(
-            #[tokio::test]
-            async fn $test() {
-                replay($file).await;
+            mod $test {
+                versions!($file $(, $only)?);
             }
         )*
-        const LISTED: &[&str] = &[$($file),*];
+        const LISTED: &[(&str, &[&str])] = &[$(($file, versions!(names $(, $only)?))),*];
+    };
+}
+
+/// The tests of one file (`versions!(file)`, `versions!(file, v1)`) or the version names
+/// they run (`versions!(names)`, `versions!(names, v1)`).
+macro_rules! versions {
+    (names) => {
+        &API_VERSIONS
+    };
+    (names, v1) => {
+        &["v1"]
+    };
+    (names, v2022_06_01) => {
+        &["2022-06-01"]
+    };
+    ($file:literal) => {
+        versions!($file, v1);
+        versions!($file, v2022_06_01);
+    };
+    ($file:literal, v1) => {
+        #[tokio::test]
+        async fn v1() {
+            super::replay($file, signalr_rest::ApiVersion::V1).await;
+        }
+    };
+    ($file:literal, v2022_06_01) => {
+        #[tokio::test]
+        async fn v2022_06_01() {
+            super::replay($file, signalr_rest::ApiVersion::V2022_06_01).await;
+        }
     };
 }
 
@@ -29,13 +65,20 @@ scenarios! {
     application_name => "application_name.json",
     argument_fidelity => "argument_fidelity.json",
     broadcast => "broadcast.json",
+    close_all_connections => "close_all_connections.json",
+    close_group_connections => "close_group_connections.json",
+    close_user_connections => "close_user_connections.json",
     connection_groups => "connection_groups.json",
     endpoint_closed_port => "endpoint_closed_port.json",
     endpoint_stalls => "endpoint_stalls.json",
     exists_and_close => "exists_and_close.json",
     hub_names => "hub_names.json",
     invalid_arguments => "invalid_arguments.json",
+    negotiate_with_service => "negotiate_with_service.json",
     odd_ids => "odd_ids.json",
+    remove_connection_from_all_groups => "remove_connection_from_all_groups.json",
+    remove_non_member_2022 => "remove_non_member_2022.json" only v2022_06_01,
+    remove_non_member_v1 => "remove_non_member_v1.json" only v1,
     send_to_connection => "send_to_connection.json",
     send_to_user => "send_to_user.json",
     server_answers_400 => "server_answers_400.json",
@@ -52,16 +95,26 @@ fn scenario_dir() -> PathBuf {
 }
 
 #[test]
-fn every_scenario_file_has_a_test() {
-    let on_disk: BTreeSet<String> = std::fs::read_dir(scenario_dir())
+fn every_scenario_file_has_a_test_per_api_version() {
+    // Each file with the versions it declares (both unless `api_versions` pins it).
+    let on_disk: BTreeMap<String, Vec<String>> = std::fs::read_dir(scenario_dir())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|name| name.ends_with(".json"))
+        .map(|name| {
+            let text = std::fs::read_to_string(scenario_dir().join(&name)).unwrap();
+            let scenario = Scenario::parse(&name, &text).unwrap_or_else(|e| panic!("{e}"));
+            (name, scenario.api_versions)
+        })
         .collect();
-    let listed: BTreeSet<String> = LISTED.iter().map(|s| s.to_string()).collect();
+    let listed: BTreeMap<String, Vec<String>> = LISTED
+        .iter()
+        .map(|(file, versions)| (file.to_string(), versions.iter().map(|v| v.to_string()).collect()))
+        .collect();
     assert_eq!(
         on_disk, listed,
-        "add each tests/scenarios/*.json to the scenarios! list in core/tests/scenarios.rs"
+        "add each tests/scenarios/*.json to the scenarios! list in core/tests/scenarios.rs, \
+         with `only v1` or `only v2022_06_01` where its api_versions names one version"
     );
 }
 
@@ -83,12 +136,13 @@ fn malformed_scenarios_are_refused_naming_the_file_step_and_field() {
 
 // ---- the format, checked strictly before anything runs ----
 
-const STEP_KINDS: [&str; 8] = [
+const STEP_KINDS: [&str; 9] = [
     "connect",
     "disconnect",
     "call",
     "received",
     "closed",
+    "open",
     "advance_clock",
     "groups",
     "hubs",
@@ -119,6 +173,7 @@ enum Type {
     GroupMembers,
     Endpoint,
     Status,
+    ApiVersions,
 }
 
 impl Type {
@@ -136,6 +191,7 @@ impl Type {
             Type::GroupMembers => "an object of arrays of strings",
             Type::Endpoint => "one of simulator, closed_port, stalls, fails",
             Type::Status => "an integer from 400 to 599",
+            Type::ApiVersions => r#"a non-empty array of distinct "v1", "2022-06-01""#,
         }
     }
 
@@ -165,6 +221,12 @@ impl Type {
             Type::GroupMembers => v.as_object().is_some_and(|o| o.values().all(strings)),
             Type::Endpoint => v.as_str().is_some_and(|e| ENDPOINTS.contains(&e)),
             Type::Status => v.as_u64().is_some_and(|n| (400..=599).contains(&n)),
+            Type::ApiVersions => v.as_array().is_some_and(|a| {
+                !a.is_empty()
+                    && a.iter()
+                        .all(|v| v.as_str().is_some_and(|v| API_VERSIONS.contains(&v)))
+                    && a.iter().filter_map(Value::as_str).collect::<BTreeSet<_>>().len() == a.len()
+            }),
         }
     }
 }
@@ -176,6 +238,7 @@ fn operation_fields(op: &str) -> Option<(Fields, Fields)> {
     use Type::*;
     const SEND: Fields = &[("arguments", Array)];
     const SEND_EXCLUDING: Fields = &[("arguments", Array), ("excluded", Strings)];
+    const CLOSE_MANY: Fields = &[("excluded", Strings), ("reason", Str)];
     Some(match op {
         "send_to_all" => (&[("target", Str)], SEND_EXCLUDING),
         "send_to_user" => (&[("user", Str), ("target", Str)], SEND),
@@ -191,6 +254,11 @@ fn operation_fields(op: &str) -> Option<(Fields, Fields)> {
         "user_in_group" | "remove_user_from_group" => (&[("group", Str), ("user", Str)], &[]),
         "add_user_to_group" => (&[("group", Str), ("user", Str)], &[("ttl", Int)]),
         "remove_user_from_all_groups" => (&[("user", Str)], &[]),
+        "close_all_connections" => (&[], CLOSE_MANY),
+        "close_group_connections" => (&[("group", Str)], CLOSE_MANY),
+        "close_user_connections" => (&[("user", Str)], CLOSE_MANY),
+        "remove_connection_from_all_groups" => (&[("connection", Str)], &[]),
+        "negotiate_with_service" => (&[], &[("user", Str)]),
         _ => return None,
     })
 }
@@ -262,6 +330,7 @@ fn check_step(at: &str, step: &Value) -> Result<(), String> {
             Ok(())
         }
         "closed" => check_fields(at, step, &[("closed", Str), ("reason", StrOrNull)], &[]),
+        "open" => check_fields(at, step, &[("open", Str)], &[]),
         "advance_clock" => check_fields(at, step, &[("advance_clock", NonNegativeInt)], &[]),
         "groups" => check_fields(at, step, &[("groups", Str), ("expect", GroupMembers)], &[]),
         "hubs" => check_fields(at, step, &[("hubs", Strings)], &[]),
@@ -272,6 +341,8 @@ fn check_step(at: &str, step: &Value) -> Result<(), String> {
 /// A checked scenario: its JSON, and each step's raw text (arguments keep their digits).
 struct Scenario {
     file: String,
+    /// The versions it runs under: `api_versions`, else both.
+    api_versions: Vec<String>,
     client: Value,
     steps: Vec<Value>,
     raw_steps: Vec<HashMap<String, Box<RawValue>>>,
@@ -286,9 +357,26 @@ impl Scenario {
             "scenario",
             &value,
             &[("name", Str), ("steps", Array)],
-            &[("client", Object)],
+            &[("client", Object), ("api_versions", ApiVersions)],
         )
         .map_err(fail)?;
+        let api_versions = match value.get("api_versions") {
+            Some(listed) => {
+                let listed: Vec<&str> = listed
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap())
+                    .collect();
+                // In the runners' order, whatever the file's.
+                API_VERSIONS
+                    .iter()
+                    .filter(|v| listed.contains(v))
+                    .map(|v| v.to_string())
+                    .collect()
+            }
+            None => API_VERSIONS.iter().map(|v| v.to_string()).collect(),
+        };
         let client = value.get("client").cloned().unwrap_or_else(|| json!({}));
         check_fields(
             "client",
@@ -324,6 +412,7 @@ impl Scenario {
         let raw: Raw = serde_json::from_str(text).map_err(|e| fail(e.to_string()))?;
         Ok(Scenario {
             file: file.to_string(),
+            api_versions,
             client,
             steps,
             raw_steps: raw.steps,
@@ -414,9 +503,18 @@ impl Endpoints {
 
 // ---- replaying ----
 
-async fn replay(file: &str) {
+async fn replay(file: &str, version: ApiVersion) {
     let text = std::fs::read_to_string(scenario_dir().join(file)).unwrap();
     let scenario = Scenario::parse(file, &text).unwrap_or_else(|e| panic!("{e}"));
+    let version_name = match version {
+        ApiVersion::V1 => "v1",
+        ApiVersion::V2022_06_01 => "2022-06-01",
+    };
+    assert!(
+        scenario.api_versions.iter().any(|v| v == version_name),
+        "{file}: its api_versions {:?} do not include {version_name}",
+        scenario.api_versions
+    );
     let sim = Simulator::start(SimulatorOptions::default()).await.unwrap();
     let mut endpoints = Endpoints::default();
     let url = endpoints.url(&scenario.client, &sim).await;
@@ -428,7 +526,8 @@ async fn replay(file: &str) {
     // No retries: an intermittent 5xx must fail the scenario, not be retried away.
     let mut builder = ServiceClient::builder()
         .connection_string(format!("Endpoint={url};AccessKey={key};Version=1.0;"))
-        .retry(RetryPolicy::none());
+        .retry(RetryPolicy::none())
+        .api_version(version);
     if let Some(ms) = scenario.client.get("timeout_ms").and_then(Value::as_u64) {
         builder = builder.timeout(Duration::from_millis(ms));
     }
@@ -441,11 +540,52 @@ async fn replay(file: &str) {
         clients: HashMap::new(),
     };
     for (i, step) in scenario.steps.iter().enumerate() {
-        let at = format!("{}: steps[{i}]", scenario.file);
+        let at = format!("{} (API {version_name}): steps[{i}]", scenario.file);
         run.step(&at, step, &scenario.raw_steps[i]).await;
     }
     run.sim.shutdown().await;
     drop(endpoints);
+}
+
+/// `"ok"` when the simulator's `/client/negotiate` for the answer's URL accepts the token (200)
+/// and the token carries `user` (as the simulator reads it: `asrs.s.uid`, else `nameid`, else
+/// `sub`); otherwise what went wrong, which fails the step's `"ok"`.
+async fn token_accepted(url: &str, token: &str, user: Option<&str>) -> Value {
+    let Some(negotiate) = url.find("/client/?").map(|at| {
+        format!(
+            "{}/client/negotiate?{}",
+            &url[..at],
+            &url[at + "/client/?".len()..]
+        )
+    }) else {
+        return json!({"url without /client/?": url});
+    };
+    let answer = reqwest::Client::new()
+        .post(&negotiate)
+        .bearer_auth(token)
+        .send()
+        .await;
+    let status = match answer {
+        Ok(answer) if answer.status() == reqwest::StatusCode::OK => answer.status(),
+        Ok(answer) => {
+            let status = answer.status().as_u16();
+            let body = answer.text().await.unwrap_or_default();
+            return json!({"token refused": {"url": negotiate, "status": status, "body": body}});
+        }
+        Err(e) => return json!({"token not checked": {"url": negotiate, "error": e.to_string()}}),
+    };
+    let claims: Value = match jsonwebtoken::dangerous::insecure_decode_claims(token) {
+        Ok(claims) => claims,
+        Err(e) => return json!({"token is no JWT": e.to_string(), "status": status.as_u16()}),
+    };
+    let carried = ["asrs.s.uid", "nameid", "sub"]
+        .iter()
+        .find_map(|claim| claims.get(*claim).and_then(Value::as_str));
+    if carried == user {
+        json!("ok")
+    } else {
+        json!({"token's user": carried, "expected": user})
+    }
 }
 
 struct Run {
@@ -487,6 +627,7 @@ impl Run {
             .map(|ids| ids.as_array().unwrap().iter().map(|v| self.id(at, v)).collect())
             .unwrap_or_default();
         let connection = || self.id(at, &step["connection"]);
+        let reason = step.get("reason").and_then(Value::as_str);
         let ok = |_: ()| json!("ok");
         match text("call") {
             "send_to_all" => hub.send_to_all(&message()?, &excluded).await.map(ok),
@@ -529,6 +670,27 @@ impl Run {
                 .await
                 .map(ok),
             "remove_user_from_all_groups" => hub.remove_user_from_all_groups(text("user")).await.map(ok),
+            "close_all_connections" => hub.close_all_connections(&excluded, reason).await.map(ok),
+            "close_group_connections" => hub
+                .close_group_connections(text("group"), &excluded, reason)
+                .await
+                .map(ok),
+            "close_user_connections" => hub
+                .close_user_connections(text("user"), &excluded, reason)
+                .await
+                .map(ok),
+            "remove_connection_from_all_groups" => {
+                hub.remove_connection_from_all_groups(&connection()).await.map(ok)
+            }
+            "negotiate_with_service" => {
+                let user = step.get("user").and_then(Value::as_str);
+                let options = ClientTokenOptions {
+                    user_id: user.map(str::to_string),
+                    ..ClientTokenOptions::default()
+                };
+                let answer = self.service.negotiate_with_service(text("hub"), &options).await?;
+                Ok(token_accepted(&answer.url, &answer.access_token, user).await)
+            }
             other => unreachable!("operation {other} passed the format check"),
         }
     }
@@ -554,9 +716,10 @@ impl Run {
                     Ok(value) => value,
                     Err(e) => json!({"error": e.kind(), "message": e.to_string()}),
                 };
-                let kind_only = match &outcome {
-                    Value::Object(o) => json!({"error": o["error"]}),
-                    other => other.clone(),
+                // An error compares by kind; a refused generated token is an object without one.
+                let kind_only = match outcome.get("error") {
+                    Some(kind) => json!({"error": kind}),
+                    None => outcome.clone(),
                 };
                 assert_eq!(kind_only, step["expect"], "{at}: {step}\ngot {outcome}");
             }
@@ -586,6 +749,15 @@ impl Run {
                 assert!(client.is_closed(), "{at}: client {} is not closed", name());
                 let reason = client.close_reason().map(Value::from).unwrap_or(Value::Null);
                 assert_eq!(reason, step["reason"], "{at}: {step}");
+            }
+            "open" => {
+                let client = self.client(at, name());
+                assert!(
+                    !client.is_closed(),
+                    "{at}: client {} was closed (reason {:?})",
+                    name(),
+                    client.close_reason()
+                );
             }
             "advance_clock" => self
                 .sim
