@@ -3,9 +3,12 @@ scenario's client may be pointed at instead of the simulator."""
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +20,7 @@ STEP_KINDS = (
     "call",
     "received",
     "closed",
+    "open",
     "advance_clock",
     "groups",
     "hubs",
@@ -31,6 +35,8 @@ ERROR_KINDS = (
     "transport",
 )
 ENDPOINTS = ("simulator", "closed_port", "stalls", "fails")
+API_VERSIONS = ("v1", "2022-06-01")
+"""The REST API versions in the files' spelling, in the order the runners replay them."""
 
 
 class ScenarioError(Exception):
@@ -72,11 +78,19 @@ GROUP_MEMBERS: Type = (
 )
 ENDPOINT: Type = ("one of simulator, closed_port, stalls, fails", lambda v: v in ENDPOINTS)
 STATUS: Type = ("an integer from 400 to 599", _int_in(400, 599))
+API_VERSIONS_TYPE: Type = (
+    'a non-empty array of distinct "v1", "2022-06-01"',
+    lambda v: isinstance(v, list)
+    and len(v) > 0
+    and all(isinstance(x, str) and x in API_VERSIONS for x in v)
+    and len(set(v)) == len(v),
+)
 
 Fields = list[tuple[str, Type]]
 
 SEND: Fields = [("arguments", ARRAY)]
 SEND_EXCLUDING: Fields = [("arguments", ARRAY), ("excluded", STRINGS)]
+CLOSE_MANY: Fields = [("excluded", STRINGS), ("reason", STR)]
 OPERATIONS: dict[str, tuple[Fields, Fields]] = {
     "send_to_all": ([("target", STR)], SEND_EXCLUDING),
     "send_to_user": ([("user", STR), ("target", STR)], SEND),
@@ -92,6 +106,11 @@ OPERATIONS: dict[str, tuple[Fields, Fields]] = {
     "add_user_to_group": ([("group", STR), ("user", STR)], [("ttl", INT)]),
     "remove_user_from_group": ([("group", STR), ("user", STR)], []),
     "remove_user_from_all_groups": ([("user", STR)], []),
+    "close_all_connections": ([], CLOSE_MANY),
+    "close_group_connections": ([("group", STR)], CLOSE_MANY),
+    "close_user_connections": ([("user", STR)], CLOSE_MANY),
+    "remove_connection_from_all_groups": ([("connection", STR)], []),
+    "negotiate_with_service": ([], [("user", STR)]),
 }
 """The required and optional fields of each operation, besides call, hub and expect."""
 
@@ -144,6 +163,8 @@ def check_step(at: str, step: object) -> None:
             check_fields(f"{at}.messages[{j}]", message, fields, [])
     elif kind == "closed":
         check_fields(at, step, [("closed", STR), ("reason", STR_OR_NULL)], [])
+    elif kind == "open":
+        check_fields(at, step, [("open", STR)], [])
     elif kind == "advance_clock":
         check_fields(at, step, [("advance_clock", NON_NEGATIVE_INT)], [])
     elif kind == "groups":
@@ -157,7 +178,8 @@ def parse_scenario(file: str, text: str) -> dict[str, Any]:
     try:
         scenario = json.loads(text)
         required = [("name", STR), ("steps", ARRAY)]
-        check_fields("scenario", scenario, required, [("client", OBJECT)])
+        optional = [("client", OBJECT), ("api_versions", API_VERSIONS_TYPE)]
+        check_fields("scenario", scenario, required, optional)
         client = scenario.get("client", {})
         check_fields(
             "client",
@@ -182,6 +204,52 @@ def parse_scenario(file: str, text: str) -> dict[str, Any]:
         raise ScenarioError(f"{file}: {error}") from None
     result: dict[str, Any] = scenario
     return result
+
+
+def api_versions(text: str) -> list[str]:
+    """The versions a scenario file runs under: its ``api_versions`` in the runners' order, else
+    both. Read before the strict check (a malformed value gives both; replaying then fails)."""
+    try:
+        listed = json.loads(text).get("api_versions")
+    except (ValueError, AttributeError):
+        listed = None
+    if not isinstance(listed, list):
+        return list(API_VERSIONS)
+    return [v for v in API_VERSIONS if v in listed] or list(API_VERSIONS)
+
+
+def token_accepted(url: str, token: str, user: str | None) -> object:
+    """``"ok"`` when the simulator's ``/client/negotiate`` for the negotiate answer's ``url``
+    accepts ``token`` (200) and the token carries ``user`` (as the simulator reads it:
+    ``asrs.s.uid``, else ``nameid``, else ``sub``); otherwise what went wrong."""
+    if "/client/?" not in url:
+        return {"url without /client/?": url}
+    negotiate = url.replace("/client/?", "/client/negotiate?", 1)
+    request = urllib.request.Request(
+        negotiate, data=b"", method="POST", headers={"Authorization": f"Bearer {token}"}
+    )
+    try:
+        # No proxy: the simulator is on this machine whatever http_proxy says.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=10) as answer:
+            status = answer.status
+    except urllib.error.HTTPError as refused:
+        body = refused.read().decode(errors="replace")
+        return {"token refused": {"url": negotiate, "status": refused.code, "body": body}}
+    except OSError as error:
+        return {"token not checked": {"url": negotiate, "error": str(error)}}
+    if status != 200:
+        return {"token refused": {"url": negotiate, "status": status}}
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError) as error:
+        return {"token is no JWT": str(error)}
+    carried = next(
+        (claims[c] for c in ("asrs.s.uid", "nameid", "sub") if isinstance(claims.get(c), str)),
+        None,
+    )
+    return "ok" if carried == user else {"token's user": carried, "expected": user}
 
 
 def typed(value: object) -> object:

@@ -1,5 +1,6 @@
 """Replays every shared scenario in tests/scenarios (format: its README.md) through the sync and
-the asyncio API; the format is checked strictly first (scenario_format.py)."""
+the asyncio API, under each REST API version the file runs under (v1 and 2022-06-01 unless it
+pins one); the format is checked strictly first (scenario_format.py)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,32 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scenario_format import ScenarioError, endpoint, parse_scenario, step_kind, typed
+from scenario_format import (
+    ScenarioError,
+    api_versions,
+    endpoint,
+    parse_scenario,
+    step_kind,
+    token_accepted,
+    typed,
+)
 
 from signalr_rest import RetryPolicy, ServiceClient, SignalRError, Simulator, VirtualClient, aio
 
 DIRECTORY = Path(__file__).parents[2] / "tests" / "scenarios"
 SCENARIOS = sorted(DIRECTORY.glob("*.json"))
+RUNS = [
+    pytest.param(path, version, id=f"{path.stem}-{version}")
+    for path in SCENARIOS
+    for version in api_versions(path.read_text(encoding="utf-8"))
+]
+"""Each file under each API version it runs under."""
+CLIENT_API_VERSION = {"v1": "1.0", "2022-06-01": "2022-06-01"}
+"""The files' version names as the client's ``api_version`` spells them."""
 
 Invoke = Callable[[str, str, tuple[Any, ...], dict[str, Any]], Awaitable[object]]
-"""Runs operation (name) on hub with positional and keyword arguments; returns its result."""
+"""Runs operation (name) on hub with positional and keyword arguments; returns its result;
+``negotiate_with_service`` runs on the ServiceClient with the hub first."""
 
 
 class Replay:
@@ -60,6 +78,8 @@ class Replay:
         if op in leading:
             message = (step["target"], *step.get("arguments", []))
             return tuple(self.field(at, step, n) for n in leading[op]) + message, keywords
+        if op == "negotiate_with_service":
+            return (step["hub"], step.get("user")), keywords
         order = ("group", "connection", "user")
         return tuple(self.field(at, step, n) for n in order if n in step), keywords
 
@@ -78,6 +98,9 @@ class Replay:
             try:
                 result = await self.invoke(step["hub"], step["call"], args, keywords)
                 outcome: object = "ok" if result is None else result
+                if step["call"] == "negotiate_with_service":
+                    answer: Any = result
+                    outcome = token_accepted(answer["url"], answer["accessToken"], step.get("user"))
             except SignalRError as error:
                 outcome = {"error": error.kind}
                 detail = str(error)
@@ -95,6 +118,9 @@ class Replay:
             client = self.client(at, step["closed"])
             assert client.is_closed, f"{at}: {step}"
             assert client.close_reason == step["reason"], f"{at}: {step}"
+        elif kind == "open":
+            client = self.client(at, step["open"])
+            assert not client.is_closed, f"{at}: {step} closed ({client.close_reason!r})"
         elif kind == "advance_clock":
             self.simulator.advance_clock(step["advance_clock"])
         elif kind == "groups":
@@ -109,7 +135,7 @@ MakeInvoke = Callable[[dict[str, Any]], Invoke]
 """Builds a way of calling operations from ServiceClient keyword arguments."""
 
 
-def replay(path: Path, make_invoke: MakeInvoke) -> None:
+def replay(path: Path, version: str, make_invoke: MakeInvoke) -> None:
     scenario = parse_scenario(path.name, path.read_text(encoding="utf-8"))
     client = scenario.get("client", {})
     with Simulator() as simulator, endpoint(client, simulator.url) as url:
@@ -118,6 +144,7 @@ def replay(path: Path, make_invoke: MakeInvoke) -> None:
             "connection_string": f"Endpoint={url};AccessKey={key};Version=1.0;",
             # No retries: an intermittent 5xx must fail the scenario, not be retried away.
             "retry": RetryPolicy(max_retries=0),
+            "api_version": CLIENT_API_VERSION[version],
         }
         if "timeout_ms" in client:
             settings["timeout"] = client["timeout_ms"] / 1000
@@ -127,15 +154,18 @@ def replay(path: Path, make_invoke: MakeInvoke) -> None:
 
         async def all_steps() -> None:
             for i, step in enumerate(scenario["steps"]):
-                await run.step(f"{path.name}: steps[{i}]", step)
+                await run.step(f"{path.name} (API {version}): steps[{i}]", step)
 
         asyncio.run(all_steps())
 
 
 def sync_invoke(settings: dict[str, Any]) -> Invoke:
     client = ServiceClient(**settings)
+    assert client.api_version == settings["api_version"]
 
     async def invoke(hub: str, op: str, args: tuple[Any, ...], keywords: dict[str, Any]) -> object:
+        if op == "negotiate_with_service":
+            return client.negotiate_with_service(*args)
         result: object = getattr(client.hub(hub), op)(*args, **keywords)
         return result
 
@@ -144,26 +174,32 @@ def sync_invoke(settings: dict[str, Any]) -> Invoke:
 
 def async_invoke(settings: dict[str, Any]) -> Invoke:
     client = aio.ServiceClient(**settings)
+    assert client.api_version == settings["api_version"]
 
     async def invoke(hub: str, op: str, args: tuple[Any, ...], keywords: dict[str, Any]) -> object:
+        if op == "negotiate_with_service":
+            return await client.negotiate_with_service(*args)
         result: object = await getattr(client.hub(hub), op)(*args, **keywords)
         return result
 
     return invoke
 
 
-def test_scenarios_are_found() -> None:
-    assert len(SCENARIOS) >= 19
+def test_scenarios_are_found_under_both_api_versions() -> None:
+    assert len(SCENARIOS) >= 26
+    for version in CLIENT_API_VERSION:
+        runs = [run for run in RUNS if run.values[1] == version]
+        assert len(runs) >= len(SCENARIOS) - 1, version
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
-def test_scenario_through_the_sync_api(path: Path) -> None:
-    replay(path, sync_invoke)
+@pytest.mark.parametrize(("path", "version"), RUNS)
+def test_scenario_through_the_sync_api(path: Path, version: str) -> None:
+    replay(path, version, sync_invoke)
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
-def test_scenario_through_the_asyncio_api(path: Path) -> None:
-    replay(path, async_invoke)
+@pytest.mark.parametrize(("path", "version"), RUNS)
+def test_scenario_through_the_asyncio_api(path: Path, version: str) -> None:
+    replay(path, version, async_invoke)
 
 
 def test_malformed_scenarios_are_refused_naming_the_file_step_and_field() -> None:
