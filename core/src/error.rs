@@ -7,19 +7,42 @@ use std::time::Duration;
 pub enum Error {
     /// An argument broke a rule before anything was sent; `field` names it.
     #[error("invalid {field}: {message}")]
-    InvalidArgument { field: String, message: String },
+    InvalidArgument {
+        /// The argument's name, in the core's snake_case.
+        field: String,
+        /// The rule it broke, naming the value.
+        message: String,
+    },
     /// The service refused the credentials (401/403), or no token could be obtained (`status` None).
     #[error("unauthorized{}: {message}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
-    Unauthorized { status: Option<u16>, message: String },
+    Unauthorized {
+        /// 401 or 403; `None` when no request was sent.
+        status: Option<u16>,
+        /// Why, from `WWW-Authenticate` or the body.
+        message: String,
+    },
     /// The addressed connection, user or group does not exist (404); `code` is `x-ms-error-code`.
     #[error("not found ({code}): {message}")]
-    NotFound { code: String, message: String },
+    NotFound {
+        /// The service's `x-ms-error-code`.
+        code: String,
+        /// The service's message.
+        message: String,
+    },
     /// The service rejected the request (400) with this message.
     #[error("bad request: {message}")]
-    BadRequest { message: String },
+    BadRequest {
+        /// The service's message.
+        message: String,
+    },
     /// Any other non-success answer.
     #[error("service error {status}: {body}")]
-    Service { status: u16, body: String },
+    Service {
+        /// The HTTP status.
+        status: u16,
+        /// The answer's body, or what the client could not make of it.
+        body: String,
+    },
     /// No answer within the request timeout.
     #[error("request timed out after {0:?}")]
     Timeout(Duration),

@@ -1,4 +1,4 @@
-//! Azure SignalR Service data-plane REST API (v1): a client for every operation, its auth,
+//! Azure SignalR Service data-plane REST API (v1 and 2022-06-01): a client for every operation, its auth,
 //! and a local simulator that behaves like the service.
 //!
 //! ```no_run
@@ -9,6 +9,8 @@
 //! chat.send_to_all(&PayloadMessage::new("newMessage", vec!["hello".into()]), &[]).await?;
 //! # Ok(()) }
 //! ```
+
+#![warn(missing_docs)]
 
 pub mod auth;
 pub mod client;

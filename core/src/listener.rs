@@ -87,7 +87,10 @@ pub enum ListenerEvent {
     /// The service invoked `target` with `arguments` on this client.
     Invocation(PayloadMessage),
     /// The service closed the connection, with its error if any.
-    Closed { error: Option<String> },
+    Closed {
+        /// The reason the service gave.
+        error: Option<String>,
+    },
 }
 
 /// A connected SignalR client that only receives.

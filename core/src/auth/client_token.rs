@@ -33,7 +33,9 @@ impl Default for ClientTokenOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NegotiateResponse {
+    /// Where the SignalR client connects: `{client endpoint}/client/?hub={hub}`.
     pub url: String,
+    /// The client token it presents there.
     pub access_token: String,
 }
 

@@ -26,7 +26,12 @@ pub trait TokenProvider: Send + Sync {
 #[derive(Clone)]
 pub enum Credential {
     /// Sign HS256 tokens locally with the access key, each valid for `lifetime`.
-    AccessKey { key: AccessKey, lifetime: Duration },
+    AccessKey {
+        /// The key tokens are signed with.
+        key: AccessKey,
+        /// How long each token is valid.
+        lifetime: Duration,
+    },
     /// Ask the provider for every request.
     Provider(Arc<dyn TokenProvider>),
 }

@@ -69,22 +69,29 @@ impl Default for SimulatorOptions {
 /// A connection as the simulator sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionInfo {
+    /// The id REST calls address it by.
     pub connection_id: String,
+    /// The user id its token carried.
     pub user_id: Option<String>,
 }
 
 /// A group with at least one connection, and its members' ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupInfo {
+    /// The group name.
     pub name: String,
+    /// Its members, sorted.
     pub connection_ids: Vec<String>,
 }
 
 /// A user mapped to a group until `expires_at` (simulator time).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserGroupMapping {
+    /// The mapped user.
     pub user_id: String,
+    /// The group the user's connections join.
     pub group: String,
+    /// When the mapping ends, on the simulator's clock.
     pub expires_at: SystemTime,
 }
 
