@@ -20,6 +20,15 @@ function prebuiltInstalled() {
   }
 }
 
+/**
+ * `--features <list>` given to this script, passed on to cargo: scripts/lib/test-node builds the
+ * addon with `test-panic` for its tests; an install never does.
+ */
+function cargoFeatures() {
+  const at = process.argv.indexOf('--features');
+  return at === -1 ? [] : ['--features', process.argv[at + 1]];
+}
+
 function main() {
   if (prebuiltInstalled() && !process.argv.includes('--from-source')) {
     console.log(`signalr-rest: using the prebuilt ${PREBUILT_PACKAGE}`);
@@ -38,7 +47,8 @@ function main() {
   const build = spawnSync(
     process.execPath,
     [cli, 'build', '--platform', '--release', '--manifest-path', manifest,
-      '--output-dir', packageDir, '--no-js', '--dts', path.join('lib', 'native.d.ts')],
+      '--output-dir', packageDir, '--no-js', '--dts', path.join('lib', 'native.d.ts'),
+      ...cargoFeatures()],
     { cwd: packageDir, stdio: 'inherit' },
   );
   if (build.error) throw build.error;

@@ -7,6 +7,8 @@ mod cancel;
 mod client;
 mod error;
 mod simulator;
+#[cfg(feature = "test-panic")]
+mod test_panic;
 
 use std::time::Duration;
 

@@ -8,6 +8,8 @@ mod cancel;
 mod client;
 mod error;
 mod simulator;
+#[cfg(feature = "test-panic")]
+mod test_panic;
 mod token_provider;
 
 use std::time::Duration;

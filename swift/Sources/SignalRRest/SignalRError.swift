@@ -17,6 +17,8 @@ public enum SignalRError: Error, Equatable, Sendable, CustomStringConvertible {
     case timeout(after: TimeInterval, message: String)
     /// The request could not be sent or the answer not read.
     case transport(message: String)
+    /// A fault inside the native library, such as a Rust panic; it fails this call only.
+    case internalError(message: String)
 
     /// The core's snake_case name of this kind, e.g. `not_found`.
     public var kind: String {
@@ -28,6 +30,7 @@ public enum SignalRError: Error, Equatable, Sendable, CustomStringConvertible {
         case .serviceError: return "service_error"
         case .timeout: return "timeout"
         case .transport: return "transport"
+        case .internalError: return "internal"
         }
     }
 
@@ -36,7 +39,7 @@ public enum SignalRError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .invalidArgument(_, message), let .unauthorized(_, message), let .notFound(_, message),
              let .badRequest(message), let .serviceError(_, _, message), let .timeout(_, message),
-             let .transport(message):
+             let .transport(message), let .internalError(message):
             return message
         }
     }
@@ -61,12 +64,23 @@ extension SignalRRestBindings.SignalRError {
     }
 }
 
+/// A Rust panic reaches Swift as the generated bindings' own (fileprivate) error type: whatever
+/// a native call throws that is neither the bindings' nor this package's `SignalRError` (nor a
+/// cancellation) is such a fault.
+func internalError(_ error: Error) -> SignalRError {
+    .internalError(message: "internal error in the native library: \(error.localizedDescription)")
+}
+
 /// Runs a synchronous native call, rethrowing its error as this package's.
 func native<T>(_ call: () throws -> T) throws -> T {
     do {
         return try call()
     } catch let error as SignalRRestBindings.SignalRError {
         throw error.converted
+    } catch let error as SignalRError {
+        throw error
+    } catch {
+        throw internalError(error)
     }
 }
 
@@ -82,5 +96,11 @@ func cancellable<T>(_ call: (Cancellation) async throws -> T) async throws -> T 
         }
     } catch let error as SignalRRestBindings.SignalRError {
         throw error.converted
+    } catch let error as SignalRError {
+        throw error
+    } catch let error as CancellationError {
+        throw error
+    } catch {
+        throw internalError(error)
     }
 }

@@ -56,6 +56,8 @@ public final class Simulator: Sendable {
             return Simulator(try await SignalRRestBindings.Simulator.start(options: options))
         } catch let error as SignalRRestBindings.SignalRError {
             throw error.converted
+        } catch {
+            throw internalError(error)
         }
     }
 

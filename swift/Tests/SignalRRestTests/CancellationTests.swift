@@ -18,6 +18,22 @@ final class CancellationTests: XCTestCase {
         }
     }
 
+    func testCancellingTheTaskClosesTheConnectionOfTheCall() async throws {
+        let server = LoopbackHTTPServer(.silent)
+        defer { server.stop() }
+        let hub = try ServiceClient(connectionString: server.connectionString).hub("chat")
+        let call = Task { try await hub.sendToAll("t") }
+        let arrived = try await eventually(within: 10) { server.requests == 1 }
+        XCTAssertTrue(arrived, "the request never reached the server")
+        call.cancel()
+        do {
+            try await call.value
+            XCTFail("a silent server answered")
+        } catch is CancellationError {}
+        let hungUp = try await eventually(within: 5) { server.hangUps == 1 }
+        XCTAssertTrue(hungUp, "the server still holds the connection 5 s after the Task was cancelled")
+    }
+
     func testCancellingTheTaskStopsAWaitForAMessage() async throws {
         let simulator = try await Simulator.start()
         let client = try simulator.connect(hub: "chat")

@@ -61,6 +61,33 @@ final class ErrorTests: XCTestCase {
         }
     }
 
+    func testA400AnswerIsBadRequestWithTheServiceMessage() async throws {
+        let server = LoopbackHTTPServer(.answer(status: 400, body: #"{"code":"Error.X","message":"why"}"#))
+        defer { server.stop() }
+        let hub = try ServiceClient(connectionString: server.connectionString, options: ClientOptions(maxRetries: 0)).hub("chat")
+        do {
+            try await hub.sendToAll("t")
+            XCTFail("a 400 was taken for success")
+        } catch let error as SignalRError {
+            XCTAssertEqual(error, .badRequest(message: "bad request: why"))
+            XCTAssertEqual(error.kind, "bad_request")
+        }
+    }
+
+    func testA500AnswerWithRetriesOffIsServiceErrorWithStatusAndBody() async throws {
+        let server = LoopbackHTTPServer(.answer(status: 500, body: "boom"))
+        defer { server.stop() }
+        let hub = try ServiceClient(connectionString: server.connectionString, options: ClientOptions(maxRetries: 0)).hub("chat")
+        do {
+            try await hub.addUserToGroup("room", userId: "alice")
+            XCTFail("a 500 was taken for success")
+        } catch let error as SignalRError {
+            XCTAssertEqual(error, .serviceError(status: 500, body: "boom", message: "service error 500: boom"))
+            XCTAssertEqual(error.kind, "service_error")
+        }
+        XCTAssertEqual(server.requests, 1)
+    }
+
     func testNoAnswerWithinTheTimeoutIsTimeout() async throws {
         let silent = SilentListener()
         let options = ClientOptions(timeout: 0.3, maxRetries: 0)

@@ -10,25 +10,7 @@ final class SilentListener {
     let port: Int
 
     init() {
-        #if canImport(Glibc)
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                precondition(bind(descriptor, raw, length) == 0, "bind failed")
-                precondition(listen(descriptor, 16) == 0, "listen failed")
-                precondition(getsockname(descriptor, raw, &length) == 0, "getsockname failed")
-            }
-        }
-        socketDescriptor = descriptor
-        port = Int(UInt16(bigEndian: address.sin_port))
+        (socketDescriptor, port) = listenOnLoopback(backlog: 16)
     }
 
     /// A connection string for this port with any key.

@@ -3,6 +3,7 @@ package dev.signalrrest
 import kotlin.coroutines.cancellation.CancellationException
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.milliseconds
+import dev.signalrrest.ffi.InternalException
 import dev.signalrrest.ffi.SignalRException as NativeError
 
 /** A failed call; [kind] is the core's stable name of the error kind. */
@@ -44,6 +45,11 @@ sealed class SignalRException(message: String) : Exception(message) {
     class Transport(message: String) : SignalRException(message) {
         override val kind get() = "transport"
     }
+
+    /** A fault inside the native library, such as a Rust panic; it fails this call only. */
+    class Internal(message: String) : SignalRException(message) {
+        override val kind get() = "internal"
+    }
 }
 
 /** The generated error as this package's exception; a cancelled native call as a [CancellationException]. */
@@ -58,10 +64,15 @@ internal fun NativeError.toPublic(): Exception = when (this) {
     is NativeError.Cancelled -> CancellationException(detail)
 }
 
-/** Runs a native call, rethrowing its error as this package's exception. */
+/**
+ * Runs a native call, rethrowing its error as this package's exception. A Rust panic reaches
+ * Kotlin as the generated [InternalException] (uniffi catches it at the FFI boundary).
+ */
 internal inline fun <T> native(call: () -> T): T =
     try {
         call()
     } catch (e: NativeError) {
         throw e.toPublic()
+    } catch (e: InternalException) {
+        throw SignalRException.Internal("internal error in the native library: ${e.message}")
     }

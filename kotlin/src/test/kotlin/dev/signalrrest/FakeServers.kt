@@ -6,18 +6,26 @@ import java.net.ServerSocket
 import java.net.Socket
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
+import java.util.concurrent.atomic.AtomicInteger
 import kotlin.concurrent.thread
 
-/** An HTTP server answering every request with [status] and [body]. */
+/** An HTTP server answering every request with [status] and [body]; [requests] counts them. */
 class CannedServer(status: Int, body: String) : AutoCloseable {
+    private val received = AtomicInteger()
     private val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0).apply {
         createContext("/") { exchange ->
+            received.incrementAndGet()
+            exchange.requestBody.use { it.readAllBytes() }
             val bytes = body.toByteArray()
-            exchange.sendResponseHeaders(status, bytes.size.toLong())
+            // -1 sends `Content-Length: 0`; 0 would mean a chunked body of any length.
+            exchange.sendResponseHeaders(status, if (bytes.isEmpty()) -1 else bytes.size.toLong())
             exchange.responseBody.use { it.write(bytes) }
         }
         start()
     }
+
+    /** Requests received so far. */
+    val requests: Int get() = received.get()
 
     /** A connection string for this server with any key. */
     val connectionString = "Endpoint=http://127.0.0.1:${server.address.port};AccessKey=key;Version=1.0;"
