@@ -28,6 +28,26 @@ final class ArgumentsTests: XCTestCase {
         XCTAssertEqual(try client.received().first?.arguments(as: [JSONValue].self), expected)
     }
 
+    func testRawJSONArgumentsArriveExactlyAsWritten() async throws {
+        let (hub, client) = try await chat()
+        let raw = #"{"é":1,"n":12345678901234567890123,"a":0.1000000000000000055511151231257827}"#
+        try await hub.sendToAll("exact", [RawJSON(raw), 2])
+        let received = try await client.waitFor("exact")
+        XCTAssertEqual(received.argumentsJSON, "[\(raw),2]")
+        do {
+            try await hub.sendToAll("bad", [RawJSON("{not json")])
+            XCTFail("text that is not JSON is refused")
+        } catch SignalRError.invalidArgument(let field, _) {
+            XCTAssertEqual(field, "arguments")
+        }
+        do {
+            try await hub.sendToAll("two", [RawJSON("1,2")])
+            XCTFail("two values in one RawJSON are refused")
+        } catch SignalRError.invalidArgument(let field, _) {
+            XCTAssertEqual(field, "arguments")
+        }
+    }
+
     func testNoArgumentsIsAnEmptyList() async throws {
         let (hub, client) = try await chat()
         try await hub.sendToAll("ping")
