@@ -12,6 +12,7 @@ const STEP_KINDS = [
   'call',
   'received',
   'closed',
+  'open',
   'advance_clock',
   'groups',
   'hubs',
@@ -26,6 +27,8 @@ const ERROR_KINDS = [
   'transport',
 ];
 const ENDPOINTS = ['simulator', 'closed_port', 'stalls', 'fails'];
+/** The REST API versions in the files' spelling, in the order the runners replay them. */
+const API_VERSIONS = ['v1', '2022-06-01'];
 
 class ScenarioError extends Error {}
 
@@ -59,12 +62,24 @@ const T = {
   ],
   endpoint: ['one of simulator, closed_port, stalls, fails', (v) => ENDPOINTS.includes(v)],
   status: ['an integer from 400 to 599', (v) => isInt(v) && v >= 400 && v <= 599],
+  apiVersions: [
+    'a non-empty array of distinct "v1", "2022-06-01"',
+    (v) =>
+      Array.isArray(v) &&
+      v.length > 0 &&
+      v.every((version) => API_VERSIONS.includes(version)) &&
+      new Set(v).size === v.length,
+  ],
 };
 
 const SEND = [['arguments', T.array]];
 const SEND_EXCLUDING = [
   ['arguments', T.array],
   ['excluded', T.strings],
+];
+const CLOSE_MANY = [
+  ['excluded', T.strings],
+  ['reason', T.str],
 ];
 /** The required and optional fields of each operation, besides call, hub and expect. */
 const OPERATIONS = {
@@ -82,6 +97,11 @@ const OPERATIONS = {
   add_user_to_group: [[['group', T.str], ['user', T.str]], [['ttl', T.int]]],
   remove_user_from_group: [[['group', T.str], ['user', T.str]], []],
   remove_user_from_all_groups: [[['user', T.str]], []],
+  close_all_connections: [[], CLOSE_MANY],
+  close_group_connections: [[['group', T.str]], CLOSE_MANY],
+  close_user_connections: [[['user', T.str]], CLOSE_MANY],
+  remove_connection_from_all_groups: [[['connection', T.str]], []],
+  negotiate_with_service: [[], [['user', T.str]]],
 };
 
 const MESSAGE = [
@@ -143,6 +163,8 @@ function checkStep(at, step) {
       return undefined;
     case 'closed':
       return checkFields(at, step, [['closed', T.str], ['reason', T.strOrNull]], []);
+    case 'open':
+      return checkFields(at, step, [['open', T.str]], []);
     case 'advance_clock':
       return checkFields(at, step, [['advance_clock', T.nonNegativeInt]], []);
     case 'groups':
@@ -160,7 +182,11 @@ function parseScenario(file, text) {
       ['name', T.str],
       ['steps', T.array],
     ];
-    checkFields('scenario', scenario, required, [['client', T.object]]);
+    const optional = [
+      ['client', T.object],
+      ['api_versions', T.apiVersions],
+    ];
+    checkFields('scenario', scenario, required, optional);
     const client = scenario.client ?? {};
     checkFields('client', client, [], [
       ['access_key', T.str],
@@ -182,6 +208,55 @@ function parseScenario(file, text) {
     throw error;
   }
   return scenario;
+}
+
+/**
+ * The versions a scenario file runs under: its `api_versions` in the runners' order, else both.
+ * Read before the strict check (a malformed value gives both; replaying then fails).
+ */
+function apiVersions(text) {
+  let listed;
+  try {
+    listed = JSON.parse(text)?.api_versions;
+  } catch {
+    listed = undefined;
+  }
+  const pinned = Array.isArray(listed) ? API_VERSIONS.filter((v) => listed.includes(v)) : [];
+  return pinned.length > 0 ? pinned : [...API_VERSIONS];
+}
+
+/**
+ * `'ok'` when the simulator's `/client/negotiate` for the negotiate answer's `url` accepts
+ * `token` (200) and the token carries `user` (as the simulator reads it: `asrs.s.uid`, else
+ * `nameid`, else `sub`); otherwise what went wrong.
+ */
+async function tokenAccepted(url, token, user) {
+  if (!url.includes('/client/?')) return { 'url without /client/?': url };
+  const negotiate = url.replace('/client/?', '/client/negotiate?');
+  let answer;
+  try {
+    answer = await fetch(negotiate, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(10000),
+    });
+  } catch (error) {
+    return { 'token not checked': { url: negotiate, error: String(error) } };
+  }
+  const body = await answer.text();
+  if (answer.status !== 200) {
+    return { 'token refused': { url: negotiate, status: answer.status, body } };
+  }
+  let claims;
+  try {
+    claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+  } catch (error) {
+    return { 'token is no JWT': String(error) };
+  }
+  const carried =
+    ['asrs.s.uid', 'nameid', 'sub'].map((c) => claims[c]).find((v) => typeof v === 'string') ??
+    null;
+  return carried === (user ?? null) ? 'ok' : { "token's user": carried, expected: user ?? null };
 }
 
 /** `value` with every object as its [key, value] pairs, so that comparing it checks key order. */
@@ -255,4 +330,13 @@ async function endpoint(client, simulatorUrl) {
   }
 }
 
-module.exports = { ScenarioError, endpoint, ordered, parseScenario, stepKind };
+module.exports = {
+  API_VERSIONS,
+  ScenarioError,
+  apiVersions,
+  endpoint,
+  ordered,
+  parseScenario,
+  stepKind,
+  tokenAccepted,
+};

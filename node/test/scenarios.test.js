@@ -1,13 +1,23 @@
 'use strict';
 // Replays every shared scenario in tests/scenarios/ (format: its README.md) through the public
-// API; the format is checked strictly first (scenario-format.js).
+// API, under each REST API version the file runs under (v1 and 2022-06-01 unless it pins one);
+// the format is checked strictly first (scenario-format.js).
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { test } = require('node:test');
 const { ServiceClient, Simulator, SignalRError } = require('..');
-const { ScenarioError, endpoint, ordered, parseScenario, stepKind } = require('./scenario-format');
+const {
+  API_VERSIONS,
+  ScenarioError,
+  apiVersions,
+  endpoint,
+  ordered,
+  parseScenario,
+  stepKind,
+  tokenAccepted,
+} = require('./scenario-format');
 
 const SCENARIOS = path.join(__dirname, '..', '..', 'tests', 'scenarios');
 
@@ -29,7 +39,18 @@ const OPERATIONS = {
   add_user_to_group: (h, s) => h.addUserToGroup(s.group, s.user, { ttlSeconds: s.ttl }),
   remove_user_from_group: (h, s) => h.removeUserFromGroup(s.group, s.user),
   remove_user_from_all_groups: (h, s) => h.removeUserFromAllGroups(s.user),
+  close_all_connections: (h, s, r) =>
+    h.closeAllConnections({ excluded: r.ids(s.excluded), reason: s.reason }),
+  close_group_connections: (h, s, r) =>
+    h.closeGroupConnections(s.group, { excluded: r.ids(s.excluded), reason: s.reason }),
+  close_user_connections: (h, s, r) =>
+    h.closeUserConnections(s.user, { excluded: r.ids(s.excluded), reason: s.reason }),
+  remove_connection_from_all_groups: (h, s, r) =>
+    h.removeConnectionFromAllGroups(r.id(s.connection)),
 };
+
+/** The files' version names as the client's `apiVersion` spells them. */
+const CLIENT_API_VERSION = { v1: '1.0', '2022-06-01': '2022-06-01' };
 
 class Run {
   constructor(sim, service) {
@@ -55,6 +76,11 @@ class Run {
 
   async call(step) {
     try {
+      if (step.call === 'negotiate_with_service') {
+        // On the ServiceClient; "ok" also needs the simulator to accept the token.
+        const answer = await this.service.negotiateWithService(step.hub, { userId: step.user });
+        return { outcome: await tokenAccepted(answer.url, answer.accessToken, step.user) };
+      }
       const value = await OPERATIONS[step.call](this.service.hub(step.hub), step, this);
       return { outcome: value === undefined ? 'ok' : value };
     } catch (error) {
@@ -93,6 +119,11 @@ class Run {
         assert.equal(client.closeReason, step.reason, where);
         break;
       }
+      case 'open': {
+        const client = this.client(step.open);
+        assert.ok(!client.closed, `${where}: closed (${client.closeReason})`);
+        break;
+      }
       case 'advance_clock':
         this.sim.advanceClock(step.advance_clock);
         break;
@@ -113,14 +144,16 @@ class Run {
 }
 
 /** The client the scenario asks for; retries off, so an intermittent 5xx fails the scenario. */
-function serviceClient(client, url, sim, skip) {
+function serviceClient(client, url, sim, version, skip) {
   const key = client.access_key ?? sim.accessKey;
-  const options = { retry: { maxRetries: 0 } };
+  const options = { retry: { maxRetries: 0 }, apiVersion: CLIENT_API_VERSION[version] };
   if (client.timeout_ms !== undefined) options.timeoutMs = client.timeout_ms;
   if (client.application !== undefined) options.applicationName = client.application;
   try {
     const connectionString = `Endpoint=${url};AccessKey=${key};Version=1.0;`;
-    return ServiceClient.fromConnectionString(connectionString, options);
+    const service = ServiceClient.fromConnectionString(connectionString, options);
+    assert.equal(service.apiVersion, options.apiVersion);
+    return service;
   } catch (error) {
     if (client.application !== undefined && /unknown key "applicationName"/.test(error.message)) {
       skip(`the Node package has no applicationName option yet: ${error.message}`);
@@ -135,26 +168,38 @@ const files = fs
   .filter((name) => name.endsWith('.json'))
   .sort();
 
-test('the shared scenarios directory is not empty', () => {
-  assert.ok(files.length >= 19, `too few scenarios in ${SCENARIOS}`);
+/** Each file under each API version it runs under. */
+const runs = files.flatMap((file) =>
+  apiVersions(fs.readFileSync(path.join(SCENARIOS, file), 'utf8')).map((version) => ({
+    file,
+    version,
+  })),
+);
+
+test('the shared scenarios directory is not empty, and scenarios run under both versions', () => {
+  assert.ok(files.length >= 26, `too few scenarios in ${SCENARIOS}`);
+  for (const version of API_VERSIONS) {
+    const count = runs.filter((run) => run.version === version).length;
+    assert.ok(count >= files.length - 1, `only ${count} scenarios run under ${version}`);
+  }
 });
 
-for (const file of files) {
-  test(`scenario ${file}`, async (t) => {
+for (const { file, version } of runs) {
+  test(`scenario ${file} (API ${version})`, async (t) => {
     const scenario = parseScenario(file, fs.readFileSync(path.join(SCENARIOS, file), 'utf8'));
     const client = scenario.client ?? {};
     const sim = await Simulator.start({ port: 0 });
     const server = await endpoint(client, sim.url);
     try {
       let skipped = false;
-      const service = serviceClient(client, server.url, sim, (reason) => {
+      const service = serviceClient(client, server.url, sim, version, (reason) => {
         skipped = true;
         t.skip(reason);
       });
       if (skipped) return;
       const run = new Run(sim, service);
       for (const [i, step] of scenario.steps.entries()) {
-        await run.step(`${file}: steps[${i}]`, step);
+        await run.step(`${file} (API ${version}): steps[${i}]`, step);
       }
     } finally {
       await server.close();
