@@ -71,6 +71,8 @@ export type ApiVersion = '1.0' | '2022-06-01';
 export interface ClientOptions {
   /** The REST API version to speak (default `'1.0'`); another value is an {@link InvalidArgumentError}. */
   apiVersion?: ApiVersion;
+  /** Prefixes hub names with `{name}_` (lower case), so applications can share one service. */
+  applicationName?: string;
   /** Time one HTTP request may take in milliseconds (default 30000). */
   timeoutMs?: number;
   /** Retry policy; sends are only retried where the message cannot have been delivered. */
@@ -118,6 +120,8 @@ export declare class ServiceClient {
   readonly endpoint: string;
   /** The REST API version this client speaks. */
   readonly apiVersion: ApiVersion;
+  /** The application name hubs are prefixed with (lower case), or `undefined`. */
+  readonly applicationName: string | undefined;
   /**
    * A client for the operations of hub `name`.
    * @throws {InvalidArgumentError} when the name breaks the hub rules (a letter first, then letters, digits and `` _`,.[] ``).

@@ -30,10 +30,13 @@ class ServiceClient {
       'timeoutMs',
       'retry',
       'apiVersion',
+      'applicationName',
     ]);
     const settings = {
       timeoutMs: check.optionalNumber(read.timeoutMs, 'timeoutMs'),
       apiVersion: check.optionalString(read.apiVersion, 'apiVersion'),
+      applicationName: check.optionalString(read.applicationName, 'applicationName'),
+      runtime: `node ${process.version}`,
     };
     if (read.retry !== undefined && read.retry !== null) {
       const retry = check.options(read.retry, 'retry', [
@@ -55,6 +58,11 @@ class ServiceClient {
   /** The REST endpoint, without trailing slash. */
   get endpoint() {
     return this.#native.endpoint;
+  }
+
+  /** The application name hubs are prefixed with (lower case), or `undefined`. */
+  get applicationName() {
+    return this.#native.applicationName ?? undefined;
   }
 
   /** The REST API version this client speaks: `'1.0'` or `'2022-06-01'`. */

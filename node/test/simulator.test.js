@@ -140,3 +140,21 @@ test('bad start options are refused, naming them', async () => {
   await assert.rejects(Simulator.start({ host: 'localhost' }), /host "localhost" is not an IP address/);
   await assert.rejects(Simulator.start({ accessKey: '' }), InvalidArgumentError);
 });
+
+test('applicationName prefixes the hub as {app}_{hub}, lower case', async () => {
+  const sim = await Simulator.start({ port: 0 });
+  try {
+    const client = ServiceClient.fromConnectionString(sim.connectionString, {
+      ...NO_RETRIES,
+      applicationName: 'Shop',
+    });
+    assert.equal(client.applicationName, 'shop');
+    const browser = sim.connect('shop_chat');
+    await client.hub('Chat').sendToAll('news', ['hi']);
+    assert.deepEqual(browser.received, [{ target: 'news', arguments: ['hi'] }]);
+    assert.equal(ServiceClient.fromConnectionString(sim.connectionString).applicationName, undefined);
+  } finally {
+    await sim.close();
+  }
+});
+

@@ -26,6 +26,10 @@ pub struct ClientOptions {
     pub retry: Option<RetryOptions>,
     /// `1.0` or `2022-06-01`.
     pub api_version: Option<String>,
+    /// Prefixes hubs with `{name}_` so applications can share one service.
+    pub application_name: Option<String>,
+    /// Node's version (`process.version`), for the User-Agent.
+    pub runtime: Option<String>,
 }
 
 /// Client token settings for `negotiate` (and, without claims, the service-generated tokens);
@@ -65,6 +69,12 @@ impl ServiceClient {
     #[napi(getter, catch_unwind)]
     pub fn endpoint(&self) -> String {
         self.inner.endpoint().to_string()
+    }
+
+    /// The application name hubs are prefixed with, lower case.
+    #[napi(getter, catch_unwind)]
+    pub fn application_name(&self) -> Option<String> {
+        self.inner.application_name().map(str::to_string)
     }
 
     /// The REST API version spoken: `1.0` or `2022-06-01`.
@@ -154,6 +164,12 @@ fn build(
     }
     if let Some(text) = options.api_version {
         builder = builder.api_version(ApiVersion::parse(&text)?);
+    }
+    if let Some(name) = options.application_name {
+        builder = builder.application_name(name);
+    }
+    if let Some(runtime) = options.runtime {
+        builder = builder.sdk("node", runtime);
     }
     builder.build()
 }
