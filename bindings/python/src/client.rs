@@ -73,6 +73,9 @@ impl ServiceClient {
         if let Some(text) = api_version {
             builder = builder.api_version(ApiVersion::parse(&text).map_err(to_py_err)?);
         }
+        let version = py.version_info();
+        let runtime = format!("Python {}.{}.{}", version.major, version.minor, version.patch);
+        builder = builder.sdk("python", runtime);
         let inner = run_core(py, || builder.build())?;
         Ok(ServiceClient { inner })
     }
