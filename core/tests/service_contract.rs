@@ -474,3 +474,15 @@ async fn shutdown_is_graceful_and_frees_the_port() {
     .unwrap();
     assert_eq!(again.local_addr(), address);
 }
+
+#[tokio::test]
+async fn a_dropped_handle_keeps_serving_until_the_runtime_ends() {
+    let sim = Simulator::start(SimulatorOptions::default()).await.unwrap();
+    let health = format!("{}/api/v1/health", sim.url());
+    let client = sim.connect("chat", None).unwrap();
+    drop(sim);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let answer = reqwest::get(&health).await.expect("still serving");
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert!(!client.is_closed());
+}

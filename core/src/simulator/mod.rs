@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime};
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use tokio::sync::{oneshot, Notify};
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 use crate::auth::AccessKey;
@@ -140,12 +140,14 @@ impl Drop for LiveSocket<'_> {
     }
 }
 
-/// A running simulator; stops when [`Simulator::shutdown`] is awaited or it is dropped.
+/// A running simulator. It serves until
+/// [`Simulator::shutdown`] is awaited or the process (or the tokio runtime it runs on) ends;
+/// dropping a handle does not stop it, as a server keeps serving however its object is held.
 #[derive(Debug)]
 pub struct Simulator {
     address: SocketAddr,
     shared: Arc<Shared>,
-    stop: Mutex<Option<oneshot::Sender<()>>>,
+    stop: watch::Sender<bool>,
     server: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -178,10 +180,13 @@ impl Simulator {
             .layer(tower_http::catch_panic::CatchPanicLayer::custom(errors::panicked))
             .layer(middleware::from_fn(errors::limit_headers))
             .layer(middleware::from_fn(log_request));
-        let (stop, stopped) = oneshot::channel::<()>();
+        let (stop, mut stopped) = watch::channel(false);
         let server = tokio::spawn(async move {
-            let serving = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
+            let serving = axum::serve(listener, app).with_graceful_shutdown(async move {
+                // A dropped handle closes the channel; that is not a request to stop.
+                if stopped.wait_for(|stop| *stop).await.is_err() {
+                    std::future::pending::<()>().await;
+                }
             });
             if let Err(e) = serving.await {
                 tracing::error!(error = %e, "simulator stopped with an error");
@@ -191,7 +196,7 @@ impl Simulator {
         Ok(Simulator {
             address,
             shared,
-            stop: Mutex::new(Some(stop)),
+            stop,
             server: Mutex::new(Some(server)),
         })
     }
@@ -299,21 +304,7 @@ impl Simulator {
     }
 
     fn stop(&self) {
-        let stop = self
-            .stop
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take();
-        if let Some(stop) = stop {
-            let _ = stop.send(());
-        }
-    }
-}
-
-impl Drop for Simulator {
-    fn drop(&mut self) {
-        self.stop();
-        self.shared.state.close_all(SHUTDOWN_REASON);
+        self.stop.send_replace(true);
     }
 }
 
