@@ -4,6 +4,11 @@ import com.sun.net.httpserver.HttpServer
 import java.net.InetAddress
 import java.net.InetSocketAddress
 import java.net.ServerSocket
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
+import java.util.Base64
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonElement
@@ -23,7 +28,11 @@ class ScenarioException(message: String) : Exception(message)
  * JSON text here, so 60.0 is not the integer 60.
  */
 object ScenarioFormat {
-    val STEP_KINDS = listOf("connect", "disconnect", "call", "received", "closed", "advance_clock", "groups", "hubs")
+    val STEP_KINDS =
+        listOf("connect", "disconnect", "call", "received", "closed", "open", "advance_clock", "groups", "hubs")
+
+    /** The REST API versions in the files' spelling, in the order the runners replay them. */
+    val API_VERSIONS = listOf("v1", "2022-06-01")
     private val ERROR_KINDS =
         setOf("invalid_argument", "unauthorized", "not_found", "bad_request", "service_error", "timeout", "transport")
     private val ENDPOINTS = listOf("simulator", "closed_port", "stalls", "fails")
@@ -65,8 +74,14 @@ object ScenarioFormat {
         it.integer()?.let { n -> n >= 400.toBigInteger() && n <= 599.toBigInteger() } == true
     }
 
+    private val API_VERSIONS_TYPE = Type("a non-empty array of distinct \"v1\", \"2022-06-01\"") {
+        it is JsonArray && it.isNotEmpty() && it.toSet().size == it.size &&
+            it.all { v -> v.isText() && (v as JsonPrimitive).content in API_VERSIONS }
+    }
+
     private val SEND: Fields = listOf("arguments" to ARRAY)
     private val SEND_EXCLUDING: Fields = listOf("arguments" to ARRAY, "excluded" to STRINGS)
+    private val CLOSE_MANY: Fields = listOf("excluded" to STRINGS, "reason" to STR)
 
     /** The required and optional fields of each operation, besides call, hub and expect. */
     private val OPERATIONS: Map<String, Pair<Fields, Fields>> = mapOf(
@@ -84,6 +99,11 @@ object ScenarioFormat {
         "add_user_to_group" to (listOf("group" to STR, "user" to STR) to listOf("ttl" to INT)),
         "remove_user_from_group" to (listOf("group" to STR, "user" to STR) to emptyList()),
         "remove_user_from_all_groups" to (listOf("user" to STR) to emptyList()),
+        "close_all_connections" to (emptyList<Pair<String, Type>>() to CLOSE_MANY),
+        "close_group_connections" to (listOf("group" to STR) to CLOSE_MANY),
+        "close_user_connections" to (listOf("user" to STR) to CLOSE_MANY),
+        "remove_connection_from_all_groups" to (listOf("connection" to STR) to emptyList()),
+        "negotiate_with_service" to (emptyList<Pair<String, Type>>() to listOf("user" to STR)),
     )
 
     /** Unknown fields first (in the object's order), then missing ones, then types. */
@@ -128,6 +148,7 @@ object ScenarioFormat {
                 }
             }
             "closed" -> checkFields(at, step, listOf("closed" to STR, "reason" to STR_OR_NULL), emptyList())
+            "open" -> checkFields(at, step, listOf("open" to STR), emptyList())
             "advance_clock" -> checkFields(at, step, listOf("advance_clock" to NON_NEGATIVE_INT), emptyList())
             "groups" -> checkFields(at, step, listOf("groups" to STR, "expect" to GROUP_MEMBERS), emptyList())
             else -> checkFields(at, step, listOf("hubs" to STRINGS), emptyList())
@@ -138,7 +159,12 @@ object ScenarioFormat {
     fun parse(file: String, text: String): JsonObject {
         val scenario = Json.parseToJsonElement(text)
         try {
-            checkFields("scenario", scenario, listOf("name" to STR, "steps" to ARRAY), listOf("client" to OBJECT))
+            checkFields(
+                "scenario",
+                scenario,
+                listOf("name" to STR, "steps" to ARRAY),
+                listOf("client" to OBJECT, "api_versions" to API_VERSIONS_TYPE),
+            )
             scenario as JsonObject
             val client = scenario["client"] ?: JsonObject(emptyMap())
             checkFields(
@@ -167,6 +193,53 @@ object ScenarioFormat {
     }
 }
 
+/**
+ * The versions a scenario file runs under: its `api_versions` in the runners' order, else both.
+ * Read before the strict check (a malformed value gives both; replaying then fails).
+ */
+fun scenarioApiVersions(text: String): List<String> {
+    val listed = runCatching { (Json.parseToJsonElement(text) as? JsonObject)?.get("api_versions") }.getOrNull()
+    val names = (listed as? JsonArray)?.mapNotNull { (it as? JsonPrimitive)?.content }.orEmpty()
+    return ScenarioFormat.API_VERSIONS.filter { it in names }.ifEmpty { ScenarioFormat.API_VERSIONS }
+}
+
+/**
+ * `"ok"` when the simulator's `/client/negotiate` for the negotiate answer's [url] accepts
+ * [token] (200) and the token carries [user] (as the simulator reads it: `asrs.s.uid`, else
+ * `nameid`, else `sub`); otherwise what went wrong.
+ */
+fun tokenAccepted(url: String, token: String, user: String?): JsonElement {
+    if ("/client/?" !in url) return buildJsonObject { put("url without /client/?", url) }
+    val negotiate = url.replaceFirst("/client/?", "/client/negotiate?")
+    val request = HttpRequest.newBuilder(URI.create(negotiate))
+        .header("Authorization", "Bearer $token")
+        .timeout(java.time.Duration.ofSeconds(10))
+        .POST(HttpRequest.BodyPublishers.noBody())
+        .build()
+    val answer = try {
+        HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString())
+    } catch (e: java.io.IOException) {
+        return buildJsonObject { put("token not checked", "$negotiate: $e") }
+    }
+    if (answer.statusCode() != 200) {
+        return buildJsonObject { put("token refused", "$negotiate: ${answer.statusCode()} ${answer.body()}") }
+    }
+    val claims = runCatching {
+        Json.parseToJsonElement(String(Base64.getUrlDecoder().decode(token.split(".")[1]))) as JsonObject
+    }.getOrElse { return buildJsonObject { put("token is no JWT", it.toString()) } }
+    val carried = listOf("asrs.s.uid", "nameid", "sub").firstNotNullOfOrNull { claim ->
+        (claims[claim] as? JsonPrimitive)?.takeIf { it.isString }?.content
+    }
+    return if (carried == user) {
+        JsonPrimitive("ok")
+    } else {
+        buildJsonObject {
+            put("token's user", carried)
+            put("expected", user)
+        }
+    }
+}
+
 /** The URL a scenario's client talks to, and whatever serves it while the scenario runs. */
 class ScenarioEndpoint(client: JsonObject, simulatorUrl: String) : AutoCloseable {
     private var stalling: ServerSocket? = null
@@ -189,8 +262,14 @@ class ScenarioEndpoint(client: JsonObject, simulatorUrl: String) : AutoCloseable
             server.createContext("/") { exchange ->
                 exchange.requestBody.use { it.readAllBytes() } // all of it: unread input would reset the socket
                 exchange.responseHeaders.add("Content-Type", "application/json")
-                exchange.sendResponseHeaders(status, body.size.toLong())
-                exchange.responseBody.use { it.write(body) }
+                if (exchange.requestMethod == "HEAD") {
+                    // No body (2022-06-01 exists-checks are HEAD requests): -1 says so.
+                    exchange.sendResponseHeaders(status, -1)
+                    exchange.close()
+                } else {
+                    exchange.sendResponseHeaders(status, body.size.toLong())
+                    exchange.responseBody.use { it.write(body) }
+                }
             }
             server.start()
             failing = server

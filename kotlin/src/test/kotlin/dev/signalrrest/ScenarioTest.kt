@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestFactory
 
 /**
- * Replays every shared scenario in tests/scenarios (format: its README.md), one test per file;
- * the format is checked strictly first ([ScenarioFormat]).
+ * Replays every shared scenario in tests/scenarios (format: its README.md), one test per file and
+ * REST API version it runs under (v1 and 2022-06-01 unless it pins one), the version in the
+ * test's name; the format is checked strictly first ([ScenarioFormat]).
  */
 class ScenarioTest {
     private val dir = File(System.getProperty("scenarios.dir"))
@@ -32,8 +33,15 @@ class ScenarioTest {
     @TestFactory
     fun everySharedScenario(): List<DynamicTest> {
         val files = dir.listFiles { f -> f.extension == "json" }.orEmpty().sortedBy { it.name }
-        assertTrue(files.size >= 19, "too few scenarios in $dir")
-        return files.map { file -> DynamicTest.dynamicTest(file.nameWithoutExtension) { replay(file) } }
+        assertTrue(files.size >= 26, "too few scenarios in $dir")
+        val runs = files.flatMap { file -> scenarioApiVersions(file.readText()).map { file to it } }
+        for (version in ScenarioFormat.API_VERSIONS) {
+            val count = runs.count { it.second == version }
+            assertTrue(count >= files.size - 1, "only $count scenarios run under $version")
+        }
+        return runs.map { (file, version) ->
+            DynamicTest.dynamicTest("${file.nameWithoutExtension} (API $version)") { replay(file, version) }
+        }
     }
 
     @Test
@@ -50,7 +58,7 @@ class ScenarioTest {
         }
     }
 
-    private fun replay(file: File) = runBlocking<Unit> {
+    private fun replay(file: File, version: String) = runBlocking<Unit> {
         val scenario = ScenarioFormat.parse(file.name, file.readText())
         val client = scenario["client"]?.jsonObject ?: JsonObject(emptyMap())
         fun setting(name: String) = (client[name] as? JsonPrimitive)?.content
@@ -62,16 +70,23 @@ class ScenarioTest {
                     // No retries: an intermittent 5xx must fail the scenario, not be retried away.
                     maxRetries = 0,
                     applicationName = setting("application"),
+                    apiVersion = CLIENT_API_VERSION.getValue(version),
                 )
                 val connectionString = "Endpoint=${endpoint.url};AccessKey=$key;Version=1.0;"
                 ServiceClient.fromConnectionString(connectionString, options).use { service ->
+                    assertEquals(options.apiVersion, service.apiVersion)
                     val run = Run(simulator, service)
                     scenario.getValue("steps").jsonArray.forEachIndexed { i, step ->
-                        run.step("${file.name}: steps[$i]", step.jsonObject)
+                        run.step("${file.name} (API $version): steps[$i]", step.jsonObject)
                     }
                 }
             }
         }
+    }
+
+    private companion object {
+        /** The files' version names as the client's [ApiVersion]. */
+        val CLIENT_API_VERSION = mapOf("v1" to ApiVersion.V1, "2022-06-01" to ApiVersion.V2022_06_01)
     }
 
     private class Run(val simulator: Simulator, val service: ServiceClient) {
@@ -110,6 +125,10 @@ class ScenarioTest {
                     assertTrue(client.isClosed, where)
                     assertEquals(step["reason"], client.closeReason?.let(::JsonPrimitive) ?: JsonNull, where)
                 }
+                "open" -> {
+                    val client = client(at, name)
+                    assertTrue(!client.isClosed, "$where: closed (${client.closeReason})")
+                }
                 "advance_clock" -> simulator.advanceClock(step.getValue(kind).jsonPrimitive.long.seconds)
                 "groups" -> {
                     val actual = simulator.groups(name).associate { it.name to it.connectionIds.toSet() }
@@ -140,6 +159,7 @@ class ScenarioTest {
             val user by lazy { step.text("user")!! }
             val group by lazy { step.text("group")!! }
             val connection by lazy { id(at, step.getValue("connection")) }
+            val reason = step.text("reason")
             val ok = JsonPrimitive("ok")
             return when (val operation = step.text("call")) {
                 "send_to_all" -> ok.also { hub.sendToAll(target, arguments, excluded) }
@@ -158,6 +178,15 @@ class ScenarioTest {
                 }
                 "remove_user_from_group" -> ok.also { hub.removeUserFromGroup(group, user) }
                 "remove_user_from_all_groups" -> ok.also { hub.removeUserFromAllGroups(user) }
+                "close_all_connections" -> ok.also { hub.closeAllConnections(excluded, reason) }
+                "close_group_connections" -> ok.also { hub.closeGroupConnections(group, excluded, reason) }
+                "close_user_connections" -> ok.also { hub.closeUserConnections(user, excluded, reason) }
+                "remove_connection_from_all_groups" -> ok.also { hub.removeConnectionFromAllGroups(connection) }
+                "negotiate_with_service" -> {
+                    // On the ServiceClient; "ok" also needs the simulator to accept the token.
+                    val answer = service.negotiateWithService(step.text("hub")!!, step.text("user"))
+                    tokenAccepted(answer.url, answer.accessToken, step.text("user"))
+                }
                 else -> error("$at: operation $operation passed the format check")
             }
         }
