@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -12,7 +15,11 @@ struct ScenarioFormatError: Error, CustomStringConvertible {
 
 /// The shared scenario format (tests/scenarios/README.md), checked strictly.
 enum ScenarioFormat {
-    static let stepKinds = ["connect", "disconnect", "call", "received", "closed", "advance_clock", "groups", "hubs"]
+    static let stepKinds = [
+        "connect", "disconnect", "call", "received", "closed", "open", "advance_clock", "groups", "hubs",
+    ]
+    /// The REST API versions in the files' spelling, in the order the runners replay them.
+    static let apiVersions = ["v1", "2022-06-01"]
     static let errorKinds: Set<String> = [
         "invalid_argument", "unauthorized", "not_found", "bad_request", "service_error", "timeout", "transport",
     ]
@@ -69,8 +76,15 @@ enum ScenarioFormat {
         ScenarioFormat.integer($0, in: 400...599)
     }
 
+    static let apiVersionList = FieldType(description: "a non-empty array of distinct \"v1\", \"2022-06-01\"") {
+        guard let names = $0.array?.compactMap(\.string), names.count == $0.array?.count else { return false }
+        return !names.isEmpty && Set(names).count == names.count
+            && names.allSatisfy(ScenarioFormat.apiVersions.contains)
+    }
+
     static let send: Fields = [("arguments", array)]
     static let sendExcluding: Fields = [("arguments", array), ("excluded", strings)]
+    static let closeMany: Fields = [("excluded", strings), ("reason", str)]
     /// The required and optional fields of each operation, besides call, hub and expect.
     static let operations: [String: (Fields, Fields)] = [
         "send_to_all": ([("target", str)], sendExcluding),
@@ -87,6 +101,11 @@ enum ScenarioFormat {
         "add_user_to_group": ([("group", str), ("user", str)], [("ttl", int)]),
         "remove_user_from_group": ([("group", str), ("user", str)], []),
         "remove_user_from_all_groups": ([("user", str)], []),
+        "close_all_connections": ([], closeMany),
+        "close_group_connections": ([("group", str)], closeMany),
+        "close_user_connections": ([("user", str)], closeMany),
+        "remove_connection_from_all_groups": ([("connection", str)], []),
+        "negotiate_with_service": ([], [("user", str)]),
     ]
 
     /// Unknown fields first (in the object's order), then missing ones, then types.
@@ -137,6 +156,7 @@ enum ScenarioFormat {
                 try checkFields("\(at).messages[\(j)]", message, [("target", str), ("arguments", array)], [])
             }
         case "closed": try checkFields(at, step, [("closed", str), ("reason", strOrNull)], [])
+        case "open": try checkFields(at, step, [("open", str)], [])
         case "advance_clock": try checkFields(at, step, [("advance_clock", nonNegativeInt)], [])
         case "groups": try checkFields(at, step, [("groups", str), ("expect", groupMembers)], [])
         default: try checkFields(at, step, [("hubs", strings)], [])
@@ -147,7 +167,10 @@ enum ScenarioFormat {
     static func parse(file: String, text: String) throws -> ScenarioJSON {
         let scenario = try ScenarioJSON(parsing: text)
         do {
-            try checkFields("scenario", scenario, [("name", str), ("steps", array)], [("client", object)])
+            try checkFields(
+                "scenario", scenario, [("name", str), ("steps", array)],
+                [("client", object), ("api_versions", apiVersionList)]
+            )
             let client = scenario["client"] ?? .object([])
             try checkFields("client", client, [], [
                 ("access_key", str), ("endpoint", endpoint), ("status", status), ("timeout_ms", positiveInt),
@@ -168,6 +191,63 @@ enum ScenarioFormat {
         }
         return scenario
     }
+
+    /// The versions a checked scenario runs under: its `api_versions` in the runners' order, else both.
+    static func versions(of scenario: ScenarioJSON) -> [String] {
+        guard let listed = scenario["api_versions"]?.array?.compactMap(\.string) else { return apiVersions }
+        return apiVersions.filter(listed.contains)
+    }
+}
+
+/// `"ok"` when the simulator's `/client/negotiate` for the negotiate answer's `url` accepts
+/// `token` (200, asked with URLSession) and the token carries `user` (as the simulator reads it:
+/// `asrs.s.uid`, else `nameid`, else `sub`); otherwise what went wrong.
+func tokenAccepted(url: String, token: String, user: String?) async -> ScenarioJSON {
+    func failure(_ what: String, _ detail: String) -> ScenarioJSON {
+        .object([.init(key: what, value: .string(detail))])
+    }
+    guard url.contains("/client/?") else { return failure("url without /client/?", url) }
+    let negotiate = url.replacingOccurrences(of: "/client/?", with: "/client/negotiate?")
+    guard let address = URL(string: negotiate) else { return failure("not a URL", negotiate) }
+    var request = URLRequest(url: address, timeoutInterval: 10)
+    request.httpMethod = "POST"
+    request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+    let answer: (status: Int, body: String)
+    do {
+        answer = try await withCheckedThrowingContinuation { continuation in
+            URLSession.shared.dataTask(with: request) { data, response, error in
+                if let error {
+                    continuation.resume(throwing: error)
+                } else {
+                    let status = (response as? HTTPURLResponse)?.statusCode ?? -1
+                    continuation.resume(returning: (status, String(decoding: data ?? Data(), as: UTF8.self)))
+                }
+            }.resume()
+        }
+    } catch {
+        return failure("token not checked", "\(negotiate): \(error)")
+    }
+    guard answer.status == 200 else {
+        return failure("token refused", "\(negotiate): \(answer.status) \(answer.body)")
+    }
+    let parts = token.split(separator: ".")
+    var payload = parts.count == 3 ? String(parts[1]) : ""
+    payload = payload.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+    while payload.count % 4 != 0 { payload += "=" }
+    guard let data = Data(base64Encoded: payload),
+          let claims = try? ScenarioJSON(parsing: String(decoding: data, as: UTF8.self)),
+          claims.members != nil
+    else {
+        return failure("token is no JWT", token)
+    }
+    let carried = ["asrs.s.uid", "nameid", "sub"].lazy.compactMap { claims[$0]?.string }.first
+    guard carried == user else {
+        return .object([
+            .init(key: "token's user", value: carried.map(ScenarioJSON.string) ?? .null),
+            .init(key: "expected", value: user.map(ScenarioJSON.string) ?? .null),
+        ])
+    }
+    return .string("ok")
 }
 
 /// A TCP socket listening on 127.0.0.1 at a port the kernel picks (POSIX sockets: Foundation on

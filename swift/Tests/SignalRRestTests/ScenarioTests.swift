@@ -3,43 +3,88 @@ import SignalRRest
 import XCTest
 
 /// Replays the shared scenarios in tests/scenarios (format: its README.md), one test method per
-/// file so a failure names its scenario; the format is checked strictly first (ScenarioFormat).
+/// file and REST API version it runs under (v1 and 2022-06-01 unless it pins one), so a failure
+/// names its scenario and version; the format is checked strictly first (ScenarioFormat).
 final class ScenarioTests: XCTestCase {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("tests/scenarios")
 
-    func testApplicationName() async throws { try await replay("application_name.json") }
-    func testArgumentFidelity() async throws { try await replay("argument_fidelity.json") }
-    func testBroadcast() async throws { try await replay("broadcast.json") }
-    func testConnectionGroups() async throws { try await replay("connection_groups.json") }
-    func testEndpointClosedPort() async throws { try await replay("endpoint_closed_port.json") }
-    func testEndpointStalls() async throws { try await replay("endpoint_stalls.json") }
-    func testExistsAndClose() async throws { try await replay("exists_and_close.json") }
-    func testHubNames() async throws { try await replay("hub_names.json") }
-    func testInvalidArguments() async throws { try await replay("invalid_arguments.json") }
-    func testOddIds() async throws { try await replay("odd_ids.json") }
-    func testSendToConnection() async throws { try await replay("send_to_connection.json") }
-    func testSendToUser() async throws { try await replay("send_to_user.json") }
-    func testServerAnswers400() async throws { try await replay("server_answers_400.json") }
-    func testServerAnswers404() async throws { try await replay("server_answers_404.json") }
-    func testServerAnswers500() async throws { try await replay("server_answers_500.json") }
-    func testTtlLessMappingCap() async throws { try await replay("ttl_less_mapping_cap.json") }
-    func testUnauthorized() async throws { try await replay("unauthorized.json") }
-    func testUserGroupTtl() async throws { try await replay("user_group_ttl.json") }
-    func testUserGroups() async throws { try await replay("user_groups.json") }
+    func testApplicationName_v1() async throws { try await replay("application_name.json", .v1) }
+    func testApplicationName_v2022_06_01() async throws { try await replay("application_name.json", .v2022_06_01) }
+    func testArgumentFidelity_v1() async throws { try await replay("argument_fidelity.json", .v1) }
+    func testArgumentFidelity_v2022_06_01() async throws { try await replay("argument_fidelity.json", .v2022_06_01) }
+    func testBroadcast_v1() async throws { try await replay("broadcast.json", .v1) }
+    func testBroadcast_v2022_06_01() async throws { try await replay("broadcast.json", .v2022_06_01) }
+    func testCloseAllConnections_v1() async throws { try await replay("close_all_connections.json", .v1) }
+    func testCloseAllConnections_v2022_06_01() async throws { try await replay("close_all_connections.json", .v2022_06_01) }
+    func testCloseGroupConnections_v1() async throws { try await replay("close_group_connections.json", .v1) }
+    func testCloseGroupConnections_v2022_06_01() async throws { try await replay("close_group_connections.json", .v2022_06_01) }
+    func testCloseUserConnections_v1() async throws { try await replay("close_user_connections.json", .v1) }
+    func testCloseUserConnections_v2022_06_01() async throws { try await replay("close_user_connections.json", .v2022_06_01) }
+    func testConnectionGroups_v1() async throws { try await replay("connection_groups.json", .v1) }
+    func testConnectionGroups_v2022_06_01() async throws { try await replay("connection_groups.json", .v2022_06_01) }
+    func testEndpointClosedPort_v1() async throws { try await replay("endpoint_closed_port.json", .v1) }
+    func testEndpointClosedPort_v2022_06_01() async throws { try await replay("endpoint_closed_port.json", .v2022_06_01) }
+    func testEndpointStalls_v1() async throws { try await replay("endpoint_stalls.json", .v1) }
+    func testEndpointStalls_v2022_06_01() async throws { try await replay("endpoint_stalls.json", .v2022_06_01) }
+    func testExistsAndClose_v1() async throws { try await replay("exists_and_close.json", .v1) }
+    func testExistsAndClose_v2022_06_01() async throws { try await replay("exists_and_close.json", .v2022_06_01) }
+    func testHubNames_v1() async throws { try await replay("hub_names.json", .v1) }
+    func testHubNames_v2022_06_01() async throws { try await replay("hub_names.json", .v2022_06_01) }
+    func testInvalidArguments_v1() async throws { try await replay("invalid_arguments.json", .v1) }
+    func testInvalidArguments_v2022_06_01() async throws { try await replay("invalid_arguments.json", .v2022_06_01) }
+    func testNegotiateWithService_v1() async throws { try await replay("negotiate_with_service.json", .v1) }
+    func testNegotiateWithService_v2022_06_01() async throws { try await replay("negotiate_with_service.json", .v2022_06_01) }
+    func testOddIds_v1() async throws { try await replay("odd_ids.json", .v1) }
+    func testOddIds_v2022_06_01() async throws { try await replay("odd_ids.json", .v2022_06_01) }
+    func testRemoveConnectionFromAllGroups_v1() async throws { try await replay("remove_connection_from_all_groups.json", .v1) }
+    func testRemoveConnectionFromAllGroups_v2022_06_01() async throws { try await replay("remove_connection_from_all_groups.json", .v2022_06_01) }
+    func testRemoveNonMember2022_v2022_06_01() async throws { try await replay("remove_non_member_2022.json", .v2022_06_01) }
+    func testRemoveNonMemberV1_v1() async throws { try await replay("remove_non_member_v1.json", .v1) }
+    func testSendToConnection_v1() async throws { try await replay("send_to_connection.json", .v1) }
+    func testSendToConnection_v2022_06_01() async throws { try await replay("send_to_connection.json", .v2022_06_01) }
+    func testSendToUser_v1() async throws { try await replay("send_to_user.json", .v1) }
+    func testSendToUser_v2022_06_01() async throws { try await replay("send_to_user.json", .v2022_06_01) }
+    func testServerAnswers400_v1() async throws { try await replay("server_answers_400.json", .v1) }
+    func testServerAnswers400_v2022_06_01() async throws { try await replay("server_answers_400.json", .v2022_06_01) }
+    func testServerAnswers404_v1() async throws { try await replay("server_answers_404.json", .v1) }
+    func testServerAnswers404_v2022_06_01() async throws { try await replay("server_answers_404.json", .v2022_06_01) }
+    func testServerAnswers500_v1() async throws { try await replay("server_answers_500.json", .v1) }
+    func testServerAnswers500_v2022_06_01() async throws { try await replay("server_answers_500.json", .v2022_06_01) }
+    func testTtlLessMappingCap_v1() async throws { try await replay("ttl_less_mapping_cap.json", .v1) }
+    func testTtlLessMappingCap_v2022_06_01() async throws { try await replay("ttl_less_mapping_cap.json", .v2022_06_01) }
+    func testUnauthorized_v1() async throws { try await replay("unauthorized.json", .v1) }
+    func testUnauthorized_v2022_06_01() async throws { try await replay("unauthorized.json", .v2022_06_01) }
+    func testUserGroupTtl_v1() async throws { try await replay("user_group_ttl.json", .v1) }
+    func testUserGroupTtl_v2022_06_01() async throws { try await replay("user_group_ttl.json", .v2022_06_01) }
+    func testUserGroups_v1() async throws { try await replay("user_groups.json", .v1) }
+    func testUserGroups_v2022_06_01() async throws { try await replay("user_groups.json", .v2022_06_01) }
 
-    /// The files the methods above replay, read from this source file, against the directory.
-    func testEveryScenarioFileHasATestMethod() throws {
+    /// The files and versions the methods above replay, read from this source file, against the
+    /// directory and each file's `api_versions`.
+    func testEveryScenarioFileHasATestMethodPerAPIVersion() throws {
         let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
         let marker = "try await replay(\""
-        let replayed = Set(source.components(separatedBy: marker).dropFirst().compactMap { rest in
-            rest.split(separator: "\"").first.map(String.init)
+        // "broadcast.json 2022-06-01" for `replay("broadcast.json", .v2022_06_01)`.
+        let replayed = Set(source.components(separatedBy: marker).dropFirst().compactMap { rest -> String? in
+            let parts = rest.split(separator: "\"", maxSplits: 1)
+            guard parts.count == 2, let version = parts[1].split(separator: ")").first else { return nil }
+            let name = version.trimmingCharacters(in: CharacterSet(charactersIn: ", ."))
+            return "\(parts[0]) \(name == "v1" ? "v1" : name.dropFirst().replacingOccurrences(of: "_", with: "-"))"
         })
-        let onDisk = Set(try FileManager.default.contentsOfDirectory(atPath: Self.directory.path)
-            .filter { $0.hasSuffix(".json") })
-        XCTAssertEqual(onDisk.subtracting(replayed), [], "add a test method for each of these to ScenarioTests.swift")
-        XCTAssertEqual(replayed.subtracting(onDisk), [], "test methods replay files that do not exist")
+        var onDisk: Set<String> = []
+        for file in try FileManager.default.contentsOfDirectory(atPath: Self.directory.path) where file.hasSuffix(".json") {
+            let text = try String(contentsOf: Self.directory.appendingPathComponent(file), encoding: .utf8)
+            for version in ScenarioFormat.versions(of: try ScenarioFormat.parse(file: file, text: text)) {
+                onDisk.insert("\(file) \(version)")
+            }
+        }
+        XCTAssertEqual(
+            onDisk.subtracting(replayed), [],
+            "add a test method for each of these (file and API version) to ScenarioTests.swift"
+        )
+        XCTAssertEqual(replayed.subtracting(onDisk), [], "test methods replay files or versions that do not exist")
     }
 
     func testMalformedScenariosAreRefusedNamingTheFileStepAndField() throws {
@@ -67,9 +112,14 @@ final class ScenarioTests: XCTestCase {
         XCTAssertThrowsError(try ScenarioJSON(parsing: "[1,]"))
     }
 
-    private func replay(_ file: String) async throws {
+    private func replay(_ file: String, _ version: APIVersion) async throws {
         let text = try String(contentsOf: Self.directory.appendingPathComponent(file), encoding: .utf8)
         let scenario = try ScenarioFormat.parse(file: file, text: text)
+        let versionName = version == .v1 ? "v1" : version.rawValue
+        try check(
+            ScenarioFormat.versions(of: scenario).contains(versionName),
+            "\(file): its api_versions do not include \(versionName)"
+        )
         let client = scenario["client"] ?? .object([])
         let simulator = try await Simulator.start()
         var stop: () -> Void = {}
@@ -96,14 +146,16 @@ final class ScenarioTests: XCTestCase {
             timeout: client["timeout_ms"]?.integerText.flatMap { Double($0) }.map { $0 / 1000 },
             // No retries: an intermittent 5xx must fail the scenario, not be retried away.
             maxRetries: 0,
-            applicationName: client["application"]?.string
+            applicationName: client["application"]?.string,
+            apiVersion: version
         )
         let key = client["access_key"]?.string ?? simulator.accessKey
         let connectionString = "Endpoint=\(url);AccessKey=\(key);Version=1.0;"
         let service = try ServiceClient(connectionString: connectionString, options: options)
+        XCTAssertEqual(service.apiVersion, version)
         let run = Run(simulator: simulator, service: service)
         for (i, step) in scenario["steps"]!.array!.enumerated() {
-            try await run.step("\(file): steps[\(i)]", step)
+            try await run.step("\(file) (API \(versionName)): steps[\(i)]", step)
         }
         await simulator.shutdown()
     }
@@ -174,6 +226,9 @@ private final class Run {
             try check(closed.isClosed, "\(context)\n  not closed")
             let reason = closed.closeReason.map(ScenarioJSON.string) ?? .null
             try check(reason == step["reason"], "\(context)\n  got reason \(reason)")
+        case "open":
+            let open = try client(at, name)
+            try check(!open.isClosed, "\(context)\n  closed (reason \(open.closeReason ?? "none"))")
         case "advance_clock":
             try simulator.advanceClock(by: Double(step["advance_clock"]!.integerText!)!)
         case "groups":
@@ -194,6 +249,12 @@ private final class Run {
     /// the error's message.
     func outcome(_ at: String, _ step: ScenarioJSON) async throws -> (ScenarioJSON, String) {
         do {
+            if step["call"]?.string == "negotiate_with_service" {
+                // On the ServiceClient; "ok" also needs the simulator to accept the token.
+                let user = step["user"]?.string
+                let answer = try await service.negotiateWithService(hub: step["hub"]!.string!, userId: user)
+                return (await tokenAccepted(url: answer.url, token: answer.accessToken, user: user), "")
+            }
             return (try await call(at, try service.hub(step["hub"]!.string!), step), "")
         } catch let error as SignalRError {
             return (.object([.init(key: "error", value: .string(error.kind))]), "\(error)")
@@ -201,18 +262,14 @@ private final class Run {
     }
 
     func call(_ at: String, _ hub: HubClient, _ step: ScenarioJSON) async throws -> ScenarioJSON {
-        let arguments = step["arguments"]?.array ?? []
-        if step["arguments"] != nil, let reason = ScenarioJSON.array(arguments).whyJSONEncoderCannotSendIt {
-            throw XCTSkip(
-                "\(at): the Swift package encodes arguments with JSONEncoder, so it cannot send them as written: \(reason)"
-            )
-        }
-        let encodable: [any Encodable] = arguments
+        // As RawJSON: sent as written, key order and number text kept (JSONEncoder keeps neither).
+        let encodable: [any Encodable] = (step["arguments"]?.array ?? []).map { RawJSON($0.description) }
         let excluded = try (step["excluded"]?.array ?? []).map { try id(at, $0) }
         let target = step["target"]?.string ?? ""
         let user = step["user"]?.string ?? ""
         let group = step["group"]?.string ?? ""
         let connection = try id(at, step["connection"])
+        let reason = step["reason"]?.string
         let ok = ScenarioJSON.string("ok")
         switch step["call"]!.string! {
         case "send_to_all": try await hub.sendToAll(target, encodable, excluded: excluded)
@@ -220,7 +277,7 @@ private final class Run {
         case "send_to_connection": try await hub.sendToConnection(connection, target, encodable)
         case "send_to_group": try await hub.sendToGroup(group, target, encodable, excluded: excluded)
         case "connection_exists": return .bool(try await hub.connectionExists(connection))
-        case "close_connection": try await hub.closeConnection(connection, reason: step["reason"]?.string)
+        case "close_connection": try await hub.closeConnection(connection, reason: reason)
         case "group_exists": return .bool(try await hub.groupExists(group))
         case "user_exists": return .bool(try await hub.userExists(user))
         case "add_connection_to_group": try await hub.addConnectionToGroup(group, connectionId: connection)
@@ -230,6 +287,10 @@ private final class Run {
             try await hub.addUserToGroup(group, userId: user, ttl: step["ttl"]?.integerText.flatMap { Double($0) })
         case "remove_user_from_group": try await hub.removeUserFromGroup(group, userId: user)
         case "remove_user_from_all_groups": try await hub.removeUserFromAllGroups(user)
+        case "close_all_connections": try await hub.closeAllConnections(excluded: excluded, reason: reason)
+        case "close_group_connections": try await hub.closeGroupConnections(group, excluded: excluded, reason: reason)
+        case "close_user_connections": try await hub.closeUserConnections(user, excluded: excluded, reason: reason)
+        case "remove_connection_from_all_groups": try await hub.removeConnectionFromAllGroups(connection)
         case let other: throw StepFailure(description: "\(at): operation \(other) passed the format check")
         }
         return ok
