@@ -1,5 +1,6 @@
 package dev.signalrrest
 
+import java.util.concurrent.CompletableFuture
 import kotlin.time.Duration
 import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonElement
@@ -11,6 +12,11 @@ import dev.signalrrest.ffi.NegotiateOptions
  * each suspends until the service has answered, and cancelling
  * the coroutine abandons the HTTP request. Arguments are JSON values: encode your own types with
  * `Json.encodeToJsonElement(value)`.
+ *
+ * From Java, every operation also comes blocking (`sendToAllBlocking`: the calling thread waits,
+ * interrupting it cancels the call) and as a `CompletableFuture` (`sendToAllAsync`: cancelling
+ * the future cancels the call); the send operations take their arguments as one JSON array text
+ * too. Failures are [SignalRException]s, inside a `CompletionException` for the futures.
  */
 class HubClient internal constructor(private val hub: NativeHubClient) : AutoCloseable {
     /** The hub name as used in request paths (lower case, application prefix applied). */
@@ -18,15 +24,15 @@ class HubClient internal constructor(private val hub: NativeHubClient) : AutoClo
 
     /** Sends `target(arguments)` to every connection except the [excluded] connection ids. */
     suspend fun sendToAll(target: String, arguments: List<JsonElement> = emptyList(), excluded: List<String> = emptyList()) =
-        native { hub.sendToAll(target, JsonArray(arguments).toString(), excluded, null) }
+        sendToAllJson(target, JsonArray(arguments).toString(), excluded)
 
     /** Sends `target(arguments)` to every connection of user [userId]. */
     suspend fun sendToUser(userId: String, target: String, arguments: List<JsonElement> = emptyList()) =
-        native { hub.sendToUser(userId, target, JsonArray(arguments).toString(), null) }
+        sendToUserJson(userId, target, JsonArray(arguments).toString())
 
     /** Sends `target(arguments)` to one connection. */
     suspend fun sendToConnection(connectionId: String, target: String, arguments: List<JsonElement> = emptyList()) =
-        native { hub.sendToConnection(connectionId, target, JsonArray(arguments).toString(), null) }
+        sendToConnectionJson(connectionId, target, JsonArray(arguments).toString())
 
     /** Sends `target(arguments)` to every connection in [group] except the [excluded] connection ids. */
     suspend fun sendToGroup(
@@ -34,7 +40,7 @@ class HubClient internal constructor(private val hub: NativeHubClient) : AutoClo
         target: String,
         arguments: List<JsonElement> = emptyList(),
         excluded: List<String> = emptyList(),
-    ) = native { hub.sendToGroup(group, target, JsonArray(arguments).toString(), excluded, null) }
+    ) = sendToGroupJson(group, target, JsonArray(arguments).toString(), excluded)
 
     /** Whether the connection is connected. */
     suspend fun connectionExists(connectionId: String): Boolean = native { hub.connectionExists(connectionId, null) }
@@ -97,6 +103,244 @@ class HubClient internal constructor(private val hub: NativeHubClient) : AutoClo
      */
     suspend fun generateClientToken(userId: String? = null, lifetime: Duration? = null): String =
         native { hub.generateClientToken(NegotiateOptions(userId, lifetime?.inSeconds, null), null) }
+
+    // The sends with their arguments as JSON array text: what the Kotlin sends encode to and the
+    // Java variants take as is (the core refuses text that is not a JSON array, naming `arguments`).
+
+    private suspend fun sendToAllJson(target: String, argumentsJson: String, excluded: List<String>) =
+        native { hub.sendToAll(target, argumentsJson, excluded, null) }
+
+    private suspend fun sendToUserJson(userId: String, target: String, argumentsJson: String) =
+        native { hub.sendToUser(userId, target, argumentsJson, null) }
+
+    private suspend fun sendToConnectionJson(connectionId: String, target: String, argumentsJson: String) =
+        native { hub.sendToConnection(connectionId, target, argumentsJson, null) }
+
+    private suspend fun sendToGroupJson(group: String, target: String, argumentsJson: String, excluded: List<String>) =
+        native { hub.sendToGroup(group, target, argumentsJson, excluded, null) }
+
+    // For Java: each operation above, blocking and as a CompletableFuture.
+
+    /** [sendToAll], blocking. */
+    @JvmOverloads
+    fun sendToAllBlocking(target: String, arguments: List<JsonElement> = emptyList(), excluded: List<String> = emptyList()) =
+        blockingCall { sendToAll(target, arguments, excluded) }
+
+    /** [sendToAll] with [argumentsJson] a JSON array text, blocking. */
+    @JvmOverloads
+    fun sendToAllBlocking(target: String, argumentsJson: String, excluded: List<String> = emptyList()) =
+        blockingCall { sendToAllJson(target, argumentsJson, excluded) }
+
+    /** [sendToAll] as a future. */
+    @JvmOverloads
+    fun sendToAllAsync(
+        target: String,
+        arguments: List<JsonElement> = emptyList(),
+        excluded: List<String> = emptyList(),
+    ): CompletableFuture<Void?> = voidFutureCall { sendToAll(target, arguments, excluded) }
+
+    /** [sendToAll] with [argumentsJson] a JSON array text, as a future. */
+    @JvmOverloads
+    fun sendToAllAsync(target: String, argumentsJson: String, excluded: List<String> = emptyList()): CompletableFuture<Void?> =
+        voidFutureCall { sendToAllJson(target, argumentsJson, excluded) }
+
+    /** [sendToUser], blocking. */
+    @JvmOverloads
+    fun sendToUserBlocking(userId: String, target: String, arguments: List<JsonElement> = emptyList()) =
+        blockingCall { sendToUser(userId, target, arguments) }
+
+    /** [sendToUser] with [argumentsJson] a JSON array text, blocking. */
+    fun sendToUserBlocking(userId: String, target: String, argumentsJson: String) =
+        blockingCall { sendToUserJson(userId, target, argumentsJson) }
+
+    /** [sendToUser] as a future. */
+    @JvmOverloads
+    fun sendToUserAsync(userId: String, target: String, arguments: List<JsonElement> = emptyList()): CompletableFuture<Void?> =
+        voidFutureCall { sendToUser(userId, target, arguments) }
+
+    /** [sendToUser] with [argumentsJson] a JSON array text, as a future. */
+    fun sendToUserAsync(userId: String, target: String, argumentsJson: String): CompletableFuture<Void?> =
+        voidFutureCall { sendToUserJson(userId, target, argumentsJson) }
+
+    /** [sendToConnection], blocking. */
+    @JvmOverloads
+    fun sendToConnectionBlocking(connectionId: String, target: String, arguments: List<JsonElement> = emptyList()) =
+        blockingCall { sendToConnection(connectionId, target, arguments) }
+
+    /** [sendToConnection] with [argumentsJson] a JSON array text, blocking. */
+    fun sendToConnectionBlocking(connectionId: String, target: String, argumentsJson: String) =
+        blockingCall { sendToConnectionJson(connectionId, target, argumentsJson) }
+
+    /** [sendToConnection] as a future. */
+    @JvmOverloads
+    fun sendToConnectionAsync(
+        connectionId: String,
+        target: String,
+        arguments: List<JsonElement> = emptyList(),
+    ): CompletableFuture<Void?> = voidFutureCall { sendToConnection(connectionId, target, arguments) }
+
+    /** [sendToConnection] with [argumentsJson] a JSON array text, as a future. */
+    fun sendToConnectionAsync(connectionId: String, target: String, argumentsJson: String): CompletableFuture<Void?> =
+        voidFutureCall { sendToConnectionJson(connectionId, target, argumentsJson) }
+
+    /** [sendToGroup], blocking. */
+    @JvmOverloads
+    fun sendToGroupBlocking(
+        group: String,
+        target: String,
+        arguments: List<JsonElement> = emptyList(),
+        excluded: List<String> = emptyList(),
+    ) = blockingCall { sendToGroup(group, target, arguments, excluded) }
+
+    /** [sendToGroup] with [argumentsJson] a JSON array text, blocking. */
+    @JvmOverloads
+    fun sendToGroupBlocking(group: String, target: String, argumentsJson: String, excluded: List<String> = emptyList()) =
+        blockingCall { sendToGroupJson(group, target, argumentsJson, excluded) }
+
+    /** [sendToGroup] as a future. */
+    @JvmOverloads
+    fun sendToGroupAsync(
+        group: String,
+        target: String,
+        arguments: List<JsonElement> = emptyList(),
+        excluded: List<String> = emptyList(),
+    ): CompletableFuture<Void?> = voidFutureCall { sendToGroup(group, target, arguments, excluded) }
+
+    /** [sendToGroup] with [argumentsJson] a JSON array text, as a future. */
+    @JvmOverloads
+    fun sendToGroupAsync(
+        group: String,
+        target: String,
+        argumentsJson: String,
+        excluded: List<String> = emptyList(),
+    ): CompletableFuture<Void?> = voidFutureCall { sendToGroupJson(group, target, argumentsJson, excluded) }
+
+    /** [connectionExists], blocking. */
+    fun connectionExistsBlocking(connectionId: String): Boolean = blockingCall { connectionExists(connectionId) }
+
+    /** [connectionExists] as a future. */
+    fun connectionExistsAsync(connectionId: String): CompletableFuture<Boolean> = futureCall { connectionExists(connectionId) }
+
+    /** [closeConnection], blocking. */
+    @JvmOverloads
+    fun closeConnectionBlocking(connectionId: String, reason: String? = null) =
+        blockingCall { closeConnection(connectionId, reason) }
+
+    /** [closeConnection] as a future. */
+    @JvmOverloads
+    fun closeConnectionAsync(connectionId: String, reason: String? = null): CompletableFuture<Void?> =
+        voidFutureCall { closeConnection(connectionId, reason) }
+
+    /** [groupExists], blocking. */
+    fun groupExistsBlocking(group: String): Boolean = blockingCall { groupExists(group) }
+
+    /** [groupExists] as a future. */
+    fun groupExistsAsync(group: String): CompletableFuture<Boolean> = futureCall { groupExists(group) }
+
+    /** [userExists], blocking. */
+    fun userExistsBlocking(userId: String): Boolean = blockingCall { userExists(userId) }
+
+    /** [userExists] as a future. */
+    fun userExistsAsync(userId: String): CompletableFuture<Boolean> = futureCall { userExists(userId) }
+
+    /** [addConnectionToGroup], blocking. */
+    fun addConnectionToGroupBlocking(group: String, connectionId: String) =
+        blockingCall { addConnectionToGroup(group, connectionId) }
+
+    /** [addConnectionToGroup] as a future. */
+    fun addConnectionToGroupAsync(group: String, connectionId: String): CompletableFuture<Void?> =
+        voidFutureCall { addConnectionToGroup(group, connectionId) }
+
+    /** [removeConnectionFromGroup], blocking. */
+    fun removeConnectionFromGroupBlocking(group: String, connectionId: String) =
+        blockingCall { removeConnectionFromGroup(group, connectionId) }
+
+    /** [removeConnectionFromGroup] as a future. */
+    fun removeConnectionFromGroupAsync(group: String, connectionId: String): CompletableFuture<Void?> =
+        voidFutureCall { removeConnectionFromGroup(group, connectionId) }
+
+    /** [userInGroup], blocking. */
+    fun userInGroupBlocking(group: String, userId: String): Boolean = blockingCall { userInGroup(group, userId) }
+
+    /** [userInGroup] as a future. */
+    fun userInGroupAsync(group: String, userId: String): CompletableFuture<Boolean> = futureCall { userInGroup(group, userId) }
+
+    /** [addUserToGroup] with a [ttl] of whole seconds (null: at most a year), blocking. */
+    @JvmOverloads
+    fun addUserToGroupBlocking(group: String, userId: String, ttl: java.time.Duration? = null) =
+        blockingCall { addUserToGroup(group, userId, ttl.toKotlin()) }
+
+    /** [addUserToGroup] with a [ttl] of whole seconds (null: at most a year), as a future. */
+    @JvmOverloads
+    fun addUserToGroupAsync(group: String, userId: String, ttl: java.time.Duration? = null): CompletableFuture<Void?> =
+        voidFutureCall { addUserToGroup(group, userId, ttl.toKotlin()) }
+
+    /** [removeUserFromGroup], blocking. */
+    fun removeUserFromGroupBlocking(group: String, userId: String) = blockingCall { removeUserFromGroup(group, userId) }
+
+    /** [removeUserFromGroup] as a future. */
+    fun removeUserFromGroupAsync(group: String, userId: String): CompletableFuture<Void?> =
+        voidFutureCall { removeUserFromGroup(group, userId) }
+
+    /** [removeUserFromAllGroups], blocking. */
+    fun removeUserFromAllGroupsBlocking(userId: String) = blockingCall { removeUserFromAllGroups(userId) }
+
+    /** [removeUserFromAllGroups] as a future. */
+    fun removeUserFromAllGroupsAsync(userId: String): CompletableFuture<Void?> = voidFutureCall { removeUserFromAllGroups(userId) }
+
+    /** [closeAllConnections], blocking. */
+    @JvmOverloads
+    fun closeAllConnectionsBlocking(excluded: List<String> = emptyList(), reason: String? = null) =
+        blockingCall { closeAllConnections(excluded, reason) }
+
+    /** [closeAllConnections] as a future. */
+    @JvmOverloads
+    fun closeAllConnectionsAsync(excluded: List<String> = emptyList(), reason: String? = null): CompletableFuture<Void?> =
+        voidFutureCall { closeAllConnections(excluded, reason) }
+
+    /** [closeGroupConnections], blocking. */
+    @JvmOverloads
+    fun closeGroupConnectionsBlocking(group: String, excluded: List<String> = emptyList(), reason: String? = null) =
+        blockingCall { closeGroupConnections(group, excluded, reason) }
+
+    /** [closeGroupConnections] as a future. */
+    @JvmOverloads
+    fun closeGroupConnectionsAsync(
+        group: String,
+        excluded: List<String> = emptyList(),
+        reason: String? = null,
+    ): CompletableFuture<Void?> = voidFutureCall { closeGroupConnections(group, excluded, reason) }
+
+    /** [closeUserConnections], blocking. */
+    @JvmOverloads
+    fun closeUserConnectionsBlocking(userId: String, excluded: List<String> = emptyList(), reason: String? = null) =
+        blockingCall { closeUserConnections(userId, excluded, reason) }
+
+    /** [closeUserConnections] as a future. */
+    @JvmOverloads
+    fun closeUserConnectionsAsync(
+        userId: String,
+        excluded: List<String> = emptyList(),
+        reason: String? = null,
+    ): CompletableFuture<Void?> = voidFutureCall { closeUserConnections(userId, excluded, reason) }
+
+    /** [removeConnectionFromAllGroups], blocking. */
+    fun removeConnectionFromAllGroupsBlocking(connectionId: String) =
+        blockingCall { removeConnectionFromAllGroups(connectionId) }
+
+    /** [removeConnectionFromAllGroups] as a future. */
+    fun removeConnectionFromAllGroupsAsync(connectionId: String): CompletableFuture<Void?> =
+        voidFutureCall { removeConnectionFromAllGroups(connectionId) }
+
+    /** [generateClientToken] ([lifetime] null: one hour), blocking. */
+    @JvmOverloads
+    fun generateClientTokenBlocking(userId: String? = null, lifetime: java.time.Duration? = null): String =
+        blockingCall { generateClientToken(userId, lifetime.toKotlin()) }
+
+    /** [generateClientToken] ([lifetime] null: one hour) as a future. */
+    @JvmOverloads
+    fun generateClientTokenAsync(userId: String? = null, lifetime: java.time.Duration? = null): CompletableFuture<String> =
+        futureCall { generateClientToken(userId, lifetime.toKotlin()) }
 
     /** Frees the native hub client. */
     override fun close() = hub.close()

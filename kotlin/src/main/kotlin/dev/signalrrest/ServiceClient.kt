@@ -1,6 +1,8 @@
 package dev.signalrrest
 
+import java.util.concurrent.CompletableFuture
 import kotlin.time.Duration
+import kotlin.time.toKotlinDuration
 import kotlinx.serialization.json.JsonObject
 import dev.signalrrest.ffi.ClientOptions as NativeClientOptions
 import dev.signalrrest.ffi.NegotiateOptions
@@ -30,13 +32,17 @@ enum class ApiVersion(
          * The version [text] names (`"1.0"` or `"2022-06-01"`, e.g. from configuration);
          * [SignalRException.InvalidArgument] naming it otherwise.
          */
+        @JvmStatic
         fun parse(text: String): ApiVersion = ofText(native { parseApiVersion(text) })
 
         internal fun ofText(text: String): ApiVersion = entries.first { it.text == text }
     }
 }
 
-/** Client settings; null keeps the default (30 s timeout, 3 retries, no application name, API 1.0). */
+/**
+ * Client settings; null keeps the default (30 s timeout, 3 retries, no application name, API 1.0).
+ * Java builds them with [builder]: `ClientOptions.builder().timeout(Duration.ofSeconds(5)).build()`.
+ */
 data class ClientOptions(
     /** Time one HTTP request may take. */
     val timeout: Duration? = null,
@@ -59,6 +65,39 @@ data class ClientOptions(
         applicationName = applicationName,
         apiVersion = apiVersion?.text,
     )
+
+    /** Client settings one at a time, with `java.time.Duration`s: how Java makes [ClientOptions]. */
+    class Builder {
+        private var options = ClientOptions()
+
+        /** Time one HTTP request may take. */
+        fun timeout(timeout: java.time.Duration) = apply { options = options.copy(timeout = timeout.toKotlinDuration()) }
+
+        /** Attempts after the first one; 0 disables retries. */
+        fun maxRetries(maxRetries: Int) = apply { options = options.copy(maxRetries = maxRetries) }
+
+        /** Wait before the first retry; doubles each time. */
+        fun retryInitialDelay(delay: java.time.Duration) =
+            apply { options = options.copy(retryInitialDelay = delay.toKotlinDuration()) }
+
+        /** Upper bound of any wait between retries. */
+        fun retryMaxDelay(delay: java.time.Duration) = apply { options = options.copy(retryMaxDelay = delay.toKotlinDuration()) }
+
+        /** Prefix hub names with `{name}_`, to share one service between applications. */
+        fun applicationName(name: String) = apply { options = options.copy(applicationName = name) }
+
+        /** The REST API version to speak. */
+        fun apiVersion(version: ApiVersion) = apply { options = options.copy(apiVersion = version) }
+
+        /** The settings given so far; the others keep their defaults. */
+        fun build(): ClientOptions = options
+    }
+
+    companion object {
+        /** A [Builder] with every setting at its default. */
+        @JvmStatic
+        fun builder() = Builder()
+    }
 }
 
 /** The `{url, accessToken}` an app's negotiate endpoint returns to a SignalR client. */
@@ -76,6 +115,8 @@ data class NegotiateResponse(val url: String, val accessToken: String)
 class ServiceClient private constructor(private val client: NativeServiceClient) : AutoCloseable {
     companion object {
         /** A client from `Endpoint=...;AccessKey=...;Version=1.0;`. */
+        @JvmStatic
+        @JvmOverloads
         fun fromConnectionString(connectionString: String, options: ClientOptions = ClientOptions()) =
             ServiceClient(native { NativeServiceClient.fromConnectionString(connectionString, options.toNative()) })
 
@@ -112,8 +153,9 @@ class ServiceClient private constructor(private val client: NativeServiceClient)
         userId: String? = null,
         lifetime: Duration? = null,
         claims: JsonObject? = null,
-    ): NegotiateResponse {
-        val options = NegotiateOptions(userId, lifetime?.inSeconds, claims?.toString())
+    ): NegotiateResponse = negotiateJson(hub, NegotiateOptions(userId, lifetime?.inSeconds, claims?.toString()))
+
+    private fun negotiateJson(hub: String, options: NegotiateOptions): NegotiateResponse {
         val answer = native { client.negotiate(hub, options) }
         return NegotiateResponse(answer.url, answer.accessToken)
     }
@@ -128,6 +170,49 @@ class ServiceClient private constructor(private val client: NativeServiceClient)
         val answer = native { client.negotiateWithService(hub, options, null) }
         return NegotiateResponse(answer.url, answer.accessToken)
     }
+
+    // For Java: the calls above, blocking and as a CompletableFuture (see HubClient), with
+    // java.time.Duration lifetimes and claims as JSON object text.
+
+    /** [health], blocking. */
+    fun healthBlocking() = blockingCall { health() }
+
+    /** [health] as a future. */
+    fun healthAsync(): CompletableFuture<Void?> = voidFutureCall { health() }
+
+    /**
+     * [negotiate] with [claimsJson] a JSON object text; it signs the token here, so the
+     * "blocking" variant never waits on the network.
+     */
+    @JvmOverloads
+    fun negotiateBlocking(
+        hub: String,
+        userId: String? = null,
+        lifetime: java.time.Duration? = null,
+        claimsJson: String? = null,
+    ): NegotiateResponse = negotiateJson(hub, NegotiateOptions(userId, lifetime.toKotlin()?.inSeconds, claimsJson))
+
+    /** [negotiateBlocking] as a future, already complete, for code that composes futures. */
+    @JvmOverloads
+    fun negotiateAsync(
+        hub: String,
+        userId: String? = null,
+        lifetime: java.time.Duration? = null,
+        claimsJson: String? = null,
+    ): CompletableFuture<NegotiateResponse> = futureCall { negotiateBlocking(hub, userId, lifetime, claimsJson) }
+
+    /** [negotiateWithService] ([lifetime] null: one hour), blocking. */
+    @JvmOverloads
+    fun negotiateWithServiceBlocking(hub: String, userId: String? = null, lifetime: java.time.Duration? = null) =
+        blockingCall { negotiateWithService(hub, userId, lifetime.toKotlin()) }
+
+    /** [negotiateWithService] ([lifetime] null: one hour) as a future. */
+    @JvmOverloads
+    fun negotiateWithServiceAsync(
+        hub: String,
+        userId: String? = null,
+        lifetime: java.time.Duration? = null,
+    ): CompletableFuture<NegotiateResponse> = futureCall { negotiateWithService(hub, userId, lifetime.toKotlin()) }
 
     /** Frees the native client; hub clients made from it keep working until closed themselves. */
     override fun close() = client.close()

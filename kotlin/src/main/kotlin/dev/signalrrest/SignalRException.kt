@@ -6,8 +6,11 @@ import kotlin.time.Duration.Companion.milliseconds
 import dev.signalrrest.ffi.InternalException
 import dev.signalrrest.ffi.SignalRException as NativeError
 
-/** A failed call; [kind] is the core's stable name of the error kind. */
-sealed class SignalRException(message: String) : Exception(message) {
+/**
+ * A failed call; [kind] is the core's stable name of the error kind. Unchecked, so Java code
+ * catches it where it chooses, as with the JDK's own `UncheckedIOException`.
+ */
+sealed class SignalRException(message: String) : RuntimeException(message) {
     /** The core's snake_case name of this kind, e.g. `not_found`. */
     abstract val kind: String
 
