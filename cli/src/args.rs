@@ -173,6 +173,20 @@ pub struct ServeArgs {
     /// Silence from a WebSocket client after which it is dropped, in seconds (default 30).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub client_timeout: Option<Duration>,
+    /// A second valid access key (key rotation); upstream requests are signed with both.
+    #[arg(long, value_name = "KEY")]
+    pub secondary_access_key: Option<String>,
+    /// Serverless upstream: `URL[;hub=PATTERN][;category=PATTERN][;event=PATTERN]`, the URL
+    /// with {hub}, {category} and {event} placeholders; repeat for more, first match wins.
+    #[arg(long, value_name = "TEMPLATE", value_parser = parse_upstream)]
+    pub upstream: Vec<signalr_rest::simulator::UpstreamTemplate>,
+    /// Time an upstream call may take, in seconds (default 30).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub upstream_timeout: Option<Duration>,
+}
+
+fn parse_upstream(text: &str) -> Result<signalr_rest::simulator::UpstreamTemplate, String> {
+    signalr_rest::simulator::UpstreamTemplate::parse(text).map_err(|e| e.to_string())
 }
 
 /// How long each step of `listen` may take; seconds, fractions allowed.

@@ -28,6 +28,11 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
         client_timeout: args
             .client_timeout
             .unwrap_or(signalr_rest::simulator::CLIENT_TIMEOUT),
+        secondary_access_key: args.secondary_access_key,
+        upstreams: args.upstream,
+        upstream_timeout: args
+            .upstream_timeout
+            .unwrap_or(signalr_rest::simulator::UPSTREAM_TIMEOUT),
     };
     let simulator = Simulator::start(options).await.map_err(|e| match e {
         Error::Transport(message) => Failure::Service(format!(

@@ -872,3 +872,23 @@ async fn serve_drops_a_silent_client_after_client_timeout() {
     let _silent = socket_client(&serve, None).await;
     serve.wait_for_log("ending=TimedOut");
 }
+
+#[test]
+fn serve_refuses_an_upstream_template_that_is_not_a_url() {
+    let output = Command::new(BIN)
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--upstream",
+            "localhost:7071/api;hub=chat",
+        ])
+        .output()
+        .expect("run");
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("localhost:7071/api"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -21,6 +21,8 @@ pub mod model;
 pub mod protocol;
 #[cfg(feature = "simulator")]
 pub mod simulator;
+#[cfg(feature = "upstream")]
+pub mod upstream;
 
 pub use auth::{ClientTokenOptions, ConnectionString, NegotiateResponse, TokenProvider};
 pub use client::{ApiVersion, HubClient, RetryPolicy, ServiceClient, ServiceClientBuilder};

@@ -250,7 +250,7 @@ impl HubListener {
         self.pending.extend(messages.into_iter().filter_map(|m| match m {
             HubMessage::Invocation(call) => Some(ListenerEvent::Invocation(call)),
             HubMessage::Close { error, .. } => Some(ListenerEvent::Closed { error }),
-            HubMessage::Ping | HubMessage::Other(_) => None,
+            HubMessage::Call { .. } | HubMessage::Ping | HubMessage::Other(_) => None,
         }));
         Ok(())
     }

@@ -52,8 +52,19 @@ impl Encoded {
 /// A hub message as far as the simulator and the listener need to understand it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HubMessage {
-    /// Type 1 (or 4, a stream invocation): a method call.
+    /// Type 1 without an invocation id: a method call nobody waits on (server pushes, and a
+    /// client's `send`).
     Invocation(PayloadMessage),
+    /// Type 1 with an invocation id (a client's `invoke`, waiting for a completion), or type 4
+    /// (a stream invocation, `stream` true).
+    Call {
+        /// The id the completion must carry.
+        invocation_id: String,
+        /// The method and its arguments.
+        message: PayloadMessage,
+        /// Whether the client asked for a stream of results (type 4).
+        stream: bool,
+    },
     /// Type 6.
     Ping,
     /// Type 7, with its error if any and whether the client may reconnect.
@@ -194,6 +205,8 @@ struct JsonRecord {
     #[serde(rename = "type")]
     kind: Option<Value>,
     target: Option<String>,
+    #[serde(rename = "invocationId")]
+    invocation_id: Option<String>,
     arguments: Option<Box<RawValue>>,
     error: Option<String>,
     #[serde(rename = "allowReconnect", default)]
@@ -215,16 +228,20 @@ pub fn decode_json(text: &str) -> Result<Vec<HubMessage>, String> {
                 None => return Err("a message has no type".into()),
             };
             Ok(match kind {
-                1 | 4 => HubMessage::Invocation(PayloadMessage {
-                    target: record
-                        .target
-                        .filter(|t| !t.is_empty())
-                        .ok_or("an invocation has no target")?,
-                    arguments: match record.arguments {
-                        Some(raw) => Arguments::from_json(raw.get()).map_err(|e| e.to_string())?,
-                        None => return Err("an invocation has no arguments".into()),
+                1 | 4 => invocation(
+                    kind,
+                    record.invocation_id,
+                    PayloadMessage {
+                        target: record
+                            .target
+                            .filter(|t| !t.is_empty())
+                            .ok_or("an invocation has no target")?,
+                        arguments: match record.arguments {
+                            Some(raw) => Arguments::from_json(raw.get()).map_err(|e| e.to_string())?,
+                            None => return Err("an invocation has no arguments".into()),
+                        },
                     },
-                }),
+                )?,
                 6 => HubMessage::Ping,
                 7 => HubMessage::Close {
                     error: record.error,
@@ -252,20 +269,24 @@ pub fn decode_msgpack(mut bytes: &[u8]) -> Result<Vec<HubMessage>, String> {
             .and_then(rmpv::Value::as_u64)
             .ok_or("a message has no type")?;
         messages.push(match kind {
-            1 | 4 => HubMessage::Invocation(PayloadMessage {
-                target: items
-                    .get(3)
-                    .and_then(rmpv::Value::as_str)
-                    .filter(|t| !t.is_empty())
-                    .ok_or("an invocation has no target")?
-                    .to_string(),
-                arguments: match items.get(4) {
-                    Some(rmpv::Value::Array(args)) => {
-                        Arguments::from_values(&args.iter().map(msgpack_to_json).collect::<Vec<_>>())
-                    }
-                    _ => return Err("an invocation has no arguments array".into()),
+            1 | 4 => invocation(
+                kind,
+                items.get(2).and_then(rmpv::Value::as_str).map(str::to_string),
+                PayloadMessage {
+                    target: items
+                        .get(3)
+                        .and_then(rmpv::Value::as_str)
+                        .filter(|t| !t.is_empty())
+                        .ok_or("an invocation has no target")?
+                        .to_string(),
+                    arguments: match items.get(4) {
+                        Some(rmpv::Value::Array(args)) => {
+                            Arguments::from_values(&args.iter().map(msgpack_to_json).collect::<Vec<_>>())
+                        }
+                        _ => return Err("an invocation has no arguments array".into()),
+                    },
                 },
-            }),
+            )?,
             6 => HubMessage::Ping,
             7 => HubMessage::Close {
                 error: items.get(1).and_then(rmpv::Value::as_str).map(str::to_string),
@@ -277,9 +298,65 @@ pub fn decode_msgpack(mut bytes: &[u8]) -> Result<Vec<HubMessage>, String> {
     Ok(messages)
 }
 
+/// An invocation of type 1 or 4, with or without an id.
+fn invocation(
+    kind: u64,
+    invocation_id: Option<String>,
+    message: PayloadMessage,
+) -> Result<HubMessage, String> {
+    match (kind, invocation_id.filter(|id| !id.is_empty())) {
+        (1, None) => Ok(HubMessage::Invocation(message)),
+        (_, Some(invocation_id)) => Ok(HubMessage::Call {
+            invocation_id,
+            message,
+            stream: kind == 4,
+        }),
+        (_, None) => Err("a stream invocation has no invocationId".into()),
+    }
+}
+
+/// A client's invocation as the service forwards it to an upstream: one hub message without
+/// transport framing (no 0x1E, no length prefix), JSON properties in the order ASP.NET Core writes.
+pub fn unframed_invocation(
+    protocol: Protocol,
+    invocation_id: Option<&str>,
+    message: &PayloadMessage,
+) -> Vec<u8> {
+    match protocol {
+        Protocol::Json => {
+            let id = invocation_id
+                .map(|id| format!("\"invocationId\":{},", Value::from(id)))
+                .unwrap_or_default();
+            format!(
+                "{{\"type\":1,{id}\"target\":{},\"arguments\":{}}}",
+                Value::from(message.target.as_str()),
+                message.arguments.as_json()
+            )
+            .into_bytes()
+        }
+        Protocol::MessagePack => {
+            let value = rmpv::Value::Array(vec![
+                1.into(),
+                rmpv::Value::Map(Vec::new()),
+                invocation_id.map_or(rmpv::Value::Nil, Into::into),
+                message.target.as_str().into(),
+                json_to_msgpack(message.arguments.as_json()),
+            ]);
+            let mut body = Vec::new();
+            rmpv::encode::write_value(&mut body, &value).expect("writing to a Vec cannot fail");
+            body
+        }
+    }
+}
+
 fn msgpack_record(value: rmpv::Value) -> Encoded {
     let mut body = Vec::new();
     rmpv::encode::write_value(&mut body, &value).expect("writing to a Vec cannot fail");
+    Encoded::Binary(frame_msgpack(&body))
+}
+
+/// A MessagePack message behind its varint length prefix, as hub-protocol transports frame it.
+pub fn frame_msgpack(body: &[u8]) -> Vec<u8> {
     let mut framed = Vec::with_capacity(body.len() + 5);
     let mut length = body.len();
     while length >= 0x80 {
@@ -287,8 +364,8 @@ fn msgpack_record(value: rmpv::Value) -> Encoded {
         length >>= 7;
     }
     framed.push(length as u8);
-    framed.extend_from_slice(&body);
-    Encoded::Binary(framed)
+    framed.extend_from_slice(body);
+    framed
 }
 
 /// Reads a 1-5 byte little-endian base-128 length; returns it and the prefix size.

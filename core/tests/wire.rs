@@ -7,7 +7,9 @@ mod raw_ws;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use raw_ws::{client_token, eventually, handshake, raw_socket, setup, setup_with, Socket, WAIT};
+use raw_ws::{
+    client_token, connected, eventually, handshake, next_frame, raw_socket, setup, setup_with, WAIT,
+};
 use serde_json::value::RawValue;
 use serde_json::Value;
 use signalr_rest::protocol::{
@@ -90,43 +92,12 @@ fn the_encoders_write_every_golden_vector_byte_for_byte() {
     }
 }
 
-/// A raw socket to hub `chat` as user `u1`, after a successful handshake in `protocol`.
-async fn connected(
-    sim: &signalr_rest::Simulator,
-    service: &signalr_rest::ServiceClient,
-    protocol: &str,
-) -> Socket {
-    let token = client_token(service, Some("u1"));
-    let mut socket = raw_socket(sim, &format!("hub=chat&access_token={token}"), None)
-        .await
-        .unwrap();
-    let reply = handshake(
-        &mut socket,
-        &format!(r#"{{"protocol":"{protocol}","version":1}}"#),
-    )
-    .await;
-    assert_eq!(reply, "{}\u{1e}");
-    socket
-}
-
-/// The next text or binary frame, skipping WebSocket pings.
-async fn next_frame(socket: &mut Socket) -> Encoded {
-    loop {
-        match timeout(WAIT, socket.next()).await.expect("a frame in time") {
-            Some(Ok(Message::Text(text))) => return Encoded::Text(text.to_string()),
-            Some(Ok(Message::Binary(bytes))) => return Encoded::Binary(bytes.to_vec()),
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-            other => panic!("expected a frame, got {other:?}"),
-        }
-    }
-}
-
 #[tokio::test]
 async fn the_simulator_sends_invocations_and_closes_exactly_as_asp_net_core() {
     let (sim, service) = setup().await;
     let hub = service.hub("chat").unwrap();
     for vector in vectors().iter().filter(|v| v["kind"] == "invocation") {
-        let mut socket = connected(&sim, &service, vector["protocol"].as_str().unwrap()).await;
+        let mut socket = connected(&sim, &service, Some("u1"), vector["protocol"].as_str().unwrap()).await;
         hub.send_to_user("u1", &invocation_of(vector)).await.unwrap();
         assert_eq!(
             next_frame(&mut socket).await,
@@ -140,7 +111,7 @@ async fn the_simulator_sends_invocations_and_closes_exactly_as_asp_net_core() {
         .iter()
         .filter(|v| v["kind"] == "close" && v["allow_reconnect"] == true)
     {
-        let mut socket = connected(&sim, &service, vector["protocol"].as_str().unwrap()).await;
+        let mut socket = connected(&sim, &service, Some("u1"), vector["protocol"].as_str().unwrap()).await;
         assert!(eventually(|| async { sim.connections("chat").len() == 1 }).await);
         let id = sim.connections("chat")[0].connection_id.clone();
         hub.close_connection(&id, vector["error"].as_str()).await.unwrap();
@@ -165,7 +136,7 @@ async fn pings_match_the_golden_vectors() {
     };
     let (sim, service) = setup_with(options).await;
     for vector in vectors().iter().filter(|v| v["kind"] == "ping") {
-        let mut socket = connected(&sim, &service, vector["protocol"].as_str().unwrap()).await;
+        let mut socket = connected(&sim, &service, Some("u1"), vector["protocol"].as_str().unwrap()).await;
         assert_eq!(
             next_frame(&mut socket).await,
             expected(vector),
@@ -248,7 +219,7 @@ async fn refused_client_messages_close_without_reconnect() {
         ),
     ];
     for message in cases {
-        let mut socket = connected(&sim, &service, "json").await;
+        let mut socket = connected(&sim, &service, Some("u1"), "json").await;
         socket.send(Message::Text(message.into())).await.unwrap();
         let Encoded::Text(close) = next_frame(&mut socket).await else {
             panic!()
@@ -268,8 +239,8 @@ async fn a_silent_client_is_dropped_after_the_client_timeout_and_a_pinging_one_s
         ..SimulatorOptions::default()
     };
     let (sim, service) = setup_with(options).await;
-    let mut silent = connected(&sim, &service, "json").await;
-    let mut pinging = connected(&sim, &service, "json").await;
+    let mut silent = connected(&sim, &service, Some("u1"), "json").await;
+    let mut pinging = connected(&sim, &service, Some("u1"), "json").await;
     assert_eq!(sim.connections("chat").len(), 2);
     let started = std::time::Instant::now();
     while started.elapsed() < Duration::from_millis(1500) {
@@ -298,8 +269,8 @@ async fn a_silent_client_is_dropped_after_the_client_timeout_and_a_pinging_one_s
 #[tokio::test]
 async fn shutdown_sends_every_socket_a_close_and_can_be_called_twice() {
     let (sim, service) = setup().await;
-    let mut json_client = connected(&sim, &service, "json").await;
-    let mut msgpack_client = connected(&sim, &service, "messagepack").await;
+    let mut json_client = connected(&sim, &service, Some("u1"), "json").await;
+    let mut msgpack_client = connected(&sim, &service, Some("u1"), "messagepack").await;
     timeout(WAIT, sim.shutdown()).await.expect("shutdown ends");
     timeout(WAIT, sim.shutdown())
         .await

@@ -9,6 +9,7 @@ mod negotiate;
 mod rest;
 mod socket;
 mod state;
+mod upstream;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,6 +30,7 @@ pub use errors::MAX_HEADER_BYTES;
 pub use rest::MAX_BODY_BYTES;
 pub use socket::{CLIENT_TIMEOUT, MAX_CLIENT_MESSAGE_BYTES, MAX_HANDSHAKE_BYTES, PING_INTERVAL};
 pub use state::MAX_TTL_LESS_MAPPINGS;
+pub use upstream::{UpstreamCall, UpstreamTemplate, UPSTREAM_TIMEOUT};
 
 use delivery::Sink;
 use inbox::Inbox;
@@ -52,6 +54,14 @@ pub struct SimulatorOptions {
     pub ping_interval: Duration,
     /// Silence from a WebSocket client after which it is dropped (default 30 s, as the service).
     pub client_timeout: Duration,
+    /// A second valid access key (key rotation): tokens signed with either are accepted, and
+    /// upstream requests carry a signature for each.
+    pub secondary_access_key: Option<String>,
+    /// Serverless upstream templates, first match wins; empty (default) means client
+    /// invocations are refused with a Close, as a serverless hub without upstream.
+    pub upstreams: Vec<UpstreamTemplate>,
+    /// Time an upstream call may take (default 30 s).
+    pub upstream_timeout: Duration,
 }
 
 impl Default for SimulatorOptions {
@@ -62,6 +72,9 @@ impl Default for SimulatorOptions {
             access_key: None,
             ping_interval: PING_INTERVAL,
             client_timeout: CLIENT_TIMEOUT,
+            secondary_access_key: None,
+            upstreams: Vec::new(),
+            upstream_timeout: UPSTREAM_TIMEOUT,
         }
     }
 }
@@ -104,6 +117,23 @@ pub(crate) struct Shared {
     pub ping_interval: Duration,
     pub client_timeout: Duration,
     pub sockets: LiveSockets,
+    pub secondary_key: Option<AccessKey>,
+    pub upstream: Arc<upstream::Upstream>,
+}
+
+impl Shared {
+    /// Verifies a token signed with the primary or the secondary key.
+    pub fn verify_token(
+        &self,
+        token: &str,
+        audience: &str,
+    ) -> std::result::Result<crate::auth::VerifiedClaims, String> {
+        let primary = crate::auth::verify_token(token, &self.access_key, audience);
+        match (&primary, &self.secondary_key) {
+            (Err(_), Some(secondary)) => crate::auth::verify_token(token, secondary, audience).or(primary),
+            _ => primary,
+        }
+    }
 }
 
 /// Counts running WebSocket tasks, so shutdown can wait for them to end.
@@ -158,6 +188,15 @@ impl Simulator {
             Some(key) => AccessKey::new(key)?,
             None => AccessKey::random(),
         };
+        let secondary_key = options.secondary_access_key.map(AccessKey::new).transpose()?;
+        let keys = std::iter::once(access_key.expose().to_string())
+            .chain(secondary_key.iter().map(|k| k.expose().to_string()))
+            .collect();
+        let upstream = Arc::new(upstream::Upstream::new(
+            options.upstreams,
+            keys,
+            options.upstream_timeout,
+        )?);
         let bind = SocketAddr::new(options.host, options.port);
         let listener = tokio::net::TcpListener::bind(bind)
             .await
@@ -172,6 +211,8 @@ impl Simulator {
             ping_interval: options.ping_interval,
             client_timeout: options.client_timeout,
             sockets: LiveSockets::default(),
+            secondary_key,
+            upstream,
         });
         let app = rest::routes(shared.clone())
             .merge(negotiate::routes(shared.clone()))
@@ -280,6 +321,11 @@ impl Simulator {
     /// The hub's unexpired user-group mappings.
     pub fn user_groups(&self, hub: &str) -> Vec<UserGroupMapping> {
         self.shared.state.user_groups(hub)
+    }
+
+    /// The serverless upstream calls made so far (at most the last 1000), oldest first.
+    pub fn upstream_calls(&self) -> Vec<UpstreamCall> {
+        self.shared.upstream.calls()
     }
 
     /// Moves the simulator's clock forward (TTLs expire; tokens still use wall time).

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{Query, State as AxumState, WebSocketUpgrade};
+use axum::extract::{Query, RawQuery, State as AxumState, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -18,7 +18,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use super::errors::{bearer_token, unauthorized, ApiError};
 use super::socket::{self, Peer, MAX_CLIENT_MESSAGE_BYTES};
 use super::Shared;
-use crate::auth::{verify_token, VerifiedClaims};
+use crate::auth::VerifiedClaims;
 use crate::model::validate_hub;
 
 /// Read and write buffer of each WebSocket; frames larger than this still pass.
@@ -135,7 +135,9 @@ fn authenticate(
         super::rest::request_url(headers, "/client/"),
         hub.to_ascii_lowercase()
     );
-    let claims = verify_token(&token, &shared.access_key, &audience).map_err(Refusal::Unauthorized)?;
+    let claims = shared
+        .verify_token(&token, &audience)
+        .map_err(Refusal::Unauthorized)?;
     Ok((hub, claims))
 }
 
@@ -168,11 +170,7 @@ async fn negotiate(
         Err(refusal) => return refusal.into_response(),
     };
     let connection_id = crate::random_id(22);
-    let peer = Peer {
-        hub,
-        connection_id: connection_id.clone(),
-        user_id: claims.user_id().map(str::to_string),
-    };
+    let peer = Peer::new(hub, connection_id.clone(), &claims);
     let transports = json!([{"transport": "WebSockets", "transferFormats": ["Text", "Binary"]}]);
     let body: Value = if query.negotiate_version.unwrap_or(0) >= 1 {
         let token = crate::random_id(22);
@@ -189,6 +187,7 @@ async fn connect(
     AxumState(shared): AxumState<Arc<Shared>>,
     headers: HeaderMap,
     Query(query): Query<ClientQuery>,
+    RawQuery(raw_query): RawQuery,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     let (hub, claims) = match authenticate(&shared, &headers, &query) {
@@ -211,11 +210,11 @@ async fn connect(
             }
             Err(status) => return (status, "no negotiated connection has this id").into_response(),
         },
-        None => Peer {
-            hub,
-            connection_id: crate::random_id(22),
-            user_id: claims.user_id().map(str::to_string),
-        },
+        None => Peer::new(hub, crate::random_id(22), &claims),
+    };
+    let peer = Peer {
+        query: raw_query.map(|q| format!("?{q}")).unwrap_or_default(),
+        ..peer
     };
     let key = query.id.clone();
     let failed = (shared.clone(), key.clone());

@@ -8,8 +8,13 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::time::{sleep_until, timeout, Instant};
 
+use serde_json::Value;
+use tokio::sync::mpsc;
+
 use super::delivery::{self, to_ws, ws_len, CloseRequest, Sink};
+use super::upstream::{ClientContext, UpstreamQueue};
 use super::Shared;
+use crate::auth::VerifiedClaims;
 use crate::protocol::{self, HubMessage, Protocol};
 
 /// Default time without any other message after which a ping goes out.
@@ -33,6 +38,32 @@ pub(crate) struct Peer {
     pub hub: String,
     pub connection_id: String,
     pub user_id: Option<String>,
+    /// The token's claims as `type: value` pairs joined by `, ` (for upstream requests).
+    pub claims: String,
+    /// The connect request's query, leading `?` included (for upstream requests; it holds the
+    /// access token, so it is never logged).
+    pub query: String,
+}
+
+impl Peer {
+    /// A peer of `hub` authenticated by `claims`.
+    pub fn new(hub: String, connection_id: String, claims: &VerifiedClaims) -> Self {
+        let pairs: Vec<String> = claims
+            .all
+            .iter()
+            .map(|(kind, value)| match value {
+                Value::String(text) => format!("{kind}: {text}"),
+                other => format!("{kind}: {other}"),
+            })
+            .collect();
+        Peer {
+            hub,
+            connection_id,
+            user_id: claims.user_id().map(str::to_string),
+            claims: pairs.join(", "),
+            query: String::new(),
+        }
+    }
 }
 
 type Writer = SplitSink<WebSocket, Message>;
@@ -71,7 +102,19 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
     }
     tracing::info!(hub = %peer.hub, connection = %peer.connection_id, user = ?peer.user_id, ?protocol, "client connected");
 
-    let mut ending = client_ends(protocol, &leftover);
+    let (completions_tx, mut completions) = mpsc::unbounded_channel();
+    let upstream = shared.upstream.configured().then(|| {
+        let client = ClientContext {
+            connection_id: peer.connection_id.clone(),
+            hub: peer.hub.clone(),
+            user_id: peer.user_id.clone(),
+            claims: peer.claims.clone(),
+            query: peer.query.clone(),
+            protocol,
+        };
+        shared.upstream.start(client, completions_tx)
+    });
+    let mut ending = client_ends(protocol, &leftover, upstream.as_ref());
     let mut next_ping = Instant::now() + shared.ping_interval;
     let mut silent_until = Instant::now() + shared.client_timeout;
     while ending.is_none() {
@@ -90,11 +133,15 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
                 }
                 ending = Some(Ending::Closed(request));
             }
+            Some(completion) = completions.recv() => {
+                if !send(&mut writer, to_ws(completion)).await { ending = Some(Ending::Broken); }
+                next_ping = Instant::now() + shared.ping_interval;
+            }
             incoming = reader.next() => {
                 silent_until = Instant::now() + shared.client_timeout;
                 ending = match incoming {
-                    Some(Ok(Message::Text(text))) => client_ends(protocol, text.as_bytes()),
-                    Some(Ok(Message::Binary(bytes))) => client_ends(protocol, &bytes),
+                    Some(Ok(Message::Text(text))) => client_ends(protocol, text.as_bytes(), upstream.as_ref()),
+                    Some(Ok(Message::Binary(bytes))) => client_ends(protocol, &bytes, upstream.as_ref()),
                     Some(Ok(Message::Close(_))) => Some(Ending::Left),
                     None | Some(Err(_)) => Some(Ending::Broken),
                     Some(Ok(_)) => None,
@@ -109,6 +156,9 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
     }
     shared.state.disconnect(&peer.hub, &peer.connection_id, None);
     let ending = ending.unwrap_or(Ending::Broken);
+    if let Some(upstream) = &upstream {
+        upstream.disconnected(ending.error());
+    }
     if let Ending::Closed(request) = &ending {
         let close = protocol::encode_close(protocol, request.reason.as_deref(), request.allow_reconnect);
         send(&mut writer, to_ws(close)).await;
@@ -129,6 +179,18 @@ async fn finish(writer: &mut Writer, reader: &mut Reader) {
     send(writer, Message::Close(Some(normal))).await;
     let drain = async { while let Some(Ok(_)) = reader.next().await {} };
     let _ = timeout(CLOSE_DRAIN, drain).await;
+}
+
+impl Ending {
+    /// The `disconnected` error an upstream is told; `None` for a clean close.
+    fn error(&self) -> Option<String> {
+        match self {
+            Ending::Left => None,
+            Ending::Broken => Some("the connection was lost".into()),
+            Ending::TimedOut => Some("the client sent nothing within the client timeout".into()),
+            Ending::Closed(request) => request.reason.clone(),
+        }
+    }
 }
 
 /// Why a connection ends.
@@ -171,10 +233,11 @@ async fn handshake(reader: &mut Reader) -> Result<(Protocol, Vec<u8>), String> {
     }
 }
 
-/// Reads what a client sent. A Close ends the connection; an invocation is refused because the
-/// service runs serverless and has no hub methods to call, and a malformed or oversized
-/// message is refused; both without reconnect, so a reconnecting client does not loop.
-fn client_ends(protocol: Protocol, data: &[u8]) -> Option<Ending> {
+/// Reads what a client sent. A Close ends the connection; an invocation goes to the upstream,
+/// or, with none configured, is refused because a serverless hub has no methods to call; a
+/// malformed or oversized message is refused; refusals close without reconnect, so a
+/// reconnecting client does not loop.
+fn client_ends(protocol: Protocol, data: &[u8], upstream: Option<&UpstreamQueue>) -> Option<Ending> {
     if data.is_empty() {
         return None;
     }
@@ -202,12 +265,30 @@ fn client_ends(protocol: Protocol, data: &[u8]) -> Option<Ending> {
     };
     messages.into_iter().find_map(|message| match message {
         HubMessage::Close { .. } => Some(Ending::Left),
-        HubMessage::Invocation(call) => refuse(format!(
-            "the hub is serverless: clients cannot invoke '{}'",
-            call.target
-        )),
+        HubMessage::Invocation(message) => match upstream {
+            Some(upstream) => {
+                upstream.invocation(None, message, false);
+                None
+            }
+            None => refuse(serverless(&message.target)),
+        },
+        HubMessage::Call {
+            invocation_id,
+            message,
+            stream,
+        } => match upstream {
+            Some(upstream) => {
+                upstream.invocation(Some(invocation_id), message, stream);
+                None
+            }
+            None => refuse(serverless(&message.target)),
+        },
         HubMessage::Ping | HubMessage::Other(_) => None,
     })
+}
+
+fn serverless(target: &str) -> String {
+    format!("the hub is serverless and has no upstream: clients cannot invoke '{target}'")
 }
 
 async fn send(writer: &mut Writer, message: Message) -> bool {

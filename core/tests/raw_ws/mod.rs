@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use signalr_rest::protocol::Encoded;
 use signalr_rest::{ClientTokenOptions, RetryPolicy, ServiceClient, Simulator, SimulatorOptions};
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -88,4 +89,36 @@ where
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     false
+}
+
+/// A raw socket to hub `chat` as `user`, after a successful handshake in `protocol`.
+pub async fn connected(
+    sim: &Simulator,
+    service: &ServiceClient,
+    user: Option<&str>,
+    protocol: &str,
+) -> Socket {
+    let token = client_token(service, user);
+    let mut socket = raw_socket(sim, &format!("hub=chat&access_token={token}"), None)
+        .await
+        .unwrap();
+    let reply = handshake(
+        &mut socket,
+        &format!(r#"{{"protocol":"{protocol}","version":1}}"#),
+    )
+    .await;
+    assert_eq!(reply, "{}\u{1e}");
+    socket
+}
+
+/// The next text or binary frame, skipping WebSocket pings.
+pub async fn next_frame(socket: &mut Socket) -> Encoded {
+    loop {
+        match timeout(WAIT, socket.next()).await.expect("a frame in time") {
+            Some(Ok(Message::Text(text))) => return Encoded::Text(text.to_string()),
+            Some(Ok(Message::Binary(bytes))) => return Encoded::Binary(bytes.to_vec()),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            other => panic!("expected a frame, got {other:?}"),
+        }
+    }
 }

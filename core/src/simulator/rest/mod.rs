@@ -17,7 +17,6 @@ use serde_json::value::RawValue;
 
 use super::errors::{bearer_token, unauthorized, ApiError};
 use super::Shared;
-use crate::auth::verify_token;
 use crate::model::{validate_group, validate_hub, Arguments, PayloadMessage};
 
 /// Largest request body accepted; larger ones get 413.
@@ -48,7 +47,7 @@ pub(crate) async fn authenticate(AxumState(shared): Sim, request: Request, next:
         None => Err("no bearer token in the Authorization header".to_string()),
         Some(token) => {
             let audience = signed_url(request.headers(), request.uri());
-            verify_token(token, &shared.access_key, &audience).map(|_| ())
+            shared.verify_token(token, &audience).map(|_| ())
         }
     };
     match verdict {
