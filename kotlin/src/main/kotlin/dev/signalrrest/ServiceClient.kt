@@ -121,6 +121,8 @@ class ServiceClient private constructor(private val client: NativeServiceClient)
             ServiceClient(native { NativeServiceClient.fromConnectionString(connectionString, options.toNative()) })
 
         /** A client of [endpoint] that asks [provider] for every request's token instead of holding the key. */
+        @JvmStatic
+        @JvmOverloads
         fun withTokenProvider(endpoint: String, provider: TokenProvider, options: ClientOptions = ClientOptions()) =
             ServiceClient(
                 native {

@@ -14,6 +14,7 @@ import dev.signalrrest.ReceivedMessage;
 import dev.signalrrest.ServiceClient;
 import dev.signalrrest.SignalRException;
 import dev.signalrrest.Simulator;
+import dev.signalrrest.TokenProvider;
 import dev.signalrrest.VirtualClient;
 import java.time.Duration;
 import java.util.List;
@@ -191,6 +192,28 @@ class JavaApiTest {
         SignalRException.InvalidArgument badHub = assertThrows(SignalRException.InvalidArgument.class,
             () -> service.hub("1abc"));
         assertEquals("hub", badHub.getField());
+    }
+
+    @Test
+    void aBlockingTokenProviderSignsEachRequest() {
+        VirtualClient alice = simulator.connect("chat", "alice");
+        TokenProvider backend = TokenProvider.fromBlocking(audience -> simulator.accessToken(audience, Duration.ofMinutes(5)));
+        try (ServiceClient app = ServiceClient.withTokenProvider(simulator.getUrl(), backend)) {
+            app.hub("chat").sendToUserBlocking("alice", "hello", "[]");
+        }
+        assertEquals("hello", alice.waitForBlocking("hello").getTarget());
+    }
+
+    @Test
+    void aFailingFutureTokenProviderIsUnauthorizedWithoutStatus() {
+        TokenProvider backend = TokenProvider.fromFuture(
+            audience -> CompletableFuture.failedFuture(new IllegalStateException("backend said no")));
+        try (ServiceClient app = ServiceClient.withTokenProvider(simulator.getUrl(), backend)) {
+            SignalRException.Unauthorized refused = assertThrows(SignalRException.Unauthorized.class,
+                () -> app.hub("chat").sendToAllBlocking("news"));
+            assertEquals(null, refused.getStatus());
+            assertTrue(refused.getMessage().contains("backend said no"), refused.getMessage());
+        }
     }
 
     @Test
