@@ -10,7 +10,15 @@ from __future__ import annotations
 import logging
 
 from . import _native
-from ._types import JSON, ApiVersion, NegotiateResponse, RetryPolicy, Seconds
+from ._types import (
+    JSON,
+    ApiVersion,
+    AsyncTokenProvider,
+    NegotiateResponse,
+    RetryPolicy,
+    Seconds,
+    TokenProvider,
+)
 from .client import HubClient, ServiceClient
 from .errors import (
     BadRequestError,
@@ -27,6 +35,7 @@ from .simulator import ConnectionInfo, GroupInfo, Simulator, UserGroupMapping, V
 __all__ = [
     "JSON",
     "ApiVersion",
+    "AsyncTokenProvider",
     "BadRequestError",
     "ConnectionInfo",
     "GroupInfo",
@@ -41,6 +50,7 @@ __all__ = [
     "ServiceError",
     "SignalRError",
     "Simulator",
+    "TokenProvider",
     "TransportError",
     "UnauthorizedError",
     "UserGroupMapping",

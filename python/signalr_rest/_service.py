@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
-from . import _native
+from . import _native, _token_provider
 from ._types import (
     JSON,
     ApiVersion,
+    AsyncTokenProvider,
     NegotiateResponse,
     RetryPolicy,
     Seconds,
     optional_seconds,
+    TokenProvider,
     seconds,
 )
-from .errors import SignalRError
+from .errors import InvalidArgumentError, SignalRError
 
 _Client = TypeVar("_Client", bound="ServiceClientBase")
 
@@ -25,6 +27,9 @@ DEFAULT_TOKEN_LIFETIME = timedelta(hours=1)
 
 class ServiceClientBase:
     """A client of one service endpoint; the pool of connections is shared by its hubs."""
+
+    #: Whether ``token_provider`` may be a coroutine function (only the asyncio client awaits).
+    _ASYNC_TOKEN_PROVIDER: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -38,7 +43,18 @@ class ServiceClientBase:
         application_name: str | None = None,
         token_lifetime: Seconds | None = None,
         api_version: ApiVersion | None = None,
+        token_provider: TokenProvider | AsyncTokenProvider | None = None,
     ) -> None:
+        if (
+            token_provider is not None
+            and not self._ASYNC_TOKEN_PROVIDER
+            and _token_provider.is_async(token_provider)
+        ):
+            raise InvalidArgumentError(
+                "invalid token_provider: an async token provider needs "
+                "signalr_rest.aio.ServiceClient; give this client a sync callable",
+                "token_provider",
+            )
         policy = retry or RetryPolicy()
         self._native: _native.ServiceClient | None = _native.ServiceClient(
             connection_string=connection_string,
@@ -52,6 +68,7 @@ class ServiceClientBase:
             application_name=application_name,
             token_lifetime=optional_seconds("token_lifetime", token_lifetime),
             api_version=api_version,
+            token_provider=None if token_provider is None else _token_provider.adapt(token_provider),
         )
 
     @classmethod
@@ -64,11 +81,13 @@ class ServiceClientBase:
         application_name: str | None = None,
         token_lifetime: Seconds | None = None,
         api_version: ApiVersion | None = None,
+        token_provider: TokenProvider | AsyncTokenProvider | None = None,
     ) -> _Client:
         """A client from ``Endpoint=...;AccessKey=...;Version=1.0;``.
 
         ``api_version="2022-06-01"`` speaks the API version Microsoft's SDKs send; the default is
-        ``"1.0"``. Any other value raises ``InvalidArgumentError`` naming it.
+        ``"1.0"``. Any other value raises ``InvalidArgumentError`` naming it. A connection string
+        with ``AuthType=aad`` (no key) needs ``token_provider``.
         """
         return cls(
             connection_string=connection_string,
@@ -77,6 +96,7 @@ class ServiceClientBase:
             application_name=application_name,
             token_lifetime=token_lifetime,
             api_version=api_version,
+            token_provider=token_provider,
         )
 
     @property
@@ -118,8 +138,7 @@ class ServiceClientBase:
     ) -> _native.PendingCall:
         return self._live().negotiate_with_service(hub, user_id, seconds("lifetime", lifetime))
 
-    def close(self) -> None:
-        """Lets go of this client; hub clients made from it keep working until dropped."""
+    def _release(self) -> None:
         self._native = None
 
     def _live(self) -> _native.ServiceClient:

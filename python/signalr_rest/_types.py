@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Literal, Union
@@ -23,6 +23,14 @@ size and ``decimal.Decimal`` values are sent with every digit."""
 ApiVersion = Literal["1.0", "2022-06-01"]
 """The REST API versions a client can speak: ``"1.0"`` (the default) or ``"2022-06-01"``, the
 version Microsoft's SDKs send. Operations only 2022-06-01 has always use it."""
+
+TokenProvider = Callable[[str], str]
+"""Gives the bearer token of each REST call instead of the access key (Microsoft Entra ID):
+called with the audience (the request URL without its query), returns the token."""
+
+AsyncTokenProvider = Callable[[str], Awaitable[str]]
+"""A :data:`TokenProvider` as a coroutine function, for ``signalr_rest.aio.ServiceClient``: it
+runs on the event loop the call is awaited on."""
 
 Seconds = Union[float, timedelta]
 """A duration: seconds as int or float, or a ``datetime.timedelta``."""

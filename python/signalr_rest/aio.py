@@ -16,7 +16,13 @@ __all__ = ["HubClient", "ServiceClient"]
 
 
 class ServiceClient(ServiceClientBase):
-    """An asyncio client of one service endpoint; use it as a context manager or share it."""
+    """An asyncio client of one service endpoint; use it as a context manager or share it.
+
+    ``token_provider`` may be a sync callable or a coroutine function; a coroutine runs on the
+    event loop the call is awaited on.
+    """
+
+    _ASYNC_TOKEN_PROVIDER = True
 
     def hub(self, name: str) -> HubClient:
         """A client for hub ``name``; ``InvalidArgumentError`` if the name breaks the hub rules."""
@@ -40,8 +46,12 @@ class ServiceClient(ServiceClientBase):
     async def __aenter__(self) -> ServiceClient:
         return self
 
+    async def close(self) -> None:
+        """Lets go of this client; hub clients made from it keep working until dropped."""
+        self._release()
+
     async def __aexit__(self, *exc_info: object) -> None:
-        self.close()
+        await self.close()
 
 
 class HubClient:

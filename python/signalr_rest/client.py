@@ -35,6 +35,10 @@ class ServiceClient(ServiceClientBase, ClosesOnExit):
         url, token = self._negotiate_with_service(hub, user_id, lifetime).wait()
         return {"url": url, "accessToken": token}
 
+    def close(self) -> None:
+        """Lets go of this client; hub clients made from it keep working until dropped."""
+        self._release()
+
 
 class HubClient:
     """The operations on one hub, blocking; cheap to make, safe to share between threads."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from . import _native
 from ._context import ClosesOnExit
@@ -98,10 +98,15 @@ class Simulator(ClosesOnExit):
 
     >>> with Simulator() as sim:
     ...     client = sim.connect("chat", user_id="alice")
+
+    ``host`` is the IP address to listen on; on ``"0.0.0.0"`` (every interface) ``url`` and
+    ``connection_string`` still name ``127.0.0.1``, where clients on this machine reach it.
     """
 
-    def __init__(self, port: int = 0, access_key: str | None = None) -> None:
-        self._native = _native.Simulator(port=port, access_key=access_key)
+    def __init__(
+        self, port: int = 0, access_key: str | None = None, *, host: str = "127.0.0.1"
+    ) -> None:
+        self._native = _native.Simulator(host=host, port=port, access_key=access_key)
 
     @property
     def url(self) -> str:
@@ -117,6 +122,13 @@ class Simulator(ClosesOnExit):
     def access_key(self) -> str:
         """The access key tokens must be signed with."""
         return self._native.access_key
+
+    def access_token(self, audience: str, lifetime: Seconds = timedelta(hours=1)) -> str:
+        """A token signed with this simulator's key for ``audience`` (a request URL).
+
+        What a token provider hands out in tests, standing in for Microsoft Entra ID.
+        """
+        return self._native.access_token(audience, seconds("lifetime", lifetime))
 
     def connect(self, hub: str, user_id: str | None = None) -> VirtualClient:
         """Connects an in-process client to ``hub``, as ``user_id`` if given."""

@@ -14,7 +14,7 @@ from signalr_rest import Simulator
 
 
 def test_every_python_block_of_the_readme_is_a_marked_example() -> None:
-    assert README.read_text().count("```python") == len(examples()) == 4
+    assert README.read_text().count("```python") == len(examples()) == 6
 
 
 @pytest.mark.parametrize("script", ["quickstart.py", "quickstart_async.py"])

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -32,6 +32,8 @@ pub fn future_of<'py>(py: Python<'py>, call: CoreFuture) -> PyResult<Bound<'py, 
         .import(py, "asyncio", "get_running_loop")?
         .call0()?;
     let future = event_loop.call_method0("create_future")?;
+    // An async token provider's coroutine runs on this loop (see token_provider.rs).
+    let call = crate::token_provider::EVENT_LOOP.scope(Arc::new(event_loop.clone().unbind()), call);
     let completion = (event_loop.unbind(), future.clone().unbind());
     let task = runtime().spawn(async move {
         let result = call.await;
@@ -119,6 +121,11 @@ fn deliver(completions: Receiver<Completion>) {
 pub fn stop_delivery(py: Python<'_>) {
     STOPPED.store(true, Ordering::Release);
     py.detach(|| drop(DELIVERING.lock()));
+}
+
+/// Whether interpreter exit has begun, after which no thread of ours may call into Python.
+pub fn delivery_stopped() -> bool {
+    STOPPED.load(Ordering::Acquire)
 }
 
 fn resolver(py: Python<'_>) -> PyResult<&Py<PyCFunction>> {

@@ -1,5 +1,7 @@
 //! `ServiceClient` and `HubClient` of the core, each operation returning a [`PendingCall`].
 
+use std::sync::Arc;
+
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use signalr_rest::{model, ApiVersion, ClientTokenOptions, PayloadMessage, RetryPolicy};
@@ -7,6 +9,7 @@ use signalr_rest::{model, ApiVersion, ClientTokenOptions, PayloadMessage, RetryP
 use crate::convert::{duration, json_arguments, json_object};
 use crate::error::to_py_err;
 use crate::pending::{run_core, Outcome, PendingCall};
+use crate::token_provider::PyTokenProvider;
 
 /// A client of one service endpoint (the core's `ServiceClient`).
 #[pyclass(frozen, module = "signalr_rest._native")]
@@ -20,7 +23,8 @@ impl ServiceClient {
     #[new]
     #[pyo3(signature = (*, connection_string=None, endpoint=None, access_key=None,
         client_endpoint=None, timeout=None, max_retries=None, retry_initial_delay=None,
-        retry_max_delay=None, application_name=None, token_lifetime=None, api_version=None))]
+        retry_max_delay=None, application_name=None, token_lifetime=None, api_version=None,
+        token_provider=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -35,6 +39,7 @@ impl ServiceClient {
         application_name: Option<String>,
         token_lifetime: Option<f64>,
         api_version: Option<String>,
+        token_provider: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let mut builder = signalr_rest::ServiceClient::builder();
         if let Some(text) = connection_string {
@@ -72,6 +77,9 @@ impl ServiceClient {
         }
         if let Some(text) = api_version {
             builder = builder.api_version(ApiVersion::parse(&text).map_err(to_py_err)?);
+        }
+        if let Some(callable) = token_provider {
+            builder = builder.token_provider(Arc::new(PyTokenProvider::new(callable)?));
         }
         let version = py.version_info();
         let runtime = format!("Python {}.{}.{}", version.major, version.minor, version.patch);

@@ -11,6 +11,7 @@ mod convert;
 mod error;
 mod pending;
 mod simulator;
+mod token_provider;
 
 use std::sync::OnceLock;
 

@@ -1,5 +1,6 @@
 //! The core's `Simulator` and `VirtualClient`; inspection results as plain tuples.
 
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::UNIX_EPOCH;
 
@@ -7,6 +8,7 @@ use pyo3::prelude::*;
 use signalr_rest::{Error, SimulatorOptions};
 
 use crate::convert::{duration, py_json};
+use crate::error::to_py_err;
 use crate::pending::{run_core, runtime, Outcome, PendingCall};
 
 /// A running local simulator of the service (the core's `Simulator`).
@@ -38,11 +40,18 @@ impl Simulator {
 
 #[pymethods]
 impl Simulator {
-    /// Starts serving on 127.0.0.1:`port` (0: any free port) with `access_key` (None: random).
+    /// Starts serving on `host`:`port` (0: any free port) with `access_key` (None: random).
     #[new]
-    #[pyo3(signature = (*, port, access_key))]
-    fn new(py: Python<'_>, port: u16, access_key: Option<String>) -> PyResult<Self> {
+    #[pyo3(signature = (*, host, port, access_key))]
+    fn new(py: Python<'_>, host: &str, port: u16, access_key: Option<String>) -> PyResult<Self> {
+        let host = host.parse::<IpAddr>().map_err(|_| {
+            to_py_err(Error::invalid(
+                "host",
+                format!("host {host:?} is not an IP address"),
+            ))
+        })?;
         let options = SimulatorOptions {
+            host,
             port,
             access_key,
             ..SimulatorOptions::default()
@@ -72,6 +81,12 @@ impl Simulator {
     #[getter]
     fn access_key(&self) -> &str {
         &self.access_key
+    }
+
+    /// A token signed with the simulator's key for `audience`, valid for `lifetime` seconds.
+    fn access_token(&self, py: Python<'_>, audience: &str, lifetime: f64) -> PyResult<String> {
+        let lifetime = duration("lifetime", lifetime)?;
+        self.with_live(py, |sim| sim.access_token(audience, lifetime))
     }
 
     /// Connects an in-process client to `hub`, as `user_id` if given.
