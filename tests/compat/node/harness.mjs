@@ -95,9 +95,9 @@ export function parseConnected(line) {
 }
 
 /** Starts `signalr-rest serve --port 0` with a random key and reads its connection string. */
-export async function startServer() {
+export async function startServer(extraArgs = []) {
   const key = `compat-${randomBytes(24).toString('hex')}`;
-  const child = spawn(BIN, ['serve', '--port', '0', '--access-key', key], {
+  const child = spawn(BIN, ['serve', '--port', '0', '--access-key', key, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: 'info' }, // the `client connected` lines are at info
   });
