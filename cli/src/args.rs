@@ -180,6 +180,11 @@ pub struct ServeArgs {
     /// with {hub}, {category} and {event} placeholders; repeat for more, first match wins.
     #[arg(long, value_name = "TEMPLATE", value_parser = parse_upstream)]
     pub upstream: Vec<signalr_rest::simulator::UpstreamTemplate>,
+    /// A settings file with upstream templates, in the emulator's settings.json shape:
+    /// {"UpstreamSettings": {"Templates": [{"UrlTemplate": ..., "HubPattern": ...,
+    /// "CategoryPattern": ..., "EventPattern": ...}]}}; its templates come after --upstream ones.
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<std::path::PathBuf>,
     /// Time an upstream call may take, in seconds (default 30).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub upstream_timeout: Option<Duration>,

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use signalr_rest::simulator::UpstreamTemplate;
 use signalr_rest::{Error, Simulator, SimulatorOptions};
 
 use crate::args::ServeArgs;
@@ -29,7 +30,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
             .client_timeout
             .unwrap_or(signalr_rest::simulator::CLIENT_TIMEOUT),
         secondary_access_key: args.secondary_access_key,
-        upstreams: args.upstream,
+        upstreams: upstreams(args.upstream, args.settings.as_deref())?,
         upstream_timeout: args
             .upstream_timeout
             .unwrap_or(signalr_rest::simulator::UPSTREAM_TIMEOUT),
@@ -48,6 +49,48 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
     tracing::info!(signal, "shutting down");
     simulator.shutdown().await;
     Ok(())
+}
+
+/// The `--upstream` templates, then those of the settings file.
+fn upstreams(
+    mut templates: Vec<UpstreamTemplate>,
+    settings: Option<&std::path::Path>,
+) -> Result<Vec<UpstreamTemplate>, Failure> {
+    let Some(path) = settings else {
+        return Ok(templates);
+    };
+    let bad = |why: String| Failure::BadInput(format!("settings file {}: {why}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
+    // Keys in any case: the emulator writes PascalCase, ARM templates camelCase.
+    let field = |v: &serde_json::Value, name: &str| -> Option<serde_json::Value> {
+        v.as_object()?
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let listed = field(&value, "UpstreamSettings")
+        .and_then(|u| field(&u, "Templates"))
+        .ok_or_else(|| bad("no UpstreamSettings.Templates list".into()))?;
+    for (index, item) in listed.as_array().into_iter().flatten().enumerate() {
+        let text = |name: &str| field(item, name).and_then(|v| v.as_str().map(str::to_string));
+        let url = text("UrlTemplate").ok_or_else(|| bad(format!("template {index} has no UrlTemplate")))?;
+        let mut template = UpstreamTemplate::new(url);
+        template
+            .check_url()
+            .map_err(|e| bad(format!("template {index}: {e}")))?;
+        for (name, slot) in [
+            ("HubPattern", &mut template.hub_pattern),
+            ("CategoryPattern", &mut template.category_pattern),
+            ("EventPattern", &mut template.event_pattern),
+        ] {
+            if let Some(pattern) = text(name) {
+                *slot = pattern;
+            }
+        }
+        templates.push(template);
+    }
+    Ok(templates)
 }
 
 /// Writes the first stdout line and flushes it, so a parent reading a pipe sees it at once.

@@ -892,3 +892,27 @@ fn serve_refuses_an_upstream_template_that_is_not_a_url() {
         stderr(&output)
     );
 }
+
+#[test]
+fn serve_reads_upstream_templates_from_an_emulator_settings_file() {
+    let dir = std::env::temp_dir().join(format!("signalr-rest-settings-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("settings.json");
+    std::fs::write(
+        &good,
+        r#"{"UpstreamSettings":{"Templates":[{"UrlTemplate":"http://127.0.0.1:7071/runtime/webhooks/signalr","HubPattern":"*","EventPattern":"*","CategoryPattern":"*"}]}}"#,
+    )
+    .unwrap();
+    let serve = Serve::start(&["--settings", good.to_str().unwrap()]);
+    assert!(serve
+        .connection_string()
+        .starts_with("Endpoint=http://127.0.0.1:"));
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{"UpstreamSettings":{"Templates":[{"HubPattern":"*"}]}}"#).unwrap();
+    let output = Command::new(BIN)
+        .args(["serve", "--port", "0", "--settings", bad.to_str().unwrap()])
+        .output()
+        .expect("run");
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("no UrlTemplate"), "{}", stderr(&output));
+}
