@@ -70,12 +70,15 @@ final class Simulator implements AutoCloseable {
         return prefix + HexFormat.of().formatHex(bytes);
     }
 
-    Simulator() throws Exception {
+    /** Starts `serve --port 0 --access-key <random>`, followed by `extraArgs` (e.g. --upstream URL). */
+    Simulator(String... extraArgs) throws Exception {
         bin = System.getProperty("signalr.rest.bin", "../../../target/debug/signalr-rest");
         byte[] keyBytes = new byte[24];
         RANDOM.nextBytes(keyBytes);
         String key = "compat-" + HexFormat.of().formatHex(keyBytes);
-        ProcessBuilder builder = new ProcessBuilder(bin, "serve", "--port", "0", "--access-key", key)
+        List<String> command = new ArrayList<>(List.of(bin, "serve", "--port", "0", "--access-key", key));
+        command.addAll(List.of(extraArgs));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         builder.environment().put("RUST_LOG", "info"); // the `client connected` lines are at info
         process = builder.start();
