@@ -79,6 +79,32 @@ export interface ClientOptions {
   retry?: RetryOptions;
 }
 
+/**
+ * Gives the bearer token of each REST call instead of the access key (Microsoft Entra ID): called
+ * with the audience (the request URL without its query) for every request. A rejection, or a
+ * value that is not a string, fails the call with an {@link UnauthorizedError} naming the
+ * provider; a provider slower than `timeoutMs` fails it with a {@link RequestTimeoutError}.
+ */
+export type TokenProvider = (audience: string) => Promise<string> | string;
+
+/** Settings of {@link ServiceClient.fromConnectionString}. */
+export interface ConnectionStringOptions extends ClientOptions {
+  /** Required by a connection string with `AuthType=aad`; used instead of its key otherwise. */
+  tokenProvider?: TokenProvider;
+}
+
+/**
+ * Settings of {@link ServiceClient.fromEndpoint}: exactly one of `accessKey` and
+ * `tokenProvider`.
+ */
+export type EndpointOptions = ClientOptions & {
+  /** The endpoint SignalR clients are sent to by negotiate, when it differs from the REST one. */
+  clientEndpoint?: string;
+} & (
+    | { /** Signs each request's token locally. */ accessKey: string; tokenProvider?: undefined }
+    | { /** Gives each request's token (Microsoft Entra ID). */ tokenProvider: TokenProvider; accessKey?: undefined }
+  );
+
 /** Settings of the client access token made by {@link ServiceClient.negotiate}. */
 export interface NegotiateOptions {
   /** The user the SignalR client connects as (the token's `nameid`). */
@@ -115,7 +141,13 @@ export declare class ServiceClient {
    * A client from a connection string (`Endpoint=...;AccessKey=...;Version=1.0;`).
    * @throws {InvalidArgumentError} when the connection string or an option is malformed.
    */
-  static fromConnectionString(connectionString: string, options?: ClientOptions): ServiceClient;
+  static fromConnectionString(connectionString: string, options?: ConnectionStringOptions): ServiceClient;
+  /**
+   * A client of `endpoint` (`https://<name>.service.signalr.net`) with an access key or, without
+   * one, a token provider (Microsoft Entra ID).
+   * @throws {TypeError} unless exactly one of `accessKey` and `tokenProvider` is given.
+   */
+  static fromEndpoint(endpoint: string, options: EndpointOptions): ServiceClient;
   /** The REST endpoint, without trailing slash. */
   readonly endpoint: string;
   /** The REST API version this client speaks. */
@@ -139,6 +171,15 @@ export declare class ServiceClient {
    * (`:generateToken`): how apps that do not sign tokens themselves negotiate.
    */
   negotiateWithService(hub: string, options?: ServiceTokenOptions): Promise<NegotiateResponse>;
+  /** The URL a SignalR client connects to for `hub`: `{clientEndpoint or endpoint}/client/?hub={hub}`. */
+  clientUrl(hub: string): string;
+  /**
+   * Lets go of this client: its methods then throw {@link InvalidArgumentError} (`field`
+   * `client`); hub clients made from it keep working until dropped.
+   */
+  close(): Promise<void>;
+  /** `await using client = ...` closes it. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /**
@@ -201,7 +242,10 @@ export declare class HubClient {
 export interface SimulatorOptions {
   /** Port to listen on; 0 (default) lets the OS choose. */
   port?: number;
-  /** IP address to listen on (default `127.0.0.1`). */
+  /**
+   * IP address to listen on (default `127.0.0.1`); on `0.0.0.0` the `url` and `connectionString`
+   * still name `127.0.0.1`.
+   */
   host?: string;
   /** The key tokens must be signed with; random when absent. */
   accessKey?: string;
@@ -257,6 +301,11 @@ export declare class Simulator {
   readonly connectionString: string;
   /** The access key tokens must be signed with. */
   readonly accessKey: string;
+  /**
+   * A token signed with this simulator's key for `audience` (a request URL), valid for
+   * `lifetimeSeconds` (default 3600): what a {@link TokenProvider} hands out in tests.
+   */
+  accessToken(audience: string, options?: { lifetimeSeconds?: number }): string;
   /** Connects an in-process client to `hub`, as `userId` if given. */
   connect(hub: string, options?: { userId?: string }): VirtualClient;
   /** Names of the hubs any call has used, lower case, sorted. */
@@ -271,6 +320,8 @@ export declare class Simulator {
   advanceClock(seconds: number): void;
   /** Stops serving; resolves once the server has ended. Closing twice is harmless. */
   close(): Promise<void>;
+  /** `await using sim = await Simulator.start()` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** A client connected in-process to a simulator hub, recording what it receives. */

@@ -15,6 +15,7 @@ import {
   type JsonValue,
   type NegotiateResponse,
   type SignalRErrorCode,
+  type TokenProvider,
   type VirtualClient,
 } from 'signalr-rest';
 
@@ -97,4 +98,26 @@ const closed: boolean = alice.closed;
 alice.disconnect();
 sim.advanceClock(30);
 console.log(reason, closed, sim.hubs(), sim.groups('chat'), sim.connections('chat'), sim.userGroups('chat'));
+
+// Key-less: a token provider (Microsoft Entra ID in production) instead of the access key.
+const tokenProvider: TokenProvider = async (audience: string) =>
+  sim.accessToken(audience, { lifetimeSeconds: 600 });
+const keyless = ServiceClient.fromEndpoint(sim.url, { tokenProvider, timeoutMs: 5000 });
+await keyless.hub('chat').sendToAll('hello', []);
+const fromParts = ServiceClient.fromEndpoint(sim.url, {
+  accessKey: sim.accessKey,
+  clientEndpoint: 'https://clients.example.com',
+});
+const clientUrl: string = fromParts.clientUrl('chat');
+const aad = ServiceClient.fromConnectionString(`Endpoint=${sim.url};AuthType=aad;Version=1.0;`, {
+  tokenProvider: (audience) => sim.accessToken(audience),
+});
+console.log(clientUrl, aad.endpoint);
+await keyless.close();
+await fromParts[Symbol.asyncDispose]();
 await sim.close();
+
+{
+  await using disposable = await Simulator.start();
+  console.log(disposable.url);
+}

@@ -3,6 +3,7 @@
 
 const addon = require('./addon');
 const check = require('./checks');
+const { InvalidArgumentError } = require('./errors');
 const { invokeAsync, invokeSync } = require('./invoke');
 
 /** Lets only this module construct the classes around native handles. */
@@ -13,45 +14,136 @@ function signalOption(options, method, extraKeys = []) {
   return { ...read, signal: check.optionalSignal(read.signal, `${method} options.signal`) };
 }
 
-/** A client of one service endpoint; create it with `ServiceClient.fromConnectionString`. */
+/** The options every way of making a client takes. */
+const SETTINGS = ['timeoutMs', 'retry', 'apiVersion', 'applicationName'];
+
+/** The native ClientOptions of `read`, checked. */
+function clientSettings(read) {
+  const settings = {
+    timeoutMs: check.optionalNumber(read.timeoutMs, 'timeoutMs'),
+    apiVersion: check.optionalString(read.apiVersion, 'apiVersion'),
+    applicationName: check.optionalString(read.applicationName, 'applicationName'),
+    runtime: `node ${process.version}`,
+  };
+  if (read.retry !== undefined && read.retry !== null) {
+    const retry = check.options(read.retry, 'retry', ['maxRetries', 'initialDelayMs', 'maxDelayMs']);
+    settings.retry = {
+      maxRetries: check.optionalWholeNumber(retry.maxRetries, 'retry.maxRetries'),
+      initialDelayMs: check.optionalNumber(retry.initialDelayMs, 'retry.initialDelayMs'),
+      maxDelayMs: check.optionalNumber(retry.maxDelayMs, 'retry.maxDelayMs'),
+    };
+  }
+  return settings;
+}
+
+/** Why a value is not a token, for the error naming the provider. */
+function notAToken(value) {
+  const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+  return `it resolved to ${kind}, not a string`;
+}
+
+/**
+ * `provider` wrapped for the addon, or undefined: the wrapper never throws or rejects, so the
+ * Rust side sees every outcome as JSON text (`{ token }` or `{ error, name }`).
+ */
+function nativeTokenProvider(provider) {
+  if (provider === undefined || provider === null) return undefined;
+  if (typeof provider !== 'function') {
+    throw new TypeError(
+      `tokenProvider must be a function (audience) => Promise<string>, got ${typeof provider}`,
+    );
+  }
+  const name = provider.name || 'tokenProvider';
+  return async (audience) => {
+    try {
+      const token = await provider(audience);
+      if (typeof token !== 'string') return JSON.stringify({ error: notAToken(token), name });
+      return JSON.stringify({ token });
+    } catch (error) {
+      const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      return JSON.stringify({ error: why, name });
+    }
+  };
+}
+
+/** What the methods of a closed client throw. */
+function closedError() {
+  return new InvalidArgumentError('invalid client: this ServiceClient has been closed', 'client');
+}
+
+/**
+ * A client of one service endpoint; create it with `ServiceClient.fromConnectionString` or
+ * `ServiceClient.fromEndpoint`.
+ */
 class ServiceClient {
-  #native;
+  #handle;
 
   constructor(token, native) {
     if (token !== INTERNAL) {
       throw new TypeError('use ServiceClient.fromConnectionString(connectionString, options)');
     }
-    this.#native = native;
+    this.#handle = native;
   }
 
-  /** A client from `Endpoint=...;AccessKey=...;Version=1.0;` and optional settings. */
+  /** The native client; throws once closed. */
+  get #native() {
+    if (this.#handle === null) throw closedError();
+    return this.#handle;
+  }
+
+  /** Lets go of this client; hub clients made from it keep working until dropped. */
+  async close() {
+    this.#handle = null;
+  }
+
+  /** `await using client = ...` closes it. */
+  async [Symbol.asyncDispose]() {
+    await this.close();
+  }
+
+  /** The URL a SignalR client connects to for `hub` (the client endpoint when set). */
+  clientUrl(hub) {
+    const name = check.string(hub, 'hub');
+    return invokeSync(() => this.#native.clientUrl(name));
+  }
+
+  /**
+   * A client from `Endpoint=...;AccessKey=...;Version=1.0;` and optional settings; a connection
+   * string with `AuthType=aad` (no key) needs `tokenProvider`.
+   */
   static fromConnectionString(connectionString, options) {
-    const read = check.options(options, 'fromConnectionString', [
-      'timeoutMs',
-      'retry',
-      'apiVersion',
-      'applicationName',
-    ]);
-    const settings = {
-      timeoutMs: check.optionalNumber(read.timeoutMs, 'timeoutMs'),
-      apiVersion: check.optionalString(read.apiVersion, 'apiVersion'),
-      applicationName: check.optionalString(read.applicationName, 'applicationName'),
-      runtime: `node ${process.version}`,
-    };
-    if (read.retry !== undefined && read.retry !== null) {
-      const retry = check.options(read.retry, 'retry', [
-        'maxRetries',
-        'initialDelayMs',
-        'maxDelayMs',
-      ]);
-      settings.retry = {
-        maxRetries: check.optionalWholeNumber(retry.maxRetries, 'retry.maxRetries'),
-        initialDelayMs: check.optionalNumber(retry.initialDelayMs, 'retry.initialDelayMs'),
-        maxDelayMs: check.optionalNumber(retry.maxDelayMs, 'retry.maxDelayMs'),
-      };
-    }
+    const read = check.options(options, 'fromConnectionString', [...SETTINGS, 'tokenProvider']);
+    const settings = clientSettings(read);
+    const provider = nativeTokenProvider(read.tokenProvider);
     const cs = check.string(connectionString, 'connectionString');
-    const native = invokeSync(() => addon.ServiceClient.fromConnectionString(cs, settings));
+    const native = invokeSync(() =>
+      addon.ServiceClient.fromConnectionString(cs, settings, provider),
+    );
+    return new ServiceClient(INTERNAL, native);
+  }
+
+  /**
+   * A client of `endpoint` (`https://<name>.service.signalr.net`) that signs requests with
+   * `accessKey`, or takes every request's token from `tokenProvider` (Microsoft Entra ID).
+   */
+  static fromEndpoint(endpoint, options) {
+    const read = check.options(options, 'fromEndpoint', [
+      ...SETTINGS,
+      'accessKey',
+      'tokenProvider',
+      'clientEndpoint',
+    ]);
+    const url = check.string(endpoint, 'endpoint');
+    const accessKey = check.optionalString(read.accessKey, 'accessKey');
+    const clientEndpoint = check.optionalString(read.clientEndpoint, 'clientEndpoint');
+    const provider = nativeTokenProvider(read.tokenProvider);
+    if ((accessKey === undefined) === (provider === undefined)) {
+      throw new TypeError('fromEndpoint options need one of accessKey and tokenProvider');
+    }
+    const settings = clientSettings(read);
+    const native = invokeSync(() =>
+      addon.ServiceClient.fromEndpoint(url, accessKey, clientEndpoint, settings, provider),
+    );
     return new ServiceClient(INTERNAL, native);
   }
 

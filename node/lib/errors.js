@@ -94,7 +94,7 @@ function abortError(signal) {
  * turned into a rejection, becomes a SignalRError with code `internal`.
  */
 function fromNative(error, signal) {
-  if (!(error instanceof Error)) return error;
+  if (!(error instanceof Error) || error instanceof SignalRError) return error;
   let detail;
   try {
     detail = JSON.parse(error.message);

@@ -28,7 +28,7 @@ class Simulator {
     return new Simulator(INTERNAL, native);
   }
 
-  /** `http://127.0.0.1:<port>`. */
+  /** `http://127.0.0.1:<port>` (127.0.0.1 also when listening on `0.0.0.0`). */
   get url() {
     return this.#native.url;
   }
@@ -41,6 +41,17 @@ class Simulator {
   /** The access key tokens must be signed with. */
   get accessKey() {
     return this.#native.accessKey;
+  }
+
+  /**
+   * A token signed with this simulator's key for `audience` (a request URL), valid for
+   * `lifetimeSeconds` (default 3600): what a token provider hands out in tests.
+   */
+  accessToken(audience, options) {
+    const read = check.options(options, 'accessToken', ['lifetimeSeconds']);
+    const url = check.string(audience, 'audience');
+    const lifetime = check.optionalNumber(read.lifetimeSeconds, 'lifetimeSeconds') ?? 3600;
+    return invokeSync(() => this.#native.accessToken(url, lifetime));
   }
 
   /** Connects an in-process client to `hub`, as `userId` if given. */
@@ -90,6 +101,11 @@ class Simulator {
   /** Stops serving and resolves once the server has ended; closing twice is harmless. */
   async close() {
     await invokeAsync(undefined, () => this.#native.close());
+  }
+
+  /** `await using sim = await Simulator.start()` closes it at the end of the block. */
+  async [Symbol.asyncDispose]() {
+    await this.close();
   }
 }
 

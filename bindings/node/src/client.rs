@@ -1,14 +1,19 @@
 //! `ServiceClient` and `HubClient` for JS: core calls with arguments converted and each
 //! async operation spawned as a cancellable Promise.
 
-use napi::bindgen_prelude::PromiseRaw;
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{Function, Promise, PromiseRaw};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::{Map, Value};
-use signalr_rest::{ApiVersion, ClientTokenOptions, Error, PayloadMessage, RetryPolicy};
+use signalr_rest::{
+    ApiVersion, ClientTokenOptions, Error, PayloadMessage, RetryPolicy, ServiceClientBuilder,
+};
 
 use crate::cancel::{spawn, Cancellation};
 use crate::error::napi_result;
+use crate::token_provider::JsTokenProvider;
 use crate::{millis, seconds};
 
 /// Retry settings; absent fields keep the core defaults.
@@ -56,13 +61,42 @@ pub struct ServiceClient {
 
 #[napi]
 impl ServiceClient {
-    /// A client from a connection string and optional settings.
+    /// A client from a connection string and optional settings; `token_provider` (wrapped by
+    /// lib/client.js) signs requests instead of the key.
     #[napi(factory, catch_unwind)]
     pub fn from_connection_string(
         connection_string: String,
         options: Option<ClientOptions>,
+        token_provider: Option<Function<'_, String, Promise<String>>>,
     ) -> napi::Result<Self> {
-        napi_result(build(connection_string, options)).map(|inner| ServiceClient { inner })
+        let builder = signalr_rest::ServiceClient::builder().connection_string(connection_string);
+        build(builder, options, token_provider)
+    }
+
+    /// A client of `endpoint` signing requests with `access_key` or getting their tokens from
+    /// `token_provider` (wrapped by lib/client.js).
+    #[napi(factory, catch_unwind)]
+    pub fn from_endpoint(
+        endpoint: String,
+        access_key: Option<String>,
+        client_endpoint: Option<String>,
+        options: Option<ClientOptions>,
+        token_provider: Option<Function<'_, String, Promise<String>>>,
+    ) -> napi::Result<Self> {
+        let mut builder = signalr_rest::ServiceClient::builder().endpoint(endpoint);
+        if let Some(key) = access_key {
+            builder = builder.access_key(key);
+        }
+        if let Some(url) = client_endpoint {
+            builder = builder.client_endpoint(url);
+        }
+        build(builder, options, token_provider)
+    }
+
+    /// The URL a SignalR client connects to for `hub`.
+    #[napi(catch_unwind)]
+    pub fn client_url(&self, hub: String) -> napi::Result<String> {
+        napi_result(self.inner.client_url(&hub))
     }
 
     /// The REST endpoint, without trailing slash.
@@ -139,12 +173,23 @@ impl From<signalr_rest::NegotiateResponse> for NegotiateResponse {
 }
 
 fn build(
-    connection_string: String,
+    mut builder: ServiceClientBuilder,
     options: Option<ClientOptions>,
-) -> signalr_rest::Result<signalr_rest::ServiceClient> {
-    let mut builder = signalr_rest::ServiceClient::builder().connection_string(connection_string);
+    token_provider: Option<Function<'_, String, Promise<String>>>,
+) -> napi::Result<ServiceClient> {
+    if let Some(function) = token_provider {
+        builder = builder.token_provider(Arc::new(JsTokenProvider::new(function)?));
+    }
+    napi_result(configure(builder, options).and_then(ServiceClientBuilder::build))
+        .map(|inner| ServiceClient { inner })
+}
+
+fn configure(
+    mut builder: ServiceClientBuilder,
+    options: Option<ClientOptions>,
+) -> signalr_rest::Result<ServiceClientBuilder> {
     let Some(options) = options else {
-        return builder.build();
+        return Ok(builder);
     };
     if let Some(ms) = options.timeout_ms {
         builder = builder.timeout(millis("timeoutMs", ms)?);
@@ -171,7 +216,7 @@ fn build(
     if let Some(runtime) = options.runtime {
         builder = builder.sdk("node", runtime);
     }
-    builder.build()
+    Ok(builder)
 }
 
 fn token_options(options: Option<NegotiateOptions>) -> signalr_rest::Result<ClientTokenOptions> {

@@ -9,6 +9,7 @@ mod error;
 mod simulator;
 #[cfg(feature = "test-panic")]
 mod test_panic;
+mod token_provider;
 
 use std::time::Duration;
 

@@ -83,6 +83,12 @@ impl Simulator {
         self.access_key.clone()
     }
 
+    /// A token signed with the simulator's key for `audience`, valid for `lifetime_seconds`.
+    #[napi(catch_unwind)]
+    pub fn access_token(&self, audience: String, lifetime_seconds: f64) -> napi::Result<String> {
+        self.with_running(|sim| sim.access_token(&audience, seconds("lifetimeSeconds", lifetime_seconds)?))
+    }
+
     /// Connects a virtual client to `hub`, as `user_id` if given.
     #[napi(catch_unwind)]
     pub fn connect(&self, hub: String, user_id: Option<String>) -> napi::Result<VirtualClient> {
