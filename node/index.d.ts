@@ -67,8 +67,24 @@ export interface RetryOptions {
  */
 export type ApiVersion = '1.0' | '2022-06-01';
 
+/** The levels of the events a {@link Logger} receives. */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+/**
+ * Receives the core's events during a client's calls: at `debug`, one `request attempt` per HTTP
+ * attempt with `fields` `method`, `path`, `outcome`, `attempt` and `elapsed` (never a token), and
+ * `retrying` before each retry. A function, or a console-like object (`console`, pino, winston)
+ * whose method for the level (else `log`) is called with `(message, fields)`. Without one,
+ * `DEBUG=signalr-rest` in the environment prints the events to stderr.
+ */
+export type Logger =
+  | ((level: LogLevel, message: string, fields: Record<string, string | number | boolean>) => void)
+  | { [method in LogLevel | 'log']?: (message: string, fields: Record<string, string | number | boolean>) => void };
+
 /** Settings of a {@link ServiceClient}. */
 export interface ClientOptions {
+  /** Where this client's debug events go (see {@link Logger}). */
+  logger?: Logger;
   /** The REST API version to speak (default `'1.0'`); another value is an {@link InvalidArgumentError}. */
   apiVersion?: ApiVersion;
   /** Prefixes hub names with `{name}_` (lower case), so applications can share one service. */

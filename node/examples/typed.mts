@@ -15,6 +15,7 @@ import {
   type JsonValue,
   type NegotiateResponse,
   type SignalRErrorCode,
+  type Logger,
   type TokenProvider,
   type VirtualClient,
 } from 'signalr-rest';
@@ -113,6 +114,9 @@ const aad = ServiceClient.fromConnectionString(`Endpoint=${sim.url};AuthType=aad
   tokenProvider: (audience) => sim.accessToken(audience),
 });
 console.log(clientUrl, aad.endpoint);
+const logger: Logger = (level, message, fields) => console.log(level, message, fields.path);
+ServiceClient.fromConnectionString(sim.connectionString, { logger });
+ServiceClient.fromConnectionString(sim.connectionString, { logger: console });
 await keyless.close();
 await fromParts[Symbol.asyncDispose]();
 await sim.close();

@@ -5,6 +5,7 @@ const addon = require('./addon');
 const check = require('./checks');
 const { InvalidArgumentError } = require('./errors');
 const { invokeAsync, invokeSync } = require('./invoke');
+const { nativeLogger } = require('./logging');
 
 /** Lets only this module construct the classes around native handles. */
 const INTERNAL = Symbol('signalr-rest internal');
@@ -15,7 +16,7 @@ function signalOption(options, method, extraKeys = []) {
 }
 
 /** The options every way of making a client takes. */
-const SETTINGS = ['timeoutMs', 'retry', 'apiVersion', 'applicationName'];
+const SETTINGS = ['timeoutMs', 'retry', 'apiVersion', 'applicationName', 'logger'];
 
 /** The native ClientOptions of `read`, checked. */
 function clientSettings(read) {
@@ -116,8 +117,9 @@ class ServiceClient {
     const settings = clientSettings(read);
     const provider = nativeTokenProvider(read.tokenProvider);
     const cs = check.string(connectionString, 'connectionString');
+    const logger = nativeLogger(read.logger);
     const native = invokeSync(() =>
-      addon.ServiceClient.fromConnectionString(cs, settings, provider),
+      addon.ServiceClient.fromConnectionString(cs, settings, provider, logger),
     );
     return new ServiceClient(INTERNAL, native);
   }
@@ -141,8 +143,9 @@ class ServiceClient {
       throw new TypeError('fromEndpoint options need one of accessKey and tokenProvider');
     }
     const settings = clientSettings(read);
+    const logger = nativeLogger(read.logger);
     const native = invokeSync(() =>
-      addon.ServiceClient.fromEndpoint(url, accessKey, clientEndpoint, settings, provider),
+      addon.ServiceClient.fromEndpoint(url, accessKey, clientEndpoint, settings, provider, logger),
     );
     return new ServiceClient(INTERNAL, native);
   }

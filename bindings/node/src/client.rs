@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{Function, Promise, PromiseRaw};
+use napi::bindgen_prelude::{Function, Promise, PromiseRaw, ToNapiValue};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::{Map, Value};
@@ -13,6 +13,7 @@ use signalr_rest::{
 
 use crate::cancel::{spawn, Cancellation};
 use crate::error::napi_result;
+use crate::logging::Logging;
 use crate::token_provider::JsTokenProvider;
 use crate::{millis, seconds};
 
@@ -57,6 +58,7 @@ pub struct NegotiateResponse {
 #[napi]
 pub struct ServiceClient {
     inner: signalr_rest::ServiceClient,
+    logging: Logging,
 }
 
 #[napi]
@@ -68,9 +70,10 @@ impl ServiceClient {
         connection_string: String,
         options: Option<ClientOptions>,
         token_provider: Option<Function<'_, String, Promise<String>>>,
+        logger: Option<Function<'_, String, ()>>,
     ) -> napi::Result<Self> {
         let builder = signalr_rest::ServiceClient::builder().connection_string(connection_string);
-        build(builder, options, token_provider)
+        build(builder, options, token_provider, logger)
     }
 
     /// A client of `endpoint` signing requests with `access_key` or getting their tokens from
@@ -82,6 +85,7 @@ impl ServiceClient {
         client_endpoint: Option<String>,
         options: Option<ClientOptions>,
         token_provider: Option<Function<'_, String, Promise<String>>>,
+        logger: Option<Function<'_, String, ()>>,
     ) -> napi::Result<Self> {
         let mut builder = signalr_rest::ServiceClient::builder().endpoint(endpoint);
         if let Some(key) = access_key {
@@ -90,7 +94,7 @@ impl ServiceClient {
         if let Some(url) = client_endpoint {
             builder = builder.client_endpoint(url);
         }
-        build(builder, options, token_provider)
+        build(builder, options, token_provider, logger)
     }
 
     /// The URL a SignalR client connects to for `hub`.
@@ -120,7 +124,10 @@ impl ServiceClient {
     /// A client for hub `name`.
     #[napi(catch_unwind)]
     pub fn hub(&self, name: String) -> napi::Result<HubClient> {
-        napi_result(self.inner.hub(&name)).map(|inner| HubClient { inner })
+        napi_result(self.inner.hub(&name)).map(|inner| HubClient {
+            inner,
+            logging: self.logging.clone(),
+        })
     }
 
     /// Resolves when the service answers its health check.
@@ -131,7 +138,7 @@ impl ServiceClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let inner = self.inner.clone();
-        spawn(env, cancel, async move { inner.health().await })
+        self.spawn(env, cancel, async move { inner.health().await })
     }
 
     /// The negotiate answer for a SignalR client of `hub`.
@@ -155,7 +162,7 @@ impl ServiceClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, NegotiateResponse>> {
         let inner = self.inner.clone();
-        spawn(env, cancel, async move {
+        self.spawn(env, cancel, async move {
             let options = token_options(options)?;
             let answer = inner.negotiate_with_service(&hub, &options).await?;
             Ok(NegotiateResponse::from(answer))
@@ -176,12 +183,43 @@ fn build(
     mut builder: ServiceClientBuilder,
     options: Option<ClientOptions>,
     token_provider: Option<Function<'_, String, Promise<String>>>,
+    logger: Option<Function<'_, String, ()>>,
 ) -> napi::Result<ServiceClient> {
     if let Some(function) = token_provider {
         builder = builder.token_provider(Arc::new(JsTokenProvider::new(function)?));
     }
+    let logging = Logging::new(logger)?;
     napi_result(configure(builder, options).and_then(ServiceClientBuilder::build))
-        .map(|inner| ServiceClient { inner })
+        .map(|inner| ServiceClient { inner, logging })
+}
+
+/// Runs `work` as a cancellable Promise with the client's events going to its logger.
+trait Logged {
+    fn logging(&self) -> &Logging;
+
+    fn spawn<'env, T>(
+        &self,
+        env: &'env Env,
+        cancel: Option<&Cancellation>,
+        work: impl std::future::Future<Output = signalr_rest::Result<T>> + Send + 'static,
+    ) -> napi::Result<PromiseRaw<'env, T>>
+    where
+        T: ToNapiValue + Send + 'static,
+    {
+        spawn(env, cancel, self.logging().around(work))
+    }
+}
+
+impl Logged for ServiceClient {
+    fn logging(&self) -> &Logging {
+        &self.logging
+    }
+}
+
+impl Logged for HubClient {
+    fn logging(&self) -> &Logging {
+        &self.logging
+    }
 }
 
 fn configure(
@@ -239,6 +277,7 @@ fn token_options(options: Option<NegotiateOptions>) -> signalr_rest::Result<Clie
 #[napi]
 pub struct HubClient {
     inner: signalr_rest::HubClient,
+    logging: Logging,
 }
 
 #[napi]
@@ -260,7 +299,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
-        spawn(env, cancel, async move {
+        self.spawn(env, cancel, async move {
             hub.send_to_all(&PayloadMessage::from_json(target, &arguments_json)?, &excluded)
                 .await
         })
@@ -277,7 +316,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
-        spawn(env, cancel, async move {
+        self.spawn(env, cancel, async move {
             hub.send_to_user(&user_id, &PayloadMessage::from_json(target, &arguments_json)?)
                 .await
         })
@@ -294,7 +333,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
-        spawn(env, cancel, async move {
+        self.spawn(env, cancel, async move {
             hub.send_to_connection(
                 &connection_id,
                 &PayloadMessage::from_json(target, &arguments_json)?,
@@ -315,7 +354,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
-        spawn(env, cancel, async move {
+        self.spawn(env, cancel, async move {
             hub.send_to_group(
                 &group,
                 &PayloadMessage::from_json(target, &arguments_json)?,
@@ -334,7 +373,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, bool>> {
         let hub = self.inner.clone();
-        spawn(
+        self.spawn(
             env,
             cancel,
             async move { hub.connection_exists(&connection_id).await },
@@ -351,7 +390,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
-        spawn(env, cancel, async move {
+        self.spawn(env, cancel, async move {
             hub.close_connection(&connection_id, reason.as_deref()).await
         })
     }
@@ -365,7 +404,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, bool>> {
         let hub = self.inner.clone();
-        spawn(env, cancel, async move { hub.group_exists(&group).await })
+        self.spawn(env, cancel, async move { hub.group_exists(&group).await })
     }
 
     /// Whether a user has at least one connection.
@@ -377,7 +416,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, bool>> {
         let hub = self.inner.clone();
-        spawn(env, cancel, async move { hub.user_exists(&user_id).await })
+        self.spawn(env, cancel, async move { hub.user_exists(&user_id).await })
     }
 
     /// Adds a connection to a group.
@@ -390,7 +429,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
-        spawn(env, cancel, async move {
+        self.spawn(env, cancel, async move {
             hub.add_connection_to_group(&group, &connection_id).await
         })
     }
@@ -405,7 +444,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
-        spawn(env, cancel, async move {
+        self.spawn(env, cancel, async move {
             hub.remove_connection_from_group(&group, &connection_id).await
         })
     }
@@ -420,7 +459,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, bool>> {
         let hub = self.inner.clone();
-        spawn(
+        self.spawn(
             env,
             cancel,
             async move { hub.user_in_group(&group, &user_id).await },
@@ -438,7 +477,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
-        spawn(env, cancel, async move {
+        self.spawn(env, cancel, async move {
             let ttl = ttl_seconds.map(|s| seconds("ttlSeconds", s)).transpose()?;
             hub.add_user_to_group(&group, &user_id, ttl).await
         })
@@ -454,7 +493,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
-        spawn(env, cancel, async move {
+        self.spawn(env, cancel, async move {
             hub.remove_user_from_group(&group, &user_id).await
         })
     }
@@ -468,7 +507,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
-        spawn(env, cancel, async move {
+        self.spawn(env, cancel, async move {
             hub.remove_user_from_all_groups(&user_id).await
         })
     }
@@ -483,7 +522,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
-        spawn(env, cancel, async move {
+        self.spawn(env, cancel, async move {
             hub.close_all_connections(&excluded, reason.as_deref()).await
         })
     }
@@ -499,7 +538,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
-        spawn(env, cancel, async move {
+        self.spawn(env, cancel, async move {
             hub.close_group_connections(&group, &excluded, reason.as_deref())
                 .await
         })
@@ -516,7 +555,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
-        spawn(env, cancel, async move {
+        self.spawn(env, cancel, async move {
             hub.close_user_connections(&user_id, &excluded, reason.as_deref())
                 .await
         })
@@ -531,7 +570,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         let hub = self.inner.clone();
-        spawn(env, cancel, async move {
+        self.spawn(env, cancel, async move {
             hub.remove_connection_from_all_groups(&connection_id).await
         })
     }
@@ -545,7 +584,7 @@ impl HubClient {
         cancel: Option<&Cancellation>,
     ) -> napi::Result<PromiseRaw<'env, String>> {
         let hub = self.inner.clone();
-        spawn(env, cancel, async move {
+        self.spawn(env, cancel, async move {
             hub.generate_client_token(&token_options(options)?).await
         })
     }

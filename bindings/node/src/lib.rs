@@ -6,6 +6,7 @@
 mod cancel;
 mod client;
 mod error;
+mod logging;
 mod simulator;
 #[cfg(feature = "test-panic")]
 mod test_panic;
