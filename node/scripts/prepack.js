@@ -26,6 +26,8 @@ function workspaceManifest() {
     '',
     section('workspace.package'),
     '',
+    section('workspace.dependencies'),
+    '',
     section('profile.release'),
     '',
   ].join('\n');
