@@ -158,3 +158,18 @@ test('applicationName prefixes the hub as {app}_{hub}, lower case', async () => 
   }
 });
 
+
+test('a simulator nobody references keeps serving after a garbage collection', async () => {
+  const v8 = require('node:v8');
+  const vm = require('node:vm');
+  v8.setFlagsFromString('--expose_gc');
+  const gc = vm.runInNewContext('gc');
+  let url = (await Simulator.start({ port: 0 })).url; // the only reference is dropped at once
+  for (let i = 0; i < 3; i += 1) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const answer = await fetch(`${url}/api/v1/health`);
+  assert.equal(answer.status, 200);
+  url = undefined;
+});

@@ -148,3 +148,13 @@ async def test_wait_for_async_does_not_block_the_loop(signalr_simulator: Simulat
     sender = asyncio.create_task(send_later())
     assert await client.wait_for_async("ready", timeout=5) == [{"ok": True}]
     await sender
+
+
+def test_a_simulator_nobody_references_keeps_serving_after_a_garbage_collection() -> None:
+    import gc
+    import urllib.request
+
+    url = Simulator().url  # the only reference is dropped at once
+    gc.collect()
+    with urllib.request.urlopen(f"{url}/api/v1/health", timeout=5) as answer:
+        assert answer.status == 200
