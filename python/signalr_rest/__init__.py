@@ -30,7 +30,14 @@ from .errors import (
     TransportError,
     UnauthorizedError,
 )
-from .simulator import ConnectionInfo, GroupInfo, Simulator, UserGroupMapping, VirtualClient
+from .simulator import (
+    ConnectionInfo,
+    GroupInfo,
+    Simulator,
+    UpstreamCall,
+    UserGroupMapping,
+    VirtualClient,
+)
 
 __all__ = [
     "JSON",
@@ -53,6 +60,7 @@ __all__ = [
     "TokenProvider",
     "TransportError",
     "UnauthorizedError",
+    "UpstreamCall",
     "UserGroupMapping",
     "VirtualClient",
     "refresh_log_levels",

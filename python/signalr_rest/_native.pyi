@@ -10,6 +10,20 @@ __version__: str
 def refresh_log_levels() -> None: ...
 def _at_exit() -> None: ...
 def _panicking_call(message: str) -> PendingCall: ...
+def upstream_parse_request(
+    headers: dict[str, str], body: bytes, access_keys: list[str]
+) -> tuple[
+    Literal["connected", "disconnected", "invocation"],
+    tuple[str, str, str | None, list[tuple[str, str]], list[tuple[str, str]]],
+    str | None,
+    str | None,
+    str | None,
+    Literal["json", "messagepack"] | None,
+    str | None,
+]: ...
+def upstream_completion_body(
+    protocol: str, invocation_id: str, has_result: bool, result: Any, error: str | None
+) -> bytes: ...
 
 @final
 class PendingCall:
@@ -89,7 +103,16 @@ class HubClient:
 
 @final
 class Simulator:
-    def __init__(self, *, host: str, port: int, access_key: str | None) -> None: ...
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        access_key: str | None,
+        upstreams: list[str],
+        upstream_timeout: float | None,
+        secondary_access_key: str | None,
+    ) -> None: ...
     @property
     def url(self) -> str: ...
     @property
@@ -102,6 +125,9 @@ class Simulator:
     def connections(self, hub: str) -> list[tuple[str, str | None]]: ...
     def groups(self, hub: str) -> list[tuple[str, list[str]]]: ...
     def user_groups(self, hub: str) -> list[tuple[str, str, float]]: ...
+    def upstream_calls(
+        self,
+    ) -> list[tuple[str, str, str, str, str, int | None, str | None]]: ...
     def advance_clock(self, seconds: float) -> None: ...
     def close(self) -> None: ...
 

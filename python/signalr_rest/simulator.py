@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
 from . import _native
 from ._context import ClosesOnExit
 from ._types import JSON, Seconds, seconds
 
-__all__ = ["ConnectionInfo", "GroupInfo", "Simulator", "UserGroupMapping", "VirtualClient"]
+__all__ = [
+    "ConnectionInfo",
+    "GroupInfo",
+    "Simulator",
+    "UpstreamCall",
+    "UserGroupMapping",
+    "VirtualClient",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +43,23 @@ class UserGroupMapping:
     user_id: str
     group: str
     expires_at: datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class UpstreamCall:
+    """One serverless upstream request the simulator made, and how it went."""
+
+    connection_id: str
+    hub: str
+    #: ``connections`` or ``messages``.
+    category: str
+    #: ``connected``, ``disconnected`` or the invoked method.
+    event: str
+    url: str
+    #: The answer's HTTP status; ``None`` when none came.
+    status: int | None
+    #: Why it failed (transport error, timeout), when it did.
+    error: str | None
 
 
 class VirtualClient:
@@ -101,12 +126,35 @@ class Simulator(ClosesOnExit):
 
     ``host`` is the IP address to listen on; on ``"0.0.0.0"`` (every interface) ``url`` and
     ``connection_string`` still name ``127.0.0.1``, where clients on this machine reach it.
+
+    ``upstreams`` makes hubs serverless: templates as the CLI's ``--upstream`` takes them
+    (``"URL;hub=..;category=..;event=.."``), tried in order; each upstream call may take
+    ``upstream_timeout`` (default 30 s) and is signed with ``access_key`` and, when given,
+    ``secondary_access_key``.
     """
 
     def __init__(
-        self, port: int = 0, access_key: str | None = None, *, host: str = "127.0.0.1"
+        self,
+        port: int = 0,
+        access_key: str | None = None,
+        *,
+        host: str = "127.0.0.1",
+        upstreams: Sequence[str] = (),
+        upstream_timeout: Seconds | None = None,
+        secondary_access_key: str | None = None,
     ) -> None:
-        self._native = _native.Simulator(host=host, port=port, access_key=access_key)
+        if isinstance(upstreams, str):
+            upstreams = [upstreams]
+        self._native = _native.Simulator(
+            host=host,
+            port=port,
+            access_key=access_key,
+            upstreams=list(upstreams),
+            upstream_timeout=(
+                None if upstream_timeout is None else seconds("upstream_timeout", upstream_timeout)
+            ),
+            secondary_access_key=secondary_access_key,
+        )
 
     @property
     def url(self) -> str:
@@ -152,6 +200,11 @@ class Simulator(ClosesOnExit):
             UserGroupMapping(user, group, datetime.fromtimestamp(expires, timezone.utc))
             for user, group, expires in self._native.user_groups(hub)
         ]
+
+    @property
+    def upstream_calls(self) -> list[UpstreamCall]:
+        """The upstream calls made so far (the last 1000), oldest first."""
+        return [UpstreamCall(*call) for call in self._native.upstream_calls()]
 
     def advance_clock(self, by: Seconds) -> None:
         """Moves the simulator's clock forward, expiring TTLs (tokens still use wall time)."""

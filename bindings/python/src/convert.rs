@@ -49,6 +49,13 @@ pub fn json_arguments(field: &str, arguments: &Bound<'_, PyTuple>) -> PyResult<S
     Ok(out)
 }
 
+/// The JSON text of one value, written as send arguments are; `field` names it in errors.
+pub fn json_value(field: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    let mut out = String::new();
+    write_json(value, 0, &mut out).map_err(|e| describe(field, field, e))?;
+    Ok(out)
+}
+
 /// The JSON object of a `dict[str, JSON]`; `field` names it in errors.
 pub fn json_object(field: &str, dict: &Bound<'_, PyDict>) -> PyResult<Map<String, Value>> {
     let mut text = String::new();

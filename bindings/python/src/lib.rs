@@ -12,6 +12,7 @@ mod error;
 mod pending;
 mod simulator;
 mod token_provider;
+mod upstream;
 
 use std::sync::OnceLock;
 
@@ -57,5 +58,7 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<client::HubClient>()?;
     module.add_class::<simulator::Simulator>()?;
     module.add_class::<simulator::VirtualClient>()?;
+    module.add_function(wrap_pyfunction!(upstream::upstream_parse_request, module)?)?;
+    module.add_function(wrap_pyfunction!(upstream::upstream_completion_body, module)?)?;
     Ok(())
 }

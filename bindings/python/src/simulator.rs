@@ -5,11 +5,23 @@ use std::sync::{Arc, Mutex};
 use std::time::UNIX_EPOCH;
 
 use pyo3::prelude::*;
+use signalr_rest::simulator::UpstreamTemplate;
 use signalr_rest::{Error, SimulatorOptions};
 
 use crate::convert::{duration, py_json};
 use crate::error::to_py_err;
 use crate::pending::{run_core, runtime, Outcome, PendingCall};
+
+/// `(connection_id, hub, category, event, url, status, error)` of one upstream call.
+type UpstreamCallRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<u16>,
+    Option<String>,
+);
 
 /// A running local simulator of the service (the core's `Simulator`).
 #[pyclass(frozen, module = "signalr_rest._native")]
@@ -42,19 +54,41 @@ impl Simulator {
 impl Simulator {
     /// Starts serving on `host`:`port` (0: any free port) with `access_key` (None: random).
     #[new]
-    #[pyo3(signature = (*, host, port, access_key))]
-    fn new(py: Python<'_>, host: &str, port: u16, access_key: Option<String>) -> PyResult<Self> {
+    /// `upstreams` are templates in the CLI form (`URL;hub=..;event=..`), tried in order.
+    #[pyo3(signature = (*, host, port, access_key, upstreams, upstream_timeout, secondary_access_key))]
+    fn new(
+        py: Python<'_>,
+        host: &str,
+        port: u16,
+        access_key: Option<String>,
+        upstreams: Vec<String>,
+        upstream_timeout: Option<f64>,
+        secondary_access_key: Option<String>,
+    ) -> PyResult<Self> {
         let host = host.parse::<IpAddr>().map_err(|_| {
             to_py_err(Error::invalid(
                 "host",
                 format!("host {host:?} is not an IP address"),
             ))
         })?;
+        let upstreams = upstreams
+            .iter()
+            .map(|spec| UpstreamTemplate::parse(spec))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(to_py_err)?;
+        let defaults = SimulatorOptions::default();
+        let upstream_timeout = match upstream_timeout {
+            Some(seconds) => duration("upstream_timeout", seconds)?,
+            None => defaults.upstream_timeout,
+        };
         let options = SimulatorOptions {
             host,
             port,
             access_key,
-            ..SimulatorOptions::default()
+            secondary_access_key,
+            upstreams,
+            upstream_timeout,
+            ..defaults
         };
         let inner = run_core(py, || runtime().block_on(signalr_rest::Simulator::start(options)))?;
         Ok(Simulator {
@@ -135,6 +169,28 @@ impl Simulator {
                 .map(|m| {
                     let expires = m.expires_at.duration_since(UNIX_EPOCH).unwrap_or_default();
                     (m.user_id, m.group, expires.as_secs_f64())
+                })
+                .collect())
+        })
+    }
+
+    /// The upstream calls made so far (the last 1000), oldest first, as
+    /// `(connection_id, hub, category, event, url, status, error)`.
+    fn upstream_calls(&self, py: Python<'_>) -> PyResult<Vec<UpstreamCallRow>> {
+        self.with_live(py, |sim| {
+            Ok(sim
+                .upstream_calls()
+                .into_iter()
+                .map(|c| {
+                    (
+                        c.connection_id,
+                        c.hub,
+                        c.category,
+                        c.event,
+                        c.url,
+                        c.status,
+                        c.error,
+                    )
                 })
                 .collect())
         })
