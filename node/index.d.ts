@@ -265,6 +265,30 @@ export interface SimulatorOptions {
   host?: string;
   /** The key tokens must be signed with; random when absent. */
   accessKey?: string;
+  /**
+   * Serverless upstream templates as the CLI's `--upstream` takes them
+   * (`'URL;hub=..;category=..;event=..'`), tried in order.
+   */
+  upstreams?: string[];
+  /** How long an upstream call may take (default 30000). */
+  upstreamTimeoutMs?: number;
+  /** A second key upstream requests are also signed with. */
+  secondaryAccessKey?: string;
+}
+
+/** One serverless upstream call the simulator made. */
+export interface UpstreamCall {
+  connectionId: string;
+  hub: string;
+  /** `connections` or `messages`. */
+  category: string;
+  /** `connected`, `disconnected` or the invoked method. */
+  event: string;
+  url: string;
+  /** The answer's HTTP status; null when none came. */
+  status: number | null;
+  /** Why it failed (transport error, timeout), when it did. */
+  error: string | null;
 }
 
 /** A hub method invocation a client received. */
@@ -332,6 +356,8 @@ export declare class Simulator {
   connections(hub: string): ConnectionInfo[];
   /** The hub's unexpired user-group mappings. */
   userGroups(hub: string): UserGroupMapping[];
+  /** The upstream calls made so far (the last 1000), oldest first. */
+  readonly upstreamCalls: UpstreamCall[];
   /** Moves the simulator's clock forward by `seconds`, expiring user-group TTLs. */
   advanceClock(seconds: number): void;
   /** Stops serving; resolves once the server has ended. Closing twice is harmless. */
@@ -339,6 +365,69 @@ export declare class Simulator {
   /** `await using sim = await Simulator.start()` closes it at the end of the block. */
   [Symbol.asyncDispose](): Promise<void>;
 }
+
+/** What every upstream request tells about its client connection. */
+export interface UpstreamContext {
+  connectionId: string;
+  hub: string;
+  userId: string | null;
+  /** `X-ASRS-User-Claims`: claim type to value, the first value of each type. */
+  claims: Record<string, string>;
+  /** `X-ASRS-Client-Query`: repeated keys' values joined with `,`. */
+  query: Record<string, string>;
+}
+
+/** A client connected. */
+export interface UpstreamConnected extends UpstreamContext {
+  kind: 'connected';
+}
+
+/** A client disconnected; `error` says why when it did not close cleanly. */
+export interface UpstreamDisconnected extends UpstreamContext {
+  kind: 'disconnected';
+  error: string | null;
+}
+
+/** A client invoked hub method `target`; `invocationId` is null for a send. */
+export interface UpstreamInvocation extends UpstreamContext {
+  kind: 'invocation';
+  invocationId: string | null;
+  target: string;
+  arguments: JsonValue[];
+  protocol: 'json' | 'messagepack';
+}
+
+/** A verified upstream request. */
+export type UpstreamEvent = UpstreamConnected | UpstreamDisconnected | UpstreamInvocation;
+
+/** Headers as `req.headers`, a Map or a fetch `Headers`; names in any case. */
+export type UpstreamHeaders =
+  | Record<string, string | string[] | undefined>
+  | Map<string, string>
+  | { entries(): Iterable<[string, string]> };
+
+/** Receiving serverless upstream requests in the app server. */
+export declare const upstream: {
+  /**
+   * Verifies the request's signature with `accessKeys` (primary and secondary) and reads it.
+   * Throws {@link UnauthorizedError} for a bad signature, {@link InvalidArgumentError} for a
+   * request the service does not send.
+   */
+  parseRequest(
+    headers: UpstreamHeaders,
+    body: Buffer | Uint8Array | string,
+    accessKeys: string[] | string,
+  ): UpstreamEvent;
+  /**
+   * The answer to an invocation: its completion framed in the client's `protocol`, with
+   * `result` (the call returns it), `error` (the call fails) or neither (empty completion).
+   */
+  completionBody(
+    protocol: 'json' | 'messagepack',
+    invocationId: string,
+    options?: { result?: JsonValue; error?: string },
+  ): Buffer;
+};
 
 /** A client connected in-process to a simulator hub, recording what it receives. */
 export declare class VirtualClient {

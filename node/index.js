@@ -3,6 +3,7 @@
 
 const { ServiceClient, HubClient } = require('./lib/client');
 const { Simulator, VirtualClient } = require('./lib/simulator');
+const upstream = require('./lib/upstream');
 const errors = require('./lib/errors');
 
 module.exports = {
@@ -10,6 +11,7 @@ module.exports = {
   HubClient,
   Simulator,
   VirtualClient,
+  upstream,
   SignalRError: errors.SignalRError,
   InvalidArgumentError: errors.InvalidArgumentError,
   UnauthorizedError: errors.UnauthorizedError,

@@ -6,6 +6,7 @@ export const {
   HubClient,
   Simulator,
   VirtualClient,
+  upstream,
   SignalRError,
   InvalidArgumentError,
   UnauthorizedError,

@@ -164,6 +164,7 @@ module.exports = {
   stringList,
   options,
   optionalSignal,
+  assertJson,
   jsonArguments,
   jsonClaims,
 };

@@ -18,13 +18,31 @@ class Simulator {
     this.#native = native;
   }
 
-  /** Starts a simulator on `host` (default 127.0.0.1) and `port` (default 0: the OS picks). */
+  /**
+   * Starts a simulator on `host` (default 127.0.0.1) and `port` (default 0: the OS picks).
+   * `upstreams` makes hubs serverless: templates as the CLI's `--upstream` takes them
+   * (`'URL;hub=..;category=..;event=..'`), tried in order; each call may take
+   * `upstreamTimeoutMs` (default 30000) and is signed with the access key and, when given,
+   * `secondaryAccessKey`.
+   */
   static async start(options) {
-    const read = check.options(options, 'Simulator.start', ['port', 'host', 'accessKey']);
+    const read = check.options(options, 'Simulator.start', [
+      'port',
+      'host',
+      'accessKey',
+      'upstreams',
+      'upstreamTimeoutMs',
+      'secondaryAccessKey',
+    ]);
     const port = check.optionalWholeNumber(read.port, 'port');
     const host = check.optionalString(read.host, 'host');
     const accessKey = check.optionalString(read.accessKey, 'accessKey');
-    const native = await invokeAsync(undefined, () => addon.Simulator.start(host, port, accessKey));
+    const upstreams = check.stringList(read.upstreams, 'upstreams');
+    const timeoutMs = check.optionalNumber(read.upstreamTimeoutMs, 'upstreamTimeoutMs');
+    const secondary = check.optionalString(read.secondaryAccessKey, 'secondaryAccessKey');
+    const native = await invokeAsync(undefined, () =>
+      addon.Simulator.start(host, port, accessKey, upstreams, timeoutMs, secondary),
+    );
     return new Simulator(INTERNAL, native);
   }
 
@@ -89,6 +107,23 @@ class Simulator {
       userId: m.userId,
       group: m.group,
       expiresAt: new Date(m.expiresAtMs),
+    }));
+  }
+
+  /**
+   * The upstream calls made so far (the last 1000), oldest first:
+   * `[{ connectionId, hub, category, event, url, status, error }]` (`status` null when no
+   * answer came, `error` null unless it failed).
+   */
+  get upstreamCalls() {
+    return invokeSync(() => this.#native.upstreamCalls()).map((c) => ({
+      connectionId: c.connectionId,
+      hub: c.hub,
+      category: c.category,
+      event: c.event,
+      url: c.url,
+      status: c.status ?? null,
+      error: c.error ?? null,
     }));
   }
 

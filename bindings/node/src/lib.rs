@@ -11,6 +11,7 @@ mod simulator;
 #[cfg(feature = "test-panic")]
 mod test_panic;
 mod token_provider;
+mod upstream;
 
 use std::time::Duration;
 

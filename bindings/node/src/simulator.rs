@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
+use signalr_rest::simulator::UpstreamTemplate;
 use signalr_rest::{Error, PayloadMessage, SimulatorOptions};
 
 use crate::cancel::{spawn, Cancellation};
@@ -34,6 +35,18 @@ pub struct UserGroupMapping {
     pub expires_at_ms: f64,
 }
 
+/// One upstream call the simulator made.
+#[napi(object)]
+pub struct UpstreamCall {
+    pub connection_id: String,
+    pub hub: String,
+    pub category: String,
+    pub event: String,
+    pub url: String,
+    pub status: Option<u32>,
+    pub error: Option<String>,
+}
+
 /// A running simulator; `close` stops it.
 #[napi]
 pub struct Simulator {
@@ -52,9 +65,21 @@ impl Simulator {
         host: Option<String>,
         port: Option<u32>,
         access_key: Option<String>,
+        upstreams: Option<Vec<String>>,
+        upstream_timeout_ms: Option<f64>,
+        secondary_access_key: Option<String>,
     ) -> napi::Result<PromiseRaw<'env, Simulator>> {
         spawn(env, None, async move {
-            let options = options(host, port, access_key)?;
+            let mut options = options(host, port, access_key)?;
+            options.upstreams = upstreams
+                .unwrap_or_default()
+                .iter()
+                .map(|spec| UpstreamTemplate::parse(spec))
+                .collect::<signalr_rest::Result<Vec<_>>>()?;
+            if let Some(ms) = upstream_timeout_ms {
+                options.upstream_timeout = millis("upstreamTimeoutMs", ms)?;
+            }
+            options.secondary_access_key = secondary_access_key;
             let running = signalr_rest::Simulator::start(options).await?;
             Ok(Simulator {
                 url: running.url(),
@@ -148,6 +173,26 @@ impl Simulator {
                         .expires_at
                         .duration_since(std::time::UNIX_EPOCH)
                         .map_or(0.0, |d| d.as_millis() as f64),
+                })
+                .collect())
+        })
+    }
+
+    /// The upstream calls made so far (the last 1000), oldest first.
+    #[napi(catch_unwind)]
+    pub fn upstream_calls(&self) -> napi::Result<Vec<UpstreamCall>> {
+        self.with_running(|sim| {
+            Ok(sim
+                .upstream_calls()
+                .into_iter()
+                .map(|c| UpstreamCall {
+                    connection_id: c.connection_id,
+                    hub: c.hub,
+                    category: c.category,
+                    event: c.event,
+                    url: c.url,
+                    status: c.status.map(u32::from),
+                    error: c.error,
                 })
                 .collect())
         })
