@@ -11,6 +11,7 @@ mod simulator;
 #[cfg(feature = "test-panic")]
 mod test_panic;
 mod token_provider;
+mod upstream;
 
 use std::time::Duration;
 
@@ -18,9 +19,13 @@ pub use cancel::Cancellation;
 pub use client::{ClientOptions, HubClient, NegotiateOptions, NegotiateResponse, ServiceClient};
 pub use error::SignalRError;
 pub use simulator::{
-    ConnectionInfo, GroupInfo, ReceivedMessage, Simulator, SimulatorOptions, UserGroupMapping, VirtualClient,
+    ConnectionInfo, GroupInfo, ReceivedMessage, Simulator, SimulatorOptions, UpstreamCall, UserGroupMapping,
+    VirtualClient,
 };
 pub use token_provider::TokenProvider;
+pub use upstream::{
+    parse_upstream_request, upstream_completion_body, HubProtocol, NameValue, UpstreamContext, UpstreamEvent,
+};
 
 uniffi::setup_scaffolding!();
 

@@ -6,14 +6,15 @@ use std::time::SystemTime;
 
 use serde_json::Map;
 use signalr_rest::auth::AccessKey;
+use signalr_rest::simulator::UpstreamTemplate;
 use signalr_rest::{Error, PayloadMessage};
 
 use crate::cancel::{cancellable, Cancellation};
 use crate::error::SignalRError;
 use crate::seconds;
 
-/// Where and with which key a simulator serves; absent fields: 127.0.0.1, a free port, a
-/// random key.
+/// Where and with which key a simulator serves, and where it calls a serverless app; absent
+/// fields: 127.0.0.1, a free port, a random key, no upstream, a 30 s upstream timeout.
 #[derive(Debug, Clone, Default, uniffi::Record)]
 pub struct SimulatorOptions {
     /// IP address to listen on.
@@ -25,6 +26,49 @@ pub struct SimulatorOptions {
     /// Access key tokens must be signed with.
     #[uniffi(default)]
     pub access_key: Option<String>,
+    /// Serverless upstream templates in the CLI's form
+    /// (`URL[;hub=PATTERN][;category=PATTERN][;event=PATTERN]`), first match wins.
+    #[uniffi(default)]
+    pub upstreams: Vec<String>,
+    /// Time one upstream call may take, in seconds (default 30).
+    #[uniffi(default)]
+    pub upstream_timeout_seconds: Option<f64>,
+    /// A second key tokens may be signed with; upstream requests carry a signature for each.
+    #[uniffi(default)]
+    pub secondary_access_key: Option<String>,
+}
+
+/// One upstream call the simulator made.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UpstreamCall {
+    /// The client connection it was about.
+    pub connection_id: String,
+    /// The hub.
+    pub hub: String,
+    /// `connections` or `messages`.
+    pub category: String,
+    /// `connected`, `disconnected` or the invoked hub method.
+    pub event: String,
+    /// The URL called.
+    pub url: String,
+    /// The app's HTTP status, absent when no answer came.
+    pub status: Option<u16>,
+    /// Why no answer came (connection refused, timeout).
+    pub error: Option<String>,
+}
+
+impl From<signalr_rest::simulator::UpstreamCall> for UpstreamCall {
+    fn from(call: signalr_rest::simulator::UpstreamCall) -> Self {
+        UpstreamCall {
+            connection_id: call.connection_id,
+            hub: call.hub,
+            category: call.category,
+            event: call.event,
+            url: call.url,
+            status: call.status,
+            error: call.error,
+        }
+    }
 }
 
 /// A live connection of a hub.
@@ -174,6 +218,11 @@ impl Simulator {
         })
     }
 
+    /// The serverless upstream calls made so far (the last 1000), oldest first.
+    pub fn upstream_calls(&self) -> Result<Vec<UpstreamCall>, SignalRError> {
+        self.with_running(|sim| Ok(sim.upstream_calls().into_iter().map(Into::into).collect()))
+    }
+
     /// Moves the simulator's clock forward by `seconds` (TTLs expire; tokens keep wall time).
     pub fn advance_clock(&self, seconds: f64) -> Result<(), SignalRError> {
         self.with_running(|sim| {
@@ -211,8 +260,17 @@ impl Simulator {
 fn core_options(options: SimulatorOptions) -> Result<signalr_rest::SimulatorOptions, Error> {
     let mut converted = signalr_rest::SimulatorOptions {
         access_key: options.access_key,
+        secondary_access_key: options.secondary_access_key,
+        upstreams: options
+            .upstreams
+            .iter()
+            .map(|spec| UpstreamTemplate::parse(spec))
+            .collect::<signalr_rest::Result<Vec<_>>>()?,
         ..Default::default()
     };
+    if let Some(timeout) = options.upstream_timeout_seconds {
+        converted.upstream_timeout = seconds("upstream_timeout", timeout)?;
+    }
     if let Some(port) = options.port {
         converted.port = u16::try_from(port)
             .map_err(|_| Error::invalid("port", format!("port must be 0 to 65535, got {port}")))?;

@@ -10,7 +10,8 @@ import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.jsonArray
 import dev.signalrrest.ffi.ReceivedMessage as NativeReceivedMessage
 import dev.signalrrest.ffi.Simulator as NativeSimulator
-import dev.signalrrest.ffi.SimulatorOptions
+import dev.signalrrest.ffi.SimulatorOptions as NativeSimulatorOptions
+import dev.signalrrest.ffi.UpstreamCall as NativeUpstreamCall
 import dev.signalrrest.ffi.VirtualClient as NativeVirtualClient
 
 /** A live connection of a hub: its id and the user it connected as. */
@@ -32,6 +33,91 @@ data class ReceivedMessage(val target: String, val arguments: JsonArray) {
 }
 
 /**
+ * Simulator settings; null keeps the default (127.0.0.1, a free port, a random key, no upstream,
+ * a 30 s upstream timeout). Java builds them with [builder]:
+ * `SimulatorOptions.builder().upstream("http://127.0.0.1:7071/api/{hub}/{category}/{event}").build()`.
+ */
+data class SimulatorOptions(
+    /** IP address to listen on. */
+    val host: String? = null,
+    /** Port to listen on; null or 0 lets the OS choose. */
+    val port: Int? = null,
+    /** Access key tokens must be signed with. */
+    val accessKey: String? = null,
+    /**
+     * Serverless upstream templates in the CLI's form
+     * `URL[;hub=PATTERN][;category=PATTERN][;event=PATTERN]`, first match wins; the URL may hold
+     * `{hub}`, `{category}` and `{event}`. Without one, client invocations are refused.
+     */
+    val upstreams: List<String> = emptyList(),
+    /** Time one upstream call may take. */
+    val upstreamTimeout: Duration? = null,
+    /** A second key tokens may be signed with; upstream requests carry a signature for each key. */
+    val secondaryAccessKey: String? = null,
+) {
+    internal fun toNative() =
+        NativeSimulatorOptions(host, port?.toLong(), accessKey, upstreams, upstreamTimeout?.inSeconds, secondaryAccessKey)
+
+    /** Simulator settings one at a time, with `java.time.Duration`s: how Java makes [SimulatorOptions]. */
+    class Builder {
+        private var options = SimulatorOptions()
+
+        /** IP address to listen on. */
+        fun host(host: String) = apply { options = options.copy(host = host) }
+
+        /** Port to listen on; 0 lets the OS choose. */
+        fun port(port: Int) = apply { options = options.copy(port = port) }
+
+        /** Access key tokens must be signed with. */
+        fun accessKey(key: String) = apply { options = options.copy(accessKey = key) }
+
+        /** Adds an upstream template (CLI form); the first added that matches an event serves it. */
+        fun upstream(template: String) = apply { options = options.copy(upstreams = options.upstreams + template) }
+
+        /** Time one upstream call may take. */
+        fun upstreamTimeout(timeout: java.time.Duration) =
+            apply { options = options.copy(upstreamTimeout = timeout.toKotlinDuration()) }
+
+        /** A second key tokens may be signed with. */
+        fun secondaryAccessKey(key: String) = apply { options = options.copy(secondaryAccessKey = key) }
+
+        /** The settings so far. */
+        fun build(): SimulatorOptions = options
+    }
+
+    companion object {
+        /** A [Builder] for Java. */
+        @JvmStatic
+        fun builder() = Builder()
+    }
+}
+
+/**
+ * One upstream call the simulator made: about connection [connectionId] of [hub], the
+ * [category] (`connections` or `messages`) and [event] (`connected`, `disconnected` or the hub
+ * method), to [url]; the app's HTTP [status], or the [error] when no answer came.
+ */
+data class UpstreamCall(
+    /** The client connection it was about. */
+    val connectionId: String,
+    /** The hub. */
+    val hub: String,
+    /** `connections` or `messages`. */
+    val category: String,
+    /** `connected`, `disconnected` or the hub method. */
+    val event: String,
+    /** The URL called. */
+    val url: String,
+    /** The app's HTTP status; null when no answer came. */
+    val status: Int?,
+    /** Why no answer came (refused, timed out). */
+    val error: String?,
+) {
+    internal constructor(call: NativeUpstreamCall) :
+        this(call.connectionId, call.hub, call.category, call.event, call.url, call.status?.toInt(), call.error)
+}
+
+/**
  * A local stand-in for the service, for tests: the REST API on a loopback port, in-process
  * virtual clients and inspection of hubs, groups and mappings. Closing it stops it.
  *
@@ -42,19 +128,30 @@ class Simulator private constructor(private val simulator: NativeSimulator) : Au
     companion object {
         /** Starts a simulator on [host] (default 127.0.0.1) and [port] (default: a free one). */
         suspend fun start(host: String? = null, port: Int? = null, accessKey: String? = null) =
-            Simulator(native { NativeSimulator.start(SimulatorOptions(host, port?.toLong(), accessKey)) })
+            start(SimulatorOptions(host, port, accessKey))
+
+        /** Starts a simulator with [options], e.g. an upstream to call a serverless app. */
+        suspend fun start(options: SimulatorOptions) = Simulator(native { NativeSimulator.start(options.toNative()) })
 
         /** [start], blocking. */
         @JvmStatic
         @JvmOverloads
         fun startBlocking(host: String? = null, port: Int? = null, accessKey: String? = null): Simulator =
-            blockingCall { start(host, port, accessKey) }
+            startBlocking(SimulatorOptions(host, port, accessKey))
+
+        /** [start] with [options], blocking. */
+        @JvmStatic
+        fun startBlocking(options: SimulatorOptions): Simulator = blockingCall { start(options) }
 
         /** [start] as a future. */
         @JvmStatic
         @JvmOverloads
         fun startAsync(host: String? = null, port: Int? = null, accessKey: String? = null): CompletableFuture<Simulator> =
-            futureCall { start(host, port, accessKey) }
+            startAsync(SimulatorOptions(host, port, accessKey))
+
+        /** [start] with [options], as a future. */
+        @JvmStatic
+        fun startAsync(options: SimulatorOptions): CompletableFuture<Simulator> = futureCall { start(options) }
     }
 
     /** `http://127.0.0.1:{port}`. */
@@ -91,6 +188,9 @@ class Simulator private constructor(private val simulator: NativeSimulator) : Au
 
     /** The hub's unexpired user-group mappings. */
     fun userGroups(hub: String): List<UserGroupMapping> = native { simulator.userGroups(hub) }
+
+    /** The serverless upstream calls made so far (the last 1000), oldest first. */
+    fun upstreamCalls(): List<UpstreamCall> = native { simulator.upstreamCalls() }.map(::UpstreamCall)
 
     /** Moves the simulator's clock forward (TTLs expire; tokens keep wall time). */
     fun advanceClock(by: Duration) = native { simulator.advanceClock(by.inSeconds) }

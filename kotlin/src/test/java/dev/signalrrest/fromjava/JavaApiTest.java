@@ -1,5 +1,6 @@
 package dev.signalrrest.fromjava;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -9,15 +10,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.signalrrest.ApiVersion;
 import dev.signalrrest.ClientOptions;
 import dev.signalrrest.HubClient;
+import dev.signalrrest.HubProtocol;
 import dev.signalrrest.NegotiateResponse;
 import dev.signalrrest.ReceivedMessage;
 import dev.signalrrest.ServiceClient;
 import dev.signalrrest.SignalRException;
 import dev.signalrrest.Simulator;
+import dev.signalrrest.SimulatorOptions;
 import dev.signalrrest.TokenProvider;
+import dev.signalrrest.Upstream;
+import dev.signalrrest.UpstreamEvent;
 import dev.signalrrest.VirtualClient;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -221,5 +227,32 @@ class JavaApiTest {
         SignalRException.InvalidArgument refused = assertThrows(SignalRException.InvalidArgument.class,
             () -> chat.addUserToGroupBlocking("room", "alice", Duration.ofSeconds(-1)));
         assertEquals("ttl", refused.getField());
+    }
+
+    @Test
+    void upstreamRequestsAreReadAndAnsweredWithoutKotlin() {
+        // tests/vectors/upstream.json: the emulator's fixed key signing connection conn-1
+        String key = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
+        Map<String, List<String>> headers = Map.of(
+            "X-ASRS-Connection-Id", List.of("conn-1"), "X-ASRS-Hub", List.of("chat"),
+            "X-ASRS-Category", List.of("messages"), "X-ASRS-Event", List.of("add"),
+            "X-ASRS-Signature", List.of("sha256=261F7F58FF9FB9BB8BE7E4951A807FE6091E5C074885BF63B865ECCD28728881"));
+        byte[] body = "{\"type\":1,\"invocationId\":\"1\",\"target\":\"add\",\"arguments\":[2,3]}".getBytes(UTF_8);
+        UpstreamEvent event = Upstream.parseRequestMultiValued(headers, body, List.of(key));
+        UpstreamEvent.Invocation call = assertInstanceOf(UpstreamEvent.Invocation.class, event);
+        assertEquals("[2,3]", call.getArgumentsJson());
+        byte[] answer = Upstream.completionBodyJson(call.getProtocol(), call.getInvocationId(), "5");
+        assertEquals("{\"type\":3,\"invocationId\":\"1\",\"result\":5}\u001e", new String(answer, UTF_8));
+        assertEquals("application/json", HubProtocol.JSON.getContentType());
+        assertThrows(SignalRException.Unauthorized.class, () -> Upstream.parseRequestMultiValued(headers, body, List.of("other")));
+
+        SimulatorOptions options = SimulatorOptions.builder()
+            .upstream("http://127.0.0.1:1/{hub};category=connections")
+            .upstreamTimeout(Duration.ofSeconds(1))
+            .secondaryAccessKey("second-key")
+            .build();
+        try (Simulator withUpstream = Simulator.startBlocking(options)) {
+            assertEquals(List.of(), withUpstream.upstreamCalls());
+        }
     }
 }
