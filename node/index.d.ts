@@ -11,6 +11,9 @@
  */
 
 /** Any value JSON can carry: what hub method arguments and token claims may hold. */
+/** This package's version. */
+export declare const version: string;
+
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** Options every network call accepts. */
@@ -93,6 +96,8 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Retry policy; sends are only retried where the message cannot have been delivered. */
   retry?: RetryOptions;
+  /** Lifetime in seconds of the token signed for each request (default 3600). */
+  tokenLifetimeSeconds?: number;
 }
 
 /**
@@ -265,6 +270,8 @@ export interface SimulatorOptions {
   host?: string;
   /** The key tokens must be signed with; random when absent. */
   accessKey?: string;
+  /** Silence in milliseconds after which a WebSocket client gets a ping (default 15000, as the service). */
+  pingIntervalMs?: number;
   /**
    * Serverless upstream templates as the CLI's `--upstream` takes them
    * (`'URL;hub=..;category=..;event=..'`), tried in order.

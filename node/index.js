@@ -7,6 +7,7 @@ const upstream = require('./lib/upstream');
 const errors = require('./lib/errors');
 
 module.exports = {
+  version: require('./package.json').version,
   ServiceClient,
   HubClient,
   Simulator,

@@ -2,6 +2,7 @@
 import api from './index.js';
 
 export const {
+  version,
   ServiceClient,
   HubClient,
   Simulator,

@@ -19,6 +19,7 @@ pub mod error;
 pub mod listener;
 pub mod model;
 pub mod protocol;
+pub mod settings;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 #[cfg(feature = "upstream")]
@@ -32,6 +33,9 @@ pub use listener::{HubListener, ListenerEvent, ListenerTimeouts};
 pub use model::{Arguments, PayloadMessage};
 #[cfg(feature = "simulator")]
 pub use simulator::{Simulator, SimulatorOptions, VirtualClient};
+
+/// This crate's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// A random string of `len` ASCII letters and digits.
 pub(crate) fn random_id(len: usize) -> String {

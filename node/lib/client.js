@@ -16,7 +16,7 @@ function signalOption(options, method, extraKeys = []) {
 }
 
 /** The options every way of making a client takes. */
-const SETTINGS = ['timeoutMs', 'retry', 'apiVersion', 'applicationName', 'logger'];
+const SETTINGS = ['timeoutMs', 'retry', 'apiVersion', 'applicationName', 'tokenLifetimeSeconds', 'logger'];
 
 /** The native ClientOptions of `read`, checked. */
 function clientSettings(read) {
@@ -24,6 +24,7 @@ function clientSettings(read) {
     timeoutMs: check.optionalNumber(read.timeoutMs, 'timeoutMs'),
     apiVersion: check.optionalString(read.apiVersion, 'apiVersion'),
     applicationName: check.optionalString(read.applicationName, 'applicationName'),
+    tokenLifetimeSeconds: check.optionalNumber(read.tokenLifetimeSeconds, 'tokenLifetimeSeconds'),
     runtime: `node ${process.version}`,
   };
   if (read.retry !== undefined && read.retry !== null) {

@@ -19,7 +19,8 @@ class Simulator {
   }
 
   /**
-   * Starts a simulator on `host` (default 127.0.0.1) and `port` (default 0: the OS picks).
+   * Starts a simulator on `host` (default 127.0.0.1) and `port` (default 0: the OS picks);
+   * a WebSocket client silent for `pingIntervalMs` (default 15000) gets a ping.
    * `upstreams` makes hubs serverless: templates as the CLI's `--upstream` takes them
    * (`'URL;hub=..;category=..;event=..'`), tried in order; each call may take
    * `upstreamTimeoutMs` (default 30000) and is signed with the access key and, when given,
@@ -30,6 +31,7 @@ class Simulator {
       'port',
       'host',
       'accessKey',
+      'pingIntervalMs',
       'upstreams',
       'upstreamTimeoutMs',
       'secondaryAccessKey',
@@ -37,11 +39,12 @@ class Simulator {
     const port = check.optionalWholeNumber(read.port, 'port');
     const host = check.optionalString(read.host, 'host');
     const accessKey = check.optionalString(read.accessKey, 'accessKey');
+    const pingIntervalMs = check.optionalNumber(read.pingIntervalMs, 'pingIntervalMs');
     const upstreams = check.stringList(read.upstreams, 'upstreams');
     const timeoutMs = check.optionalNumber(read.upstreamTimeoutMs, 'upstreamTimeoutMs');
     const secondary = check.optionalString(read.secondaryAccessKey, 'secondaryAccessKey');
     const native = await invokeAsync(undefined, () =>
-      addon.Simulator.start(host, port, accessKey, upstreams, timeoutMs, secondary),
+      addon.Simulator.start(host, port, accessKey, pingIntervalMs, upstreams, timeoutMs, secondary),
     );
     return new Simulator(INTERNAL, native);
   }

@@ -68,7 +68,7 @@ test('a negative or huge duration option is an InvalidArgumentError naming it an
   );
   assert.throws(
     () => ServiceClient.fromConnectionString(cs, { retry: { maxDelayMs: NaN } }),
-    /retry\.maxDelayMs must be a finite number of 0 or more, got NaN/,
+    /retry\.maxDelayMs must be a finite number of milliseconds, 0 or more; got NaN/,
   );
   assert.throws(
     () => ServiceClient.fromConnectionString(cs, { retry: { maxRetries: 1.5 } }),

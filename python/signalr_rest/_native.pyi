@@ -109,6 +109,7 @@ class Simulator:
         host: str,
         port: int,
         access_key: str | None,
+        ping_interval: float | None,
         upstreams: list[str],
         upstream_timeout: float | None,
         secondary_access_key: str | None,

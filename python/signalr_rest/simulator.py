@@ -127,6 +127,9 @@ class Simulator(ClosesOnExit):
     ``host`` is the IP address to listen on; on ``"0.0.0.0"`` (every interface) ``url`` and
     ``connection_string`` still name ``127.0.0.1``, where clients on this machine reach it.
 
+    ``ping_interval`` is the silence after which a WebSocket client gets a ping (default 15 s,
+    as the service).
+
     ``upstreams`` makes hubs serverless: templates as the CLI's ``--upstream`` takes them
     (``"URL;hub=..;category=..;event=.."``), tried in order; each upstream call may take
     ``upstream_timeout`` (default 30 s) and is signed with ``access_key`` and, when given,
@@ -139,6 +142,7 @@ class Simulator(ClosesOnExit):
         access_key: str | None = None,
         *,
         host: str = "127.0.0.1",
+        ping_interval: Seconds | None = None,
         upstreams: Sequence[str] = (),
         upstream_timeout: Seconds | None = None,
         secondary_access_key: str | None = None,
@@ -149,6 +153,9 @@ class Simulator(ClosesOnExit):
             host=host,
             port=port,
             access_key=access_key,
+            ping_interval=(
+                None if ping_interval is None else seconds("ping_interval", ping_interval)
+            ),
             upstreams=list(upstreams),
             upstream_timeout=(
                 None if upstream_timeout is None else seconds("upstream_timeout", upstream_timeout)

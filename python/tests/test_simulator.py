@@ -158,3 +158,20 @@ def test_a_simulator_nobody_references_keeps_serving_after_a_garbage_collection(
     gc.collect()
     with urllib.request.urlopen(f"{url}/api/v1/health", timeout=5) as answer:
         assert answer.status == 200
+
+
+def test_ping_interval_sets_how_soon_a_silent_websocket_client_gets_a_ping() -> None:
+    from websockets.sync.client import connect
+
+    with Simulator(ping_interval=0.2) as sim:
+        audience = f"{sim.url}/client/?hub=chat"
+        url = f"{sim.url.replace('http', 'ws', 1)}/client/?hub=chat&access_token="
+        with connect(url + sim.access_token(audience)) as socket:
+            socket.send('{"protocol":"json","version":1}\x1e')
+            assert socket.recv(timeout=2) == "{}\x1e"
+            assert socket.recv(timeout=2) == '{"type":6}\x1e'
+
+
+def test_a_bad_ping_interval_is_refused_naming_it() -> None:
+    with pytest.raises(InvalidArgumentError, match="ping_interval"):
+        Simulator(ping_interval=-1)

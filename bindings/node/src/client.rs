@@ -7,15 +7,14 @@ use napi::bindgen_prelude::{Function, Promise, PromiseRaw, ToNapiValue};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::{Map, Value};
-use signalr_rest::{
-    ApiVersion, ClientTokenOptions, Error, PayloadMessage, RetryPolicy, ServiceClientBuilder,
-};
+use signalr_rest::settings::{ClientSettings, Convention};
+use signalr_rest::{ClientTokenOptions, Error, PayloadMessage, ServiceClientBuilder};
 
 use crate::cancel::{spawn, Cancellation};
 use crate::error::napi_result;
 use crate::logging::Logging;
+use crate::seconds;
 use crate::token_provider::JsTokenProvider;
-use crate::{millis, seconds};
 
 /// Retry settings; absent fields keep the core defaults.
 #[napi(object)]
@@ -34,6 +33,8 @@ pub struct ClientOptions {
     pub api_version: Option<String>,
     /// Prefixes hubs with `{name}_` so applications can share one service.
     pub application_name: Option<String>,
+    /// Lifetime of the token signed for each request, in seconds.
+    pub token_lifetime_seconds: Option<f64>,
     /// Node's version (`process.version`), for the User-Agent.
     pub runtime: Option<String>,
 }
@@ -72,8 +73,11 @@ impl ServiceClient {
         token_provider: Option<Function<'_, String, Promise<String>>>,
         logger: Option<Function<'_, String, ()>>,
     ) -> napi::Result<Self> {
-        let builder = signalr_rest::ServiceClient::builder().connection_string(connection_string);
-        build(builder, options, token_provider, logger)
+        let settings = ClientSettings {
+            connection_string: Some(connection_string),
+            ..ClientSettings::default()
+        };
+        build(settings, options, token_provider, logger)
     }
 
     /// A client of `endpoint` signing requests with `access_key` or getting their tokens from
@@ -87,14 +91,13 @@ impl ServiceClient {
         token_provider: Option<Function<'_, String, Promise<String>>>,
         logger: Option<Function<'_, String, ()>>,
     ) -> napi::Result<Self> {
-        let mut builder = signalr_rest::ServiceClient::builder().endpoint(endpoint);
-        if let Some(key) = access_key {
-            builder = builder.access_key(key);
-        }
-        if let Some(url) = client_endpoint {
-            builder = builder.client_endpoint(url);
-        }
-        build(builder, options, token_provider, logger)
+        let settings = ClientSettings {
+            endpoint: Some(endpoint),
+            access_key,
+            client_endpoint,
+            ..ClientSettings::default()
+        };
+        build(settings, options, token_provider, logger)
     }
 
     /// The URL a SignalR client connects to for `hub`.
@@ -180,17 +183,20 @@ impl From<signalr_rest::NegotiateResponse> for NegotiateResponse {
 }
 
 fn build(
-    mut builder: ServiceClientBuilder,
+    settings: ClientSettings,
     options: Option<ClientOptions>,
     token_provider: Option<Function<'_, String, Promise<String>>>,
     logger: Option<Function<'_, String, ()>>,
 ) -> napi::Result<ServiceClient> {
-    if let Some(function) = token_provider {
-        builder = builder.token_provider(Arc::new(JsTokenProvider::new(function)?));
-    }
+    let provider = token_provider.map(JsTokenProvider::new).transpose()?;
     let logging = Logging::new(logger)?;
-    napi_result(configure(builder, options).and_then(ServiceClientBuilder::build))
-        .map(|inner| ServiceClient { inner, logging })
+    let built = configure(settings, options).and_then(|mut builder| {
+        if let Some(provider) = provider {
+            builder = builder.token_provider(Arc::new(provider));
+        }
+        builder.build()
+    });
+    napi_result(built).map(|inner| ServiceClient { inner, logging })
 }
 
 /// Runs `work` as a cancellable Promise with the client's events going to its logger.
@@ -222,34 +228,26 @@ impl Logged for HubClient {
     }
 }
 
+/// The builder for `settings` with the JS options merged in (durations in milliseconds).
 fn configure(
-    mut builder: ServiceClientBuilder,
+    mut settings: ClientSettings,
     options: Option<ClientOptions>,
 ) -> signalr_rest::Result<ServiceClientBuilder> {
     let Some(options) = options else {
-        return Ok(builder);
+        return settings.builder(Convention::CAMEL_MILLIS);
     };
-    if let Some(ms) = options.timeout_ms {
-        builder = builder.timeout(millis("timeoutMs", ms)?);
-    }
+    settings.timeout = options.timeout_ms;
     if let Some(retry) = options.retry {
-        let mut policy = RetryPolicy::default();
-        if let Some(n) = retry.max_retries {
-            policy.max_retries = n;
-        }
-        if let Some(ms) = retry.initial_delay_ms {
-            policy.initial_delay = millis("retry.initialDelayMs", ms)?;
-        }
-        if let Some(ms) = retry.max_delay_ms {
-            policy.max_delay = millis("retry.maxDelayMs", ms)?;
-        }
-        builder = builder.retry(policy);
+        settings.max_retries = retry.max_retries.map(i64::from);
+        settings.retry_initial_delay = retry.initial_delay_ms;
+        settings.retry_max_delay = retry.max_delay_ms;
     }
-    if let Some(text) = options.api_version {
-        builder = builder.api_version(ApiVersion::parse(&text)?);
-    }
-    if let Some(name) = options.application_name {
-        builder = builder.application_name(name);
+    settings.api_version = options.api_version;
+    settings.application_name = options.application_name;
+    let mut builder = settings.builder(Convention::CAMEL_MILLIS)?;
+    if let Some(lifetime) = options.token_lifetime_seconds {
+        builder =
+            builder.token_lifetime(Convention::CAMEL_SECONDS.duration("token_lifetime_seconds", lifetime)?);
     }
     if let Some(runtime) = options.runtime {
         builder = builder.sdk("node", runtime);

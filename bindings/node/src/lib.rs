@@ -16,27 +16,15 @@ pub mod upstream;
 
 use std::time::Duration;
 
-/// A JS number of seconds as a `Duration`, refusing negative, NaN and infinite values.
+use signalr_rest::settings::Convention;
+
+/// A JS number of seconds as a `Duration`; the core's rule, named as written (`lifetimeSeconds`).
 pub(crate) fn seconds(field: &str, value: f64) -> Result<Duration, signalr_rest::Error> {
-    duration(field, value, 1.0)
+    Convention::CAMEL_SECONDS.duration(field, value)
 }
 
-/// A JS number of milliseconds as a `Duration`, refusing negative, NaN and infinite values.
-pub(crate) fn millis(field: &str, value: f64) -> Result<Duration, signalr_rest::Error> {
-    duration(field, value, 1000.0)
-}
-
-fn duration(field: &str, value: f64, per_second: f64) -> Result<Duration, signalr_rest::Error> {
-    Duration::try_from_secs_f64(value / per_second).map_err(|_| {
-        // Display writes 1e300 out in full; exponent form keeps the message readable.
-        let shown = if value.abs() < 1e15 {
-            value.to_string()
-        } else {
-            format!("{value:e}")
-        };
-        signalr_rest::Error::invalid(
-            field,
-            format!("{field} must be a finite number of 0 or more, got {shown}"),
-        )
-    })
+/// A JS number of milliseconds as a `Duration`; `option` is the core's name (`timeout` for
+/// `timeoutMs`).
+pub(crate) fn millis(option: &str, value: f64) -> Result<Duration, signalr_rest::Error> {
+    Convention::CAMEL_MILLIS.duration(option, value)
 }

@@ -1,13 +1,12 @@
 //! The local simulator for JS: start and close it, connect virtual clients, inspect state.
 
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
-use signalr_rest::simulator::UpstreamTemplate;
-use signalr_rest::{Error, PayloadMessage, SimulatorOptions};
+use signalr_rest::settings::{Convention, SimulatorSettings};
+use signalr_rest::{Error, PayloadMessage};
 
 use crate::cancel::{spawn, Cancellation};
 use crate::error::napi_result;
@@ -60,26 +59,28 @@ pub struct Simulator {
 impl Simulator {
     /// Starts a simulator on `host` (default 127.0.0.1) and `port` (0: the OS picks).
     #[napi(ts_return_type = "Promise<Simulator>", catch_unwind)]
+    #[allow(clippy::too_many_arguments)]
     pub fn start<'env>(
         env: &'env Env,
         host: Option<String>,
         port: Option<u32>,
         access_key: Option<String>,
+        ping_interval_ms: Option<f64>,
         upstreams: Option<Vec<String>>,
         upstream_timeout_ms: Option<f64>,
         secondary_access_key: Option<String>,
     ) -> napi::Result<PromiseRaw<'env, Simulator>> {
+        let settings = SimulatorSettings {
+            host,
+            port: port.map(i64::from),
+            access_key,
+            ping_interval: ping_interval_ms,
+            secondary_access_key,
+            upstreams: upstreams.unwrap_or_default(),
+            upstream_timeout: upstream_timeout_ms,
+        };
         spawn(env, None, async move {
-            let mut options = options(host, port, access_key)?;
-            options.upstreams = upstreams
-                .unwrap_or_default()
-                .iter()
-                .map(|spec| UpstreamTemplate::parse(spec))
-                .collect::<signalr_rest::Result<Vec<_>>>()?;
-            if let Some(ms) = upstream_timeout_ms {
-                options.upstream_timeout = millis("upstreamTimeoutMs", ms)?;
-            }
-            options.secondary_access_key = secondary_access_key;
+            let options = settings.options(Convention::CAMEL_MILLIS)?;
             let running = signalr_rest::Simulator::start(options).await?;
             Ok(Simulator {
                 url: running.url(),
@@ -236,27 +237,6 @@ impl Simulator {
     }
 }
 
-fn options(
-    host: Option<String>,
-    port: Option<u32>,
-    access_key: Option<String>,
-) -> signalr_rest::Result<SimulatorOptions> {
-    let mut options = SimulatorOptions {
-        access_key,
-        ..SimulatorOptions::default()
-    };
-    if let Some(text) = host {
-        options.host = text
-            .parse::<IpAddr>()
-            .map_err(|_| Error::invalid("host", format!("host {text:?} is not an IP address")))?;
-    }
-    if let Some(number) = port {
-        options.port = u16::try_from(number)
-            .map_err(|_| Error::invalid("port", format!("port {number} must be from 0 to 65535")))?;
-    }
-    Ok(options)
-}
-
 /// Messages as JSON text (`{ target, arguments }` each), read by JS with `JSON.parse`.
 fn to_json(messages: &[PayloadMessage]) -> signalr_rest::Result<String> {
     serde_json::to_string(messages)
@@ -312,7 +292,7 @@ impl VirtualClient {
     ) -> napi::Result<PromiseRaw<'env, String>> {
         let client = self.inner.clone();
         spawn(env, cancel, async move {
-            let timeout = millis("timeoutMs", timeout_ms)?;
+            let timeout = millis("timeout", timeout_ms)?;
             let message = client.wait_for(&target, timeout).await?;
             to_json(&[message])
         })

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use signalr_rest::{model, ApiVersion, ClientTokenOptions, PayloadMessage, RetryPolicy};
+use signalr_rest::settings::{ClientSettings, Convention};
+use signalr_rest::{model, ClientTokenOptions, PayloadMessage};
 
 use crate::convert::{duration, json_arguments, json_object};
 use crate::error::to_py_err;
@@ -33,7 +34,7 @@ impl ServiceClient {
         access_key: Option<String>,
         client_endpoint: Option<String>,
         timeout: Option<f64>,
-        max_retries: Option<u32>,
+        max_retries: Option<i64>,
         retry_initial_delay: Option<f64>,
         retry_max_delay: Option<f64>,
         application_name: Option<String>,
@@ -41,43 +42,20 @@ impl ServiceClient {
         api_version: Option<String>,
         token_provider: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let mut builder = signalr_rest::ServiceClient::builder();
-        if let Some(text) = connection_string {
-            builder = builder.connection_string(text);
-        }
-        if let Some(url) = endpoint {
-            builder = builder.endpoint(url);
-        }
-        if let Some(key) = access_key {
-            builder = builder.access_key(key);
-        }
-        if let Some(url) = client_endpoint {
-            builder = builder.client_endpoint(url);
-        }
-        if let Some(seconds) = timeout {
-            builder = builder.timeout(duration("timeout", seconds)?);
-        }
-        let default = RetryPolicy::default();
-        builder = builder.retry(RetryPolicy {
-            max_retries: max_retries.unwrap_or(default.max_retries),
-            initial_delay: retry_initial_delay
-                .map(|s| duration("retry.initial_delay", s))
-                .transpose()?
-                .unwrap_or(default.initial_delay),
-            max_delay: retry_max_delay
-                .map(|s| duration("retry.max_delay", s))
-                .transpose()?
-                .unwrap_or(default.max_delay),
-        });
-        if let Some(name) = application_name {
-            builder = builder.application_name(name);
-        }
-        if let Some(seconds) = token_lifetime {
-            builder = builder.token_lifetime(duration("token_lifetime", seconds)?);
-        }
-        if let Some(text) = api_version {
-            builder = builder.api_version(ApiVersion::parse(&text).map_err(to_py_err)?);
-        }
+        let settings = ClientSettings {
+            connection_string,
+            endpoint,
+            access_key,
+            client_endpoint,
+            timeout,
+            max_retries,
+            retry_initial_delay,
+            retry_max_delay,
+            application_name,
+            api_version,
+            token_lifetime,
+        };
+        let mut builder = settings.builder(Convention::SNAKE_SECONDS).map_err(to_py_err)?;
         if let Some(callable) = token_provider {
             builder = builder.token_provider(Arc::new(PyTokenProvider::new(callable)?));
         }

@@ -7,7 +7,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
-use crate::error::invalid;
+use signalr_rest::settings::Convention;
+
+use crate::error::{invalid, to_py_err};
 
 /// Deepest nesting accepted in an argument; also what stops a list that contains itself.
 pub const MAX_DEPTH: usize = 100;
@@ -230,10 +232,7 @@ pub fn py_json<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> 
 
 /// A `Duration` of `seconds`, refusing negative, NaN and too large values; `field` names it.
 pub fn duration(field: &str, seconds: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(seconds).map_err(|_| {
-        invalid(
-            field,
-            format!("{field} must be a finite number of seconds, 0 or more; got {seconds}"),
-        )
-    })
+    Convention::SNAKE_SECONDS
+        .duration(field, seconds)
+        .map_err(to_py_err)
 }

@@ -1,12 +1,11 @@
 //! The core's `Simulator` and `VirtualClient`; inspection results as plain tuples.
 
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::UNIX_EPOCH;
 
 use pyo3::prelude::*;
-use signalr_rest::simulator::UpstreamTemplate;
-use signalr_rest::{Error, SimulatorOptions};
+use signalr_rest::settings::{Convention, SimulatorSettings};
+use signalr_rest::Error;
 
 use crate::convert::{duration, py_json};
 use crate::error::to_py_err;
@@ -55,41 +54,28 @@ impl Simulator {
     /// Starts serving on `host`:`port` (0: any free port) with `access_key` (None: random).
     #[new]
     /// `upstreams` are templates in the CLI form (`URL;hub=..;event=..`), tried in order.
-    #[pyo3(signature = (*, host, port, access_key, upstreams, upstream_timeout, secondary_access_key))]
+    #[pyo3(signature = (*, host, port, access_key, ping_interval, upstreams, upstream_timeout, secondary_access_key))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         host: &str,
-        port: u16,
+        port: i64,
         access_key: Option<String>,
+        ping_interval: Option<f64>,
         upstreams: Vec<String>,
         upstream_timeout: Option<f64>,
         secondary_access_key: Option<String>,
     ) -> PyResult<Self> {
-        let host = host.parse::<IpAddr>().map_err(|_| {
-            to_py_err(Error::invalid(
-                "host",
-                format!("host {host:?} is not an IP address"),
-            ))
-        })?;
-        let upstreams = upstreams
-            .iter()
-            .map(|spec| UpstreamTemplate::parse(spec))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(to_py_err)?;
-        let defaults = SimulatorOptions::default();
-        let upstream_timeout = match upstream_timeout {
-            Some(seconds) => duration("upstream_timeout", seconds)?,
-            None => defaults.upstream_timeout,
-        };
-        let options = SimulatorOptions {
-            host,
-            port,
+        let settings = SimulatorSettings {
+            host: Some(host.to_string()),
+            port: Some(port),
             access_key,
+            ping_interval,
             secondary_access_key,
             upstreams,
             upstream_timeout,
-            ..defaults
         };
+        let options = settings.options(Convention::SNAKE_SECONDS).map_err(to_py_err)?;
         let inner = run_core(py, || runtime().block_on(signalr_rest::Simulator::start(options)))?;
         Ok(Simulator {
             url: inner.url(),
