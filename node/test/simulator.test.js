@@ -173,3 +173,12 @@ test('a simulator nobody references keeps serving after a garbage collection', a
   assert.equal(answer.status, 200);
   url = undefined;
 });
+
+test('pingIntervalMs reaches the core: a bad value is refused naming it', async () => {
+  await assert.rejects(
+    Simulator.start({ pingIntervalMs: -1 }),
+    (error) => error instanceof InvalidArgumentError && error.field === 'pingIntervalMs' && /got -1$/.test(error.message),
+  );
+  const sim = await Simulator.start({ pingIntervalMs: 250 });
+  await sim.close();
+});
