@@ -27,6 +27,29 @@ public struct UserGroupMapping: Sendable, Equatable {
     public let expiresAt: Date
 }
 
+/// One upstream call the simulator made.
+public struct UpstreamCall: Sendable, Equatable {
+    /// The client connection it was about.
+    public let connectionId: String
+    /// The hub.
+    public let hub: String
+    /// `connections` or `messages`.
+    public let category: String
+    /// `connected`, `disconnected` or the hub method.
+    public let event: String
+    /// The URL called.
+    public let url: String
+    /// The app's HTTP status; nil when no answer came.
+    public let status: Int?
+    /// Why no answer came (refused, timed out).
+    public let error: String?
+
+    init(_ call: SignalRRestBindings.UpstreamCall) {
+        (connectionId, hub, category, event) = (call.connectionId, call.hub, call.category, call.event)
+        (url, status, error) = (call.url, call.status.map(Int.init), call.error)
+    }
+}
+
 /// An invocation a virtual client received: the client method `target` and its arguments as JSON.
 public struct ReceivedMessage: Sendable, Equatable {
     /// The client method invoked.
@@ -50,8 +73,26 @@ public final class Simulator: Sendable {
     }
 
     /// Starts a simulator on `host` (default 127.0.0.1) and `port` (default: a free one).
-    public static func start(host: String? = nil, port: Int? = nil, accessKey: String? = nil) async throws -> Simulator {
-        let options = SimulatorOptions(host: host, port: port.map(Int64.init), accessKey: accessKey)
+    /// `upstreams` make it call a serverless app: templates in the CLI's form
+    /// `URL[;hub=PATTERN][;category=PATTERN][;event=PATTERN]`, first match wins; each call may
+    /// take `upstreamTimeout` seconds (default 30) and is signed with `accessKey` and
+    /// `secondaryAccessKey` (which tokens may be signed with too).
+    public static func start(
+        host: String? = nil,
+        port: Int? = nil,
+        accessKey: String? = nil,
+        upstreams: [String] = [],
+        upstreamTimeout: TimeInterval? = nil,
+        secondaryAccessKey: String? = nil
+    ) async throws -> Simulator {
+        let options = SimulatorOptions(
+            host: host,
+            port: port.map(Int64.init),
+            accessKey: accessKey,
+            upstreams: upstreams,
+            upstreamTimeoutSeconds: upstreamTimeout,
+            secondaryAccessKey: secondaryAccessKey
+        )
         do {
             return Simulator(try await SignalRRestBindings.Simulator.start(options: options))
         } catch let error as SignalRRestBindings.SignalRError {
@@ -105,6 +146,11 @@ public final class Simulator: Sendable {
         try native { try simulator.userGroups(hub: hub) }.map {
             UserGroupMapping(userId: $0.userId, group: $0.group, expiresAt: $0.expiresAt)
         }
+    }
+
+    /// The serverless upstream calls made so far (the last 1000), oldest first.
+    public func upstreamCalls() throws -> [UpstreamCall] {
+        try native { try simulator.upstreamCalls() }.map(UpstreamCall.init)
     }
 
     /// Moves the simulator's clock forward by `seconds` (TTLs expire; tokens keep wall time).

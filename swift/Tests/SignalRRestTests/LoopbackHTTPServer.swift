@@ -5,6 +5,13 @@ import Darwin
 #endif
 import Foundation
 
+/// A request the loopback server read: its path, headers (names as sent) and body.
+struct LoopbackRequest {
+    let path: String
+    let headers: [String: String]
+    let body: Data
+}
+
 /// A loopback HTTP/1.1 server on POSIX sockets (Foundation has no HTTP server on Linux). Each
 /// connection carries one request, read to its end and counted; then the server either answers
 /// with `Connection: close`, or stays silent and counts the connection once the client closes it
@@ -15,6 +22,8 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         case answer(status: Int, body: String)
         /// Never answer; notice when the client hangs up.
         case silent
+        /// Answer each request with what `handler` returns: a status, a content type and a body.
+        case handle(@Sendable (LoopbackRequest) -> (status: Int, contentType: String, body: Data))
     }
 
     let port: Int
@@ -56,25 +65,25 @@ final class LoopbackHTTPServer: @unchecked Sendable {
 
     private func serve(_ connection: Int32) {
         defer { close(connection) }
-        guard readRequest(connection) else { return }
+        guard let request = readRequest(connection) else { return }
         locked { requestCount += 1 }
         switch behaviour {
         case let .answer(status, body):
-            let bytes = Array(body.utf8)
-            let head = "HTTP/1.1 \(status) Canned\r\nContent-Type: application/json\r\n"
-                + "Content-Length: \(bytes.count)\r\nConnection: close\r\n\r\n"
-            let answer = Array(head.utf8) + bytes
-            var sent = 0
-            while sent < answer.count {
-                let wrote = answer[sent...].withUnsafeBytes { send(connection, $0.baseAddress, $0.count, 0) }
-                if wrote <= 0 { return }
-                sent += wrote
-            }
+            respond(connection, status: status, contentType: "application/json", body: Array(body.utf8))
+        case let .handle(handler):
+            let (status, contentType, body) = handler(request)
+            respond(connection, status: status, contentType: contentType, body: Array(body))
         case .silent:
             var byte: UInt8 = 0
             while recv(connection, &byte, 1, 0) > 0 {}
             locked { hangUpCount += 1 }
         }
+    }
+
+    private func respond(_ connection: Int32, status: Int, contentType: String, body: [UInt8]) {
+        let head = "HTTP/1.1 \(status) Canned\r\nContent-Type: \(contentType)\r\n"
+            + "Content-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        sendAll(connection, Array(head.utf8) + body)
     }
 
     private func locked<T>(_ body: () -> T) -> T {
@@ -93,8 +102,8 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         return nil
     }
 
-    /// Reads the request head and its `Content-Length` body; false if the client left first.
-    private func readRequest(_ connection: Int32) -> Bool {
+    /// Reads the request head and its `Content-Length` body; nil if the client left first.
+    private func readRequest(_ connection: Int32) -> LoopbackRequest? {
         var data: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         let headEnd: Int
@@ -104,20 +113,36 @@ final class LoopbackHTTPServer: @unchecked Sendable {
                 break
             }
             let count = recv(connection, &chunk, chunk.count, 0)
-            if count <= 0 { return false }
+            if count <= 0 { return nil }
             data += chunk[..<count]
         }
-        let head = String(decoding: data[..<headEnd], as: UTF8.self).lowercased()
-        let bodyLength = head.split(separator: "\r\n")
-            .first { $0.hasPrefix("content-length:") }
-            .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+        let lines = String(decoding: data[..<headEnd], as: UTF8.self).split(separator: "\r\n")
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let bodyLength = headers.first { $0.key.lowercased() == "content-length" }.flatMap { Int($0.value) } ?? 0
         while data.count - headEnd < bodyLength {
             let count = recv(connection, &chunk, chunk.count, 0)
-            if count <= 0 { return false }
+            if count <= 0 { return nil }
             data += chunk[..<count]
         }
-        return true
+        let path = lines.first.map { $0.split(separator: " ").dropFirst().first.map(String.init) ?? "" } ?? ""
+        return LoopbackRequest(path: path, headers: headers, body: Data(data[headEnd..<(headEnd + bodyLength)]))
     }
+}
+
+/// Writes all of `bytes` to `descriptor`; false if the peer is gone.
+@discardableResult
+func sendAll(_ descriptor: Int32, _ bytes: [UInt8]) -> Bool {
+    var sent = 0
+    while sent < bytes.count {
+        let wrote = bytes[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
+        if wrote <= 0 { return false }
+        sent += wrote
+    }
+    return true
 }
 
 /// A TCP socket listening on 127.0.0.1 at a port the system picked, and that port.
