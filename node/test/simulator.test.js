@@ -182,3 +182,21 @@ test('pingIntervalMs reaches the core: a bad value is refused naming it', async 
   const sim = await Simulator.start({ pingIntervalMs: 250 });
   await sim.close();
 });
+
+test('a shut-down simulator refuses connect and accessToken with the core error, and still answers inspection', async () => {
+  const sim = await Simulator.start();
+  sim.connect('chat');
+  await sim.close();
+  assert.deepEqual(sim.hubs(), ['chat']);
+  assert.deepEqual(sim.connections('chat'), []);
+  for (const call of [() => sim.connect('chat'), () => sim.accessToken(sim.url)]) {
+    assert.throws(
+      call,
+      (error) =>
+        error instanceof InvalidArgumentError &&
+        error.field === 'simulator' &&
+        error.message === 'invalid simulator: the simulator has been shut down',
+    );
+  }
+  await sim.close();
+});

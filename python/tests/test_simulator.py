@@ -48,8 +48,11 @@ def test_a_simulator_stops_serving_when_its_with_block_ends() -> None:
         client.health()
     with pytest.raises(SignalRError):
         client.health()
-    with pytest.raises(InvalidArgumentError, match="closed"):
-        simulator.hubs()
+    assert simulator.hubs() == []  # inspection answers from the final state
+    with pytest.raises(InvalidArgumentError, match="^invalid simulator: the simulator has been shut down$"):
+        simulator.connect("chat")
+    with pytest.raises(InvalidArgumentError, match="has been shut down"):
+        simulator.access_token(simulator.url)
     simulator.close()  # closing twice is harmless
 
 

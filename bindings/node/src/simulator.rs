@@ -1,6 +1,6 @@
 //! The local simulator for JS: start and close it, connect virtual clients, inspect state.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
@@ -49,7 +49,7 @@ pub struct UpstreamCall {
 /// A running simulator; `close` stops it.
 #[napi]
 pub struct Simulator {
-    running: Mutex<Option<signalr_rest::Simulator>>,
+    core: Arc<signalr_rest::Simulator>,
     url: String,
     connection_string: String,
     access_key: String,
@@ -86,7 +86,7 @@ impl Simulator {
                 url: running.url(),
                 connection_string: running.connection_string(),
                 access_key: running.access_key().to_string(),
-                running: Mutex::new(Some(running)),
+                core: Arc::new(running),
             })
         })
     }
@@ -211,29 +211,19 @@ impl Simulator {
     /// Stops serving; resolves once the server has ended. Closing twice is harmless.
     #[napi(ts_return_type = "Promise<void>", catch_unwind)]
     pub fn close<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
-        let running = self.lock().take();
+        let core = self.core.clone();
         spawn(env, None, async move {
-            if let Some(sim) = running {
-                sim.shutdown().await;
-            }
+            core.shutdown().await;
             Ok(())
         })
     }
 
+    /// Runs `use_it` on the core simulator; a shut-down simulator's refusals are the core's.
     fn with_running<T>(
         &self,
         use_it: impl FnOnce(&signalr_rest::Simulator) -> signalr_rest::Result<T>,
     ) -> napi::Result<T> {
-        let guard = self.lock();
-        let result = match guard.as_ref() {
-            Some(sim) => use_it(sim),
-            None => Err(Error::invalid("simulator", "the simulator is closed")),
-        };
-        napi_result(result)
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Option<signalr_rest::Simulator>> {
-        self.running.lock().unwrap_or_else(|e| e.into_inner())
+        napi_result(use_it(&self.core))
     }
 }
 

@@ -1,6 +1,6 @@
 //! The core's `Simulator` and `VirtualClient`; inspection results as plain tuples.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use pyo3::prelude::*;
@@ -25,27 +25,21 @@ type UpstreamCallRow = (
 /// A running local simulator of the service (the core's `Simulator`).
 #[pyclass(frozen, module = "signalr_rest._native")]
 pub struct Simulator {
-    /// `None` once shut down.
-    inner: Mutex<Option<signalr_rest::Simulator>>,
+    inner: signalr_rest::Simulator,
     url: String,
     connection_string: String,
     access_key: String,
 }
 
 impl Simulator {
-    /// Runs `work` on the live simulator; a closed one is a `SignalRError`-family error.
-    fn with_live<T: Send>(
+    /// Runs `work` on the simulator with the GIL released; a shut-down simulator's refusals
+    /// are the core's.
+    fn with_core<T: Send>(
         &self,
         py: Python<'_>,
         work: impl FnOnce(&signalr_rest::Simulator) -> Result<T, Error> + Send,
     ) -> PyResult<T> {
-        run_core(py, || {
-            let guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-            let simulator = guard
-                .as_ref()
-                .ok_or_else(|| Error::invalid("simulator", "the simulator has been closed"))?;
-            work(simulator)
-        })
+        run_core(py, || work(&self.inner))
     }
 }
 
@@ -81,7 +75,7 @@ impl Simulator {
             url: inner.url(),
             connection_string: inner.connection_string(),
             access_key: inner.access_key().to_string(),
-            inner: Mutex::new(Some(inner)),
+            inner,
         })
     }
 
@@ -106,13 +100,13 @@ impl Simulator {
     /// A token signed with the simulator's key for `audience`, valid for `lifetime` seconds.
     fn access_token(&self, py: Python<'_>, audience: &str, lifetime: f64) -> PyResult<String> {
         let lifetime = duration("lifetime", lifetime)?;
-        self.with_live(py, |sim| sim.access_token(audience, lifetime))
+        self.with_core(py, |sim| sim.access_token(audience, lifetime))
     }
 
     /// Connects an in-process client to `hub`, as `user_id` if given.
     #[pyo3(signature = (hub, user_id))]
     fn connect(&self, py: Python<'_>, hub: &str, user_id: Option<&str>) -> PyResult<VirtualClient> {
-        let client = self.with_live(py, |sim| sim.connect(hub, user_id))?;
+        let client = self.with_core(py, |sim| sim.connect(hub, user_id))?;
         Ok(VirtualClient {
             inner: Arc::new(client),
         })
@@ -120,12 +114,12 @@ impl Simulator {
 
     /// Names of the hubs any call has used, lower case, sorted.
     fn hubs(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        self.with_live(py, |sim| Ok(sim.hubs()))
+        self.with_core(py, |sim| Ok(sim.hubs()))
     }
 
     /// The hub's live connections as `(connection_id, user_id)`.
     fn connections(&self, py: Python<'_>, hub: &str) -> PyResult<Vec<(String, Option<String>)>> {
-        self.with_live(py, |sim| {
+        self.with_core(py, |sim| {
             Ok(sim
                 .connections(hub)
                 .into_iter()
@@ -136,7 +130,7 @@ impl Simulator {
 
     /// The hub's non-empty groups as `(name, connection_ids)`.
     fn groups(&self, py: Python<'_>, hub: &str) -> PyResult<Vec<(String, Vec<String>)>> {
-        self.with_live(py, |sim| {
+        self.with_core(py, |sim| {
             Ok(sim
                 .groups(hub)
                 .into_iter()
@@ -148,7 +142,7 @@ impl Simulator {
     /// The hub's unexpired user-group mappings as `(user_id, group, expires_at)`, the expiry
     /// in seconds since the Unix epoch of the simulator's clock.
     fn user_groups(&self, py: Python<'_>, hub: &str) -> PyResult<Vec<(String, String, f64)>> {
-        self.with_live(py, |sim| {
+        self.with_core(py, |sim| {
             Ok(sim
                 .user_groups(hub)
                 .into_iter()
@@ -163,7 +157,7 @@ impl Simulator {
     /// The upstream calls made so far (the last 1000), oldest first, as
     /// `(connection_id, hub, category, event, url, status, error)`.
     fn upstream_calls(&self, py: Python<'_>) -> PyResult<Vec<UpstreamCallRow>> {
-        self.with_live(py, |sim| {
+        self.with_core(py, |sim| {
             Ok(sim
                 .upstream_calls()
                 .into_iter()
@@ -185,7 +179,7 @@ impl Simulator {
     /// Moves the simulator's clock forward by `seconds`.
     fn advance_clock(&self, py: Python<'_>, seconds: f64) -> PyResult<()> {
         let by = duration("seconds", seconds)?;
-        self.with_live(py, |sim| {
+        self.with_core(py, |sim| {
             sim.advance_clock(by);
             Ok(())
         })
@@ -194,10 +188,7 @@ impl Simulator {
     /// Stops serving and waits for in-flight requests; closing twice is harmless.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         run_core(py, || {
-            let taken = self.inner.lock().unwrap_or_else(|p| p.into_inner()).take();
-            if let Some(simulator) = taken {
-                runtime().block_on(simulator.shutdown());
-            }
+            runtime().block_on(self.inner.shutdown());
             Ok(())
         })
     }

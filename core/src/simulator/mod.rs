@@ -39,6 +39,8 @@ use state::State;
 /// Close reason WebSocket clients get when the simulator shuts down.
 pub const SHUTDOWN_REASON: &str = "the service is shutting down";
 /// How long shutdown waits for WebSocket clients to receive their Close.
+/// The message of the error a shut-down simulator's `connect` and `access_token` give.
+pub const SHUT_DOWN: &str = "the simulator has been shut down";
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Where and with which key a simulator serves.
@@ -278,6 +280,7 @@ impl Simulator {
     /// as `{url}/client/?hub=chat`), valid for `lifetime`: for apps that take a bearer token
     /// from a token provider rather than an access key.
     pub fn access_token(&self, audience: &str, lifetime: Duration) -> Result<String> {
+        self.live()?;
         self.shared
             .access_key
             .sign(audience, lifetime, &serde_json::Map::new())
@@ -285,6 +288,7 @@ impl Simulator {
 
     /// Connects an in-process client to `hub`, as user `user_id` if given.
     pub fn connect(&self, hub: &str, user_id: Option<&str>) -> Result<VirtualClient> {
+        self.live()?;
         validate_hub(hub)?;
         if let Some(user) = user_id {
             validate_id("user_id", user)?;
@@ -351,6 +355,16 @@ impl Simulator {
 
     fn stop(&self) {
         self.stop.send_replace(true);
+    }
+
+    /// What a shut-down simulator answers, in every language: the calls that can fail
+    /// (`connect`, `access_token`) fail with this error; the inspection calls keep answering
+    /// from the final state, so a test can look at it after stopping; `shutdown` does nothing.
+    fn live(&self) -> Result<()> {
+        if *self.stop.borrow() {
+            return Err(Error::invalid("simulator", SHUT_DOWN));
+        }
+        Ok(())
     }
 }
 
