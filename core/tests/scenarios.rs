@@ -4,14 +4,16 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{header, StatusCode};
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
+use signalr_rest::auth::TokenFuture;
 use signalr_rest::{
     model, ApiVersion, ClientTokenOptions, PayloadMessage, RetryPolicy, ServiceClient, Simulator,
-    SimulatorOptions, VirtualClient,
+    SimulatorOptions, TokenProvider, VirtualClient,
 };
 
 /// The API versions in the files' spelling, in the order the runners replay them.
@@ -65,6 +67,7 @@ scenarios! {
     application_name => "application_name.json",
     argument_fidelity => "argument_fidelity.json",
     broadcast => "broadcast.json",
+    client_url => "client_url.json",
     close_all_connections => "close_all_connections.json",
     close_group_connections => "close_group_connections.json",
     close_user_connections => "close_user_connections.json",
@@ -74,6 +77,7 @@ scenarios! {
     exists_and_close => "exists_and_close.json",
     hub_names => "hub_names.json",
     invalid_arguments => "invalid_arguments.json",
+    negotiate => "negotiate.json",
     negotiate_with_service => "negotiate_with_service.json",
     odd_ids => "odd_ids.json",
     remove_connection_from_all_groups => "remove_connection_from_all_groups.json",
@@ -84,6 +88,9 @@ scenarios! {
     server_answers_400 => "server_answers_400.json",
     server_answers_404 => "server_answers_404.json",
     server_answers_500 => "server_answers_500.json",
+    shut_down_simulator => "shut_down_simulator.json",
+    token_provider => "token_provider.json",
+    token_provider_fails => "token_provider_fails.json",
     ttl_less_mapping_cap => "ttl_less_mapping_cap.json",
     unauthorized => "unauthorized.json",
     user_group_ttl => "user_group_ttl.json",
@@ -137,7 +144,7 @@ fn malformed_scenarios_are_refused_naming_the_file_step_and_field() {
 
 // ---- the format, checked strictly before anything runs ----
 
-const STEP_KINDS: [&str; 9] = [
+const STEP_KINDS: [&str; 11] = [
     "connect",
     "disconnect",
     "call",
@@ -147,6 +154,8 @@ const STEP_KINDS: [&str; 9] = [
     "advance_clock",
     "groups",
     "hubs",
+    "client_url",
+    "shutdown",
 ];
 const ERROR_KINDS: [&str; 7] = [
     "invalid_argument",
@@ -158,6 +167,7 @@ const ERROR_KINDS: [&str; 7] = [
     "transport",
 ];
 const ENDPOINTS: [&str; 4] = ["simulator", "closed_port", "stalls", "fails"];
+const AUTHS: [&str; 3] = ["access_key", "token_provider", "failing_token_provider"];
 
 /// What a field must hold.
 #[derive(Clone, Copy)]
@@ -173,6 +183,9 @@ enum Type {
     Expect,
     GroupMembers,
     Endpoint,
+    Auth,
+    ErrorExpect,
+    True,
     Status,
     ApiVersions,
 }
@@ -191,6 +204,9 @@ impl Type {
             Type::Expect => r#""ok", true, false or {"error": kind}"#,
             Type::GroupMembers => "an object of arrays of strings",
             Type::Endpoint => "one of simulator, closed_port, stalls, fails",
+            Type::Auth => "one of access_key, token_provider, failing_token_provider",
+            Type::ErrorExpect => r#"{"error": kind}"#,
+            Type::True => "true",
             Type::Status => "an integer from 400 to 599",
             Type::ApiVersions => r#"a non-empty array of distinct "v1", "2022-06-01""#,
         }
@@ -221,6 +237,9 @@ impl Type {
             },
             Type::GroupMembers => v.as_object().is_some_and(|o| o.values().all(strings)),
             Type::Endpoint => v.as_str().is_some_and(|e| ENDPOINTS.contains(&e)),
+            Type::Auth => v.as_str().is_some_and(|a| AUTHS.contains(&a)),
+            Type::ErrorExpect => v.is_object() && Type::Expect.accepts(v),
+            Type::True => v == &Value::Bool(true),
             Type::Status => v.as_u64().is_some_and(|n| (400..=599).contains(&n)),
             Type::ApiVersions => v.as_array().is_some_and(|a| {
                 !a.is_empty()
@@ -259,7 +278,7 @@ fn operation_fields(op: &str) -> Option<(Fields, Fields)> {
         "close_group_connections" => (&[("group", Str)], CLOSE_MANY),
         "close_user_connections" => (&[("user", Str)], CLOSE_MANY),
         "remove_connection_from_all_groups" => (&[("connection", Str)], &[]),
-        "negotiate_with_service" => (&[], &[("user", Str)]),
+        "negotiate" | "negotiate_with_service" => (&[], &[("user", Str)]),
         _ => return None,
     })
 }
@@ -305,7 +324,12 @@ fn check_step(at: &str, step: &Value) -> Result<(), String> {
         ));
     };
     match kind {
-        "connect" => check_fields(at, step, &[("connect", Str), ("hub", Str)], &[("user", Str)]),
+        "connect" => check_fields(
+            at,
+            step,
+            &[("connect", Str), ("hub", Str)],
+            &[("user", Str), ("expect", ErrorExpect)],
+        ),
         "disconnect" => check_fields(at, step, &[("disconnect", Str)], &[]),
         "call" => {
             let op = step["call"]
@@ -335,6 +359,8 @@ fn check_step(at: &str, step: &Value) -> Result<(), String> {
         "advance_clock" => check_fields(at, step, &[("advance_clock", NonNegativeInt)], &[]),
         "groups" => check_fields(at, step, &[("groups", Str), ("expect", GroupMembers)], &[]),
         "hubs" => check_fields(at, step, &[("hubs", Strings)], &[]),
+        "client_url" => check_fields(at, step, &[("client_url", Str), ("expect", Str)], &[]),
+        "shutdown" => check_fields(at, step, &[("shutdown", True)], &[]),
         _ => unreachable!(),
     }
 }
@@ -389,6 +415,7 @@ impl Scenario {
                 ("status", Status),
                 ("timeout_ms", PositiveInt),
                 ("application", Str),
+                ("auth", Auth),
             ],
         )
         .map_err(fail)?;
@@ -516,19 +543,28 @@ async fn replay(file: &str, version: ApiVersion) {
         "{file}: its api_versions {:?} do not include {version_name}",
         scenario.api_versions
     );
-    let sim = Simulator::start(SimulatorOptions::default()).await.unwrap();
+    let sim = Arc::new(Simulator::start(SimulatorOptions::default()).await.unwrap());
     let mut endpoints = Endpoints::default();
     let url = endpoints.url(&scenario.client, &sim).await;
     let key = scenario
         .client
         .get("access_key")
         .and_then(Value::as_str)
-        .unwrap_or(sim.access_key());
+        .unwrap_or(sim.access_key())
+        .to_string();
     // No retries: an intermittent 5xx must fail the scenario, not be retried away.
     let mut builder = ServiceClient::builder()
-        .connection_string(format!("Endpoint={url};AccessKey={key};Version=1.0;"))
         .retry(RetryPolicy::none())
         .api_version(version);
+    builder = match scenario.client.get("auth").and_then(Value::as_str) {
+        None | Some("access_key") => {
+            builder.connection_string(format!("Endpoint={url};AccessKey={key};Version=1.0;"))
+        }
+        Some(auth) => builder.endpoint(url).token_provider(Arc::new(ScenarioTokens {
+            simulator: sim.clone(),
+            fails: auth == "failing_token_provider",
+        })),
+    };
     if let Some(ms) = scenario.client.get("timeout_ms").and_then(Value::as_u64) {
         builder = builder.timeout(Duration::from_millis(ms));
     }
@@ -546,6 +582,28 @@ async fn replay(file: &str, version: ApiVersion) {
     }
     run.sim.shutdown().await;
     drop(endpoints);
+}
+
+/// The token provider of `"auth": "token_provider"` (the simulator signs each token, as Entra
+/// ID would issue it) and of `"failing_token_provider"` (refuses, as a provider without a
+/// credential).
+struct ScenarioTokens {
+    simulator: Arc<Simulator>,
+    fails: bool,
+}
+
+impl TokenProvider for ScenarioTokens {
+    fn token<'a>(&'a self, audience: &'a str) -> TokenFuture<'a> {
+        Box::pin(async move {
+            if self.fails {
+                return Err(signalr_rest::Error::Unauthorized {
+                    status: None,
+                    message: "the scenario's token provider has no credential".into(),
+                });
+            }
+            self.simulator.access_token(audience, Duration::from_secs(3600))
+        })
+    }
 }
 
 /// `"ok"` when the simulator's `/client/negotiate` for the answer's URL accepts the token (200)
@@ -590,7 +648,7 @@ async fn token_accepted(url: &str, token: &str, user: Option<&str>) -> Value {
 }
 
 struct Run {
-    sim: Simulator,
+    sim: Arc<Simulator>,
     service: ServiceClient,
     clients: HashMap<String, VirtualClient>,
 }
@@ -683,13 +741,17 @@ impl Run {
             "remove_connection_from_all_groups" => {
                 hub.remove_connection_from_all_groups(&connection()).await.map(ok)
             }
-            "negotiate_with_service" => {
+            "negotiate" | "negotiate_with_service" => {
                 let user = step.get("user").and_then(Value::as_str);
                 let options = ClientTokenOptions {
                     user_id: user.map(str::to_string),
                     ..ClientTokenOptions::default()
                 };
-                let answer = self.service.negotiate_with_service(text("hub"), &options).await?;
+                let answer = if text("call") == "negotiate" {
+                    self.service.negotiate(text("hub"), &options)?
+                } else {
+                    self.service.negotiate_with_service(text("hub"), &options).await?
+                };
                 Ok(token_accepted(&answer.url, &answer.access_token, user).await)
             }
             other => unreachable!("operation {other} passed the format check"),
@@ -702,14 +764,20 @@ impl Run {
         let name = || step[kind].as_str().unwrap();
         match kind {
             "connect" => {
-                let client = self
-                    .sim
-                    .connect(
-                        step["hub"].as_str().unwrap(),
-                        step.get("user").and_then(Value::as_str),
-                    )
-                    .unwrap_or_else(|e| panic!("{at}: connect failed: {e}"));
-                self.clients.insert(name().to_string(), client);
+                let outcome = self.sim.connect(
+                    step["hub"].as_str().unwrap(),
+                    step.get("user").and_then(Value::as_str),
+                );
+                match (outcome, step.get("expect")) {
+                    (Ok(client), None) => {
+                        self.clients.insert(name().to_string(), client);
+                    }
+                    (Err(e), Some(expect)) => {
+                        assert_eq!(&json!({"error": e.kind()}), expect, "{at}: {step}\ngot {e}")
+                    }
+                    (Ok(_), Some(expect)) => panic!("{at}: connected; expected {expect}"),
+                    (Err(e), None) => panic!("{at}: connect failed: {e}"),
+                }
             }
             "disconnect" => self.client(at, name()).disconnect(),
             "call" => {
@@ -792,6 +860,16 @@ impl Run {
                     .collect();
                 assert_eq!(self.sim.hubs(), expected, "{at}: {step}");
             }
+            "client_url" => {
+                let url = self.service.client_url(name());
+                let expected = format!("{}{}", self.sim.url(), step["expect"].as_str().unwrap());
+                assert_eq!(
+                    url.as_deref().map_err(ToString::to_string),
+                    Ok(expected.as_str()),
+                    "{at}: {step}"
+                );
+            }
+            "shutdown" => self.sim.shutdown().await,
             other => unreachable!("step kind {other} passed the format check"),
         }
     }

@@ -252,14 +252,7 @@ impl Simulator {
     /// `http://{address}` clients can reach: a wildcard listen address (`0.0.0.0`, `::`) is
     /// given as loopback, since not every client can connect to the wildcard itself.
     pub fn url(&self) -> String {
-        let mut address = self.address;
-        if address.ip().is_unspecified() {
-            address.set_ip(match address.ip() {
-                IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-                IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
-            });
-        }
-        format!("http://{address}")
+        reachable_url(self.address)
     }
 
     /// The access key tokens must be signed with.
@@ -368,6 +361,17 @@ impl Simulator {
     }
 }
 
+/// `http://{address}`, with a wildcard IP (`0.0.0.0`, `::`) replaced by loopback of its family.
+fn reachable_url(mut address: SocketAddr) -> String {
+    if address.ip().is_unspecified() {
+        address.set_ip(match address.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        });
+    }
+    format!("http://{address}")
+}
+
 /// An in-process client connected to a hub; disconnects when dropped.
 #[derive(Debug)]
 pub struct VirtualClient {
@@ -428,4 +432,18 @@ async fn log_request(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     tracing::info!(%method, %path, status = response.status().as_u16(), elapsed = ?started.elapsed(), "request");
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reachable_url;
+
+    #[test]
+    fn a_wildcard_listen_address_is_handed_out_as_loopback() {
+        let url = |text: &str| reachable_url(text.parse().unwrap());
+        assert_eq!(url("0.0.0.0:8888"), "http://127.0.0.1:8888");
+        assert_eq!(url("[::]:8888"), "http://[::1]:8888");
+        assert_eq!(url("127.0.0.1:1"), "http://127.0.0.1:1");
+        assert_eq!(url("192.168.1.5:80"), "http://192.168.1.5:80");
+    }
 }
