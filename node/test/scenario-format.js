@@ -16,6 +16,8 @@ const STEP_KINDS = [
   'advance_clock',
   'groups',
   'hubs',
+  'client_url',
+  'shutdown',
 ];
 const ERROR_KINDS = [
   'invalid_argument',
@@ -27,6 +29,7 @@ const ERROR_KINDS = [
   'transport',
 ];
 const ENDPOINTS = ['simulator', 'closed_port', 'stalls', 'fails'];
+const AUTHS = ['access_key', 'token_provider', 'failing_token_provider'];
 /** The REST API versions in the files' spelling, in the order the runners replay them. */
 const API_VERSIONS = ['v1', '2022-06-01'];
 
@@ -61,6 +64,8 @@ const T = {
     (v) => isObject(v) && Object.values(v).every(isStrings),
   ],
   endpoint: ['one of simulator, closed_port, stalls, fails', (v) => ENDPOINTS.includes(v)],
+  auth: ['one of access_key, token_provider, failing_token_provider', (v) => AUTHS.includes(v)],
+  true: ['true', (v) => v === true],
   status: ['an integer from 400 to 599', (v) => isInt(v) && v >= 400 && v <= 599],
   apiVersions: [
     'a non-empty array of distinct "v1", "2022-06-01"',
@@ -71,6 +76,7 @@ const T = {
       new Set(v).size === v.length,
   ],
 };
+T.errorExpect = ['{"error": kind}', (v) => isObject(v) && T.expect[1](v)];
 
 const SEND = [['arguments', T.array]];
 const SEND_EXCLUDING = [
@@ -101,6 +107,7 @@ const OPERATIONS = {
   close_group_connections: [[['group', T.str]], CLOSE_MANY],
   close_user_connections: [[['user', T.str]], CLOSE_MANY],
   remove_connection_from_all_groups: [[['connection', T.str]], []],
+  negotiate: [[], [['user', T.str]]],
   negotiate_with_service: [[], [['user', T.str]]],
 };
 
@@ -141,7 +148,12 @@ function checkStep(at, step) {
   }
   switch (kinds[0]) {
     case 'connect':
-      return checkFields(at, step, [['connect', T.str], ['hub', T.str]], [['user', T.str]]);
+      return checkFields(
+        at,
+        step,
+        [['connect', T.str], ['hub', T.str]],
+        [['user', T.str], ['expect', T.errorExpect]],
+      );
     case 'disconnect':
       return checkFields(at, step, [['disconnect', T.str]], []);
     case 'call': {
@@ -169,8 +181,12 @@ function checkStep(at, step) {
       return checkFields(at, step, [['advance_clock', T.nonNegativeInt]], []);
     case 'groups':
       return checkFields(at, step, [['groups', T.str], ['expect', T.groupMembers]], []);
-    default:
+    case 'hubs':
       return checkFields(at, step, [['hubs', T.strings]], []);
+    case 'client_url':
+      return checkFields(at, step, [['client_url', T.str], ['expect', T.str]], []);
+    default:
+      return checkFields(at, step, [['shutdown', T.true]], []);
   }
 }
 
@@ -194,6 +210,7 @@ function parseScenario(file, text) {
       ['status', T.status],
       ['timeout_ms', T.positiveInt],
       ['application', T.str],
+      ['auth', T.auth],
     ]);
     const fails = client.endpoint === 'fails';
     if (fails && !Object.hasOwn(client, 'status')) {

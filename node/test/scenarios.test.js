@@ -76,9 +76,12 @@ class Run {
 
   async call(step) {
     try {
-      if (step.call === 'negotiate_with_service') {
+      if (step.call === 'negotiate' || step.call === 'negotiate_with_service') {
         // On the ServiceClient; "ok" also needs the simulator to accept the token.
-        const answer = await this.service.negotiateWithService(step.hub, { userId: step.user });
+        const answer =
+          step.call === 'negotiate'
+            ? this.service.negotiate(step.hub, { userId: step.user })
+            : await this.service.negotiateWithService(step.hub, { userId: step.user });
         return { outcome: await tokenAccepted(answer.url, answer.accessToken, step.user) };
       }
       const value = await OPERATIONS[step.call](this.service.hub(step.hub), step, this);
@@ -93,9 +96,19 @@ class Run {
     this.at = at;
     const where = `${at}: ${JSON.stringify(step)}`;
     switch (stepKind(step)) {
-      case 'connect':
-        this.clients.set(step.connect, this.sim.connect(step.hub, { userId: step.user }));
+      case 'connect': {
+        let client;
+        try {
+          client = this.sim.connect(step.hub, { userId: step.user });
+        } catch (error) {
+          assert.ok(error instanceof SignalRError, `${where}: not a SignalRError: ${error}`);
+          assert.deepEqual({ error: error.code }, step.expect, `${where}\n${error.message}`);
+          break;
+        }
+        assert.equal(step.expect, undefined, `${where}: connected`);
+        this.clients.set(step.connect, client);
         break;
+      }
       case 'disconnect':
         this.client(step.disconnect).disconnect();
         break;
@@ -137,8 +150,14 @@ class Run {
         assert.deepEqual(actual, expected, where);
         break;
       }
-      default:
+      case 'hubs':
         assert.deepEqual(this.sim.hubs(), step.hubs, where);
+        break;
+      case 'client_url':
+        assert.equal(this.service.clientUrl(step.client_url), this.sim.url + step.expect, where);
+        break;
+      default:
+        await this.sim.close();
     }
   }
 }
@@ -149,8 +168,19 @@ function serviceClient(client, url, sim, version) {
   const options = { retry: { maxRetries: 0 }, apiVersion: CLIENT_API_VERSION[version] };
   if (client.timeout_ms !== undefined) options.timeoutMs = client.timeout_ms;
   if (client.application !== undefined) options.applicationName = client.application;
-  const connectionString = `Endpoint=${url};AccessKey=${key};Version=1.0;`;
-  const service = ServiceClient.fromConnectionString(connectionString, options);
+  const auth = client.auth ?? 'access_key';
+  const service =
+    auth === 'access_key'
+      ? ServiceClient.fromConnectionString(`Endpoint=${url};AccessKey=${key};Version=1.0;`, options)
+      : ServiceClient.fromEndpoint(url, {
+          ...options,
+          tokenProvider:
+            auth === 'token_provider'
+              ? async (audience) => sim.accessToken(audience)
+              : async (audience) => {
+                  throw new Error(`no credential for ${audience}`);
+                },
+        });
   assert.equal(service.apiVersion, options.apiVersion);
   return service;
 }

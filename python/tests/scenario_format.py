@@ -24,6 +24,8 @@ STEP_KINDS = (
     "advance_clock",
     "groups",
     "hubs",
+    "client_url",
+    "shutdown",
 )
 ERROR_KINDS = (
     "invalid_argument",
@@ -35,6 +37,7 @@ ERROR_KINDS = (
     "transport",
 )
 ENDPOINTS = ("simulator", "closed_port", "stalls", "fails")
+AUTHS = ("access_key", "token_provider", "failing_token_provider")
 API_VERSIONS = ("v1", "2022-06-01")
 """The REST API versions in the files' spelling, in the order the runners replay them."""
 
@@ -77,6 +80,9 @@ GROUP_MEMBERS: Type = (
     lambda v: isinstance(v, dict) and all(_is_strings(ids) for ids in v.values()),
 )
 ENDPOINT: Type = ("one of simulator, closed_port, stalls, fails", lambda v: v in ENDPOINTS)
+AUTH: Type = ("one of access_key, token_provider, failing_token_provider", lambda v: v in AUTHS)
+ERROR_EXPECT: Type = ('{"error": kind}', lambda v: isinstance(v, dict) and _is_expect(v))
+TRUE: Type = ("true", lambda v: v is True)
 STATUS: Type = ("an integer from 400 to 599", _int_in(400, 599))
 API_VERSIONS_TYPE: Type = (
     'a non-empty array of distinct "v1", "2022-06-01"',
@@ -110,6 +116,7 @@ OPERATIONS: dict[str, tuple[Fields, Fields]] = {
     "close_group_connections": ([("group", STR)], CLOSE_MANY),
     "close_user_connections": ([("user", STR)], CLOSE_MANY),
     "remove_connection_from_all_groups": ([("connection", STR)], []),
+    "negotiate": ([], [("user", STR)]),
     "negotiate_with_service": ([], [("user", STR)]),
 }
 """The required and optional fields of each operation, besides call, hub and expect."""
@@ -144,7 +151,9 @@ def check_step(at: str, step: object) -> None:
         raise ScenarioError(f"{at}: a step needs exactly one of {', '.join(STEP_KINDS)}")
     kind = kinds[0]
     if kind == "connect":
-        check_fields(at, step, [("connect", STR), ("hub", STR)], [("user", STR)])
+        check_fields(
+            at, step, [("connect", STR), ("hub", STR)], [("user", STR), ("expect", ERROR_EXPECT)]
+        )
     elif kind == "disconnect":
         check_fields(at, step, [("disconnect", STR)], [])
     elif kind == "call":
@@ -169,8 +178,12 @@ def check_step(at: str, step: object) -> None:
         check_fields(at, step, [("advance_clock", NON_NEGATIVE_INT)], [])
     elif kind == "groups":
         check_fields(at, step, [("groups", STR), ("expect", GROUP_MEMBERS)], [])
-    else:
+    elif kind == "hubs":
         check_fields(at, step, [("hubs", STRINGS)], [])
+    elif kind == "client_url":
+        check_fields(at, step, [("client_url", STR), ("expect", STR)], [])
+    else:
+        check_fields(at, step, [("shutdown", TRUE)], [])
 
 
 def parse_scenario(file: str, text: str) -> dict[str, Any]:
@@ -191,6 +204,7 @@ def parse_scenario(file: str, text: str) -> dict[str, Any]:
                 ("status", STATUS),
                 ("timeout_ms", POSITIVE_INT),
                 ("application", STR),
+                ("auth", AUTH),
             ],
         )
         fails = client.get("endpoint") == "fails"

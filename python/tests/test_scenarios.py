@@ -37,7 +37,7 @@ CLIENT_API_VERSION = {"v1": "1.0", "2022-06-01": "2022-06-01"}
 
 Invoke = Callable[[str, str, tuple[Any, ...], dict[str, Any]], Awaitable[object]]
 """Runs operation (name) on hub with positional and keyword arguments; returns its result;
-``negotiate_with_service`` runs on the ServiceClient with the hub first."""
+``negotiate``, ``negotiate_with_service`` and ``client_url`` run on the ServiceClient."""
 
 
 class Replay:
@@ -79,7 +79,7 @@ class Replay:
         if op in leading:
             message = (step["target"], *step.get("arguments", []))
             return tuple(self.field(at, step, n) for n in leading[op]) + message, keywords
-        if op == "negotiate_with_service":
+        if op in ("negotiate", "negotiate_with_service"):
             return (step["hub"], step.get("user")), keywords
         order = ("group", "connection", "user")
         return tuple(self.field(at, step, n) for n in order if n in step), keywords
@@ -91,7 +91,13 @@ class Replay:
     async def step(self, at: str, step: dict[str, Any]) -> None:
         kind = step_kind(step)
         if kind == "connect":
-            self.clients[step["connect"]] = self.simulator.connect(step["hub"], step.get("user"))
+            try:
+                client = self.simulator.connect(step["hub"], step.get("user"))
+            except SignalRError as error:
+                assert {"error": error.kind} == step.get("expect"), f"{at}: {step} {error}"
+            else:
+                assert "expect" not in step, f"{at}: connected; expected {step['expect']}"
+                self.clients[step["connect"]] = client
         elif kind == "disconnect":
             self.client(at, step["disconnect"]).disconnect()
         elif kind == "call":
@@ -99,7 +105,7 @@ class Replay:
             try:
                 result = await self.invoke(step["hub"], step["call"], args, keywords)
                 outcome: object = "ok" if result is None else result
-                if step["call"] == "negotiate_with_service":
+                if step["call"] in ("negotiate", "negotiate_with_service"):
                     answer: Any = result
                     outcome = token_accepted(answer["url"], answer["accessToken"], step.get("user"))
             except SignalRError as error:
@@ -128,8 +134,13 @@ class Replay:
             actual = {g.name: set(g.connection_ids) for g in self.simulator.groups(step["groups"])}
             expected = {g: {self.id(at, i) for i in ids} for g, ids in step["expect"].items()}
             assert actual == expected, f"{at}: {step}"
-        else:
+        elif kind == "hubs":
             assert self.simulator.hubs() == step["hubs"], f"{at}: {step}"
+        elif kind == "client_url":
+            url = await self.invoke(step["client_url"], "client_url", (), {})
+            assert url == self.simulator.url + step["expect"], f"{at}: {step}"
+        else:
+            self.simulator.close()
 
 
 MakeInvoke = Callable[[dict[str, Any]], Invoke]
@@ -142,11 +153,18 @@ def replay(path: Path, version: str, make_invoke: MakeInvoke) -> None:
     with Simulator() as simulator, endpoint(client, simulator.url) as url:
         key = client.get("access_key", simulator.access_key)
         settings: dict[str, Any] = {
-            "connection_string": f"Endpoint={url};AccessKey={key};Version=1.0;",
             # No retries: an intermittent 5xx must fail the scenario, not be retried away.
             "retry": RetryPolicy(max_retries=0),
             "api_version": CLIENT_API_VERSION[version],
         }
+        auth = client.get("auth", "access_key")
+        if auth == "access_key":
+            settings["connection_string"] = f"Endpoint={url};AccessKey={key};Version=1.0;"
+        else:
+            settings["endpoint"] = url
+            settings["token_provider"] = (
+                simulator.access_token if auth == "token_provider" else _no_credential
+            )
         if "timeout_ms" in client:
             settings["timeout"] = client["timeout_ms"] / 1000
         if "application" in client:
@@ -160,6 +178,11 @@ def replay(path: Path, version: str, make_invoke: MakeInvoke) -> None:
         asyncio.run(all_steps())
 
 
+def _no_credential(audience: str) -> str:
+    """The token provider of ``"auth": "failing_token_provider"``."""
+    raise PermissionError(f"no credential for {audience}")
+
+
 def sync_invoke(settings: dict[str, Any]) -> Invoke:
     client = ServiceClient(**settings)
     assert client.api_version == settings["api_version"]
@@ -167,6 +190,10 @@ def sync_invoke(settings: dict[str, Any]) -> Invoke:
     async def invoke(hub: str, op: str, args: tuple[Any, ...], keywords: dict[str, Any]) -> object:
         if op == "negotiate_with_service":
             return client.negotiate_with_service(*args)
+        if op == "client_url":
+            return client.client_url(hub)
+        if op == "negotiate":
+            return client.negotiate(*args)
         result: object = getattr(client.hub(hub), op)(*args, **keywords)
         return result
 
@@ -180,6 +207,10 @@ def async_invoke(settings: dict[str, Any]) -> Invoke:
     async def invoke(hub: str, op: str, args: tuple[Any, ...], keywords: dict[str, Any]) -> object:
         if op == "negotiate_with_service":
             return await client.negotiate_with_service(*args)
+        if op == "client_url":
+            return client.client_url(hub)
+        if op == "negotiate":
+            return client.negotiate(*args)
         result: object = await getattr(client.hub(hub), op)(*args, **keywords)
         return result
 
