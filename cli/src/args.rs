@@ -32,6 +32,27 @@ pub struct Cli {
     )]
     pub connection_string: Option<String>,
 
+    /// Prefixes every hub as {NAME}_{hub}, lower case, so applications can share one service.
+    #[arg(
+        long,
+        global = true,
+        env = "AZURE_SIGNALR_APPLICATION_NAME",
+        value_name = "NAME"
+    )]
+    pub application_name: Option<String>,
+
+    /// A bearer token sent with every request instead of one signed with the access key: for a
+    /// service that allows Microsoft Entra ID only (connection string `AuthType=azure`), e.g.
+    /// from `az account get-access-token --resource https://signalr.azure.com`.
+    #[arg(
+        long,
+        global = true,
+        env = "AZURE_SIGNALR_ACCESS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub access_token: Option<String>,
+
     /// REST API version to speak: "1.0" (default) or "2022-06-01". The close-many verbs,
     /// remove-connection-from-all-groups and `negotiate --from-service` always use the newer API.
     #[arg(long, global = true, value_name = "VERSION", value_parser = parse_api_version)]
@@ -120,6 +141,11 @@ pub enum ClientCommand {
     },
     /// Check that the service answers; exit 0 when healthy.
     Health,
+    /// Print the URL a SignalR client of the hub connects to (the client endpoint).
+    ClientUrl {
+        #[command(flatten)]
+        hub: HubArg,
+    },
     /// Print the negotiate answer an app server gives a SignalR client: {"url","accessToken"}.
     Negotiate {
         #[command(flatten)]

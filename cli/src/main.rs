@@ -29,7 +29,13 @@ async fn main() -> ExitCode {
         Command::Client(command) => {
             // Client verbs stay quiet unless asked: their stderr is for errors and notes.
             init_logging("warn");
-            verbs::run(cli.connection_string.as_deref(), cli.api_version, command).await
+            let target = verbs::Target {
+                connection_string: cli.connection_string.as_deref(),
+                api_version: cli.api_version,
+                application_name: cli.application_name.as_deref(),
+                access_token: cli.access_token.as_deref(),
+            };
+            verbs::run(target, command).await
         }
     };
     match result {

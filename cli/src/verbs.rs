@@ -5,7 +5,10 @@ use std::io::{ErrorKind, Write};
 
 use serde_json::value::RawValue;
 use serde_json::Value;
-use signalr_rest::{ApiVersion, ClientTokenOptions, HubClient, PayloadMessage, ServiceClient};
+use std::sync::Arc;
+
+use signalr_rest::auth::TokenFuture;
+use signalr_rest::{ApiVersion, ClientTokenOptions, HubClient, PayloadMessage, ServiceClient, TokenProvider};
 
 use crate::args::{ClientCommand, ExistsCommand, GroupCommand, HubArg, MessageArgs, SendCommand};
 use crate::failure::Failure;
@@ -15,22 +18,51 @@ use crate::listen;
 /// when neither `--connection-string` nor `SIGNALR_CONNECTION_STRING` is given.
 pub const CONNECTION_STRING_VARIABLE: &str = "AZURE_SIGNALR_CONNECTION_STRING";
 
-/// Runs one client verb against the service named by `connection_string`.
-pub async fn run(
-    connection_string: Option<&str>,
-    api_version: Option<ApiVersion>,
-    command: ClientCommand,
-) -> Result<(), Failure> {
+/// How the client verbs reach the service: the global options.
+pub struct Target<'a> {
+    /// `--connection-string`, else the environment's.
+    pub connection_string: Option<&'a str>,
+    /// `--api-version`.
+    pub api_version: Option<ApiVersion>,
+    /// `--application-name`.
+    pub application_name: Option<&'a str>,
+    /// `--access-token`: sent instead of signing with the key.
+    pub access_token: Option<&'a str>,
+}
+
+/// The token provider of `--access-token`: the same token for every request.
+struct FixedToken(String);
+
+impl TokenProvider for FixedToken {
+    fn token<'a>(&'a self, _audience: &'a str) -> TokenFuture<'a> {
+        Box::pin(async move { Ok(self.0.clone()) })
+    }
+}
+
+/// Runs one client verb against the service `target` names.
+pub async fn run(target: Target<'_>, command: ClientCommand) -> Result<(), Failure> {
+    let Target {
+        connection_string,
+        api_version,
+        application_name,
+        access_token,
+    } = target;
     let from_environment = std::env::var(CONNECTION_STRING_VARIABLE).ok();
     let connection_string = connection_string.or(from_environment.as_deref()).ok_or_else(|| {
         Failure::BadInput(format!(
             "no connection string: pass --connection-string or set {CONNECTION_STRING_VARIABLE}"
         ))
     })?;
-    let service = ServiceClient::builder()
+    let mut builder = ServiceClient::builder()
         .connection_string(connection_string)
-        .api_version(api_version.unwrap_or_default())
-        .build()?;
+        .api_version(api_version.unwrap_or_default());
+    if let Some(name) = application_name {
+        builder = builder.application_name(name);
+    }
+    if let Some(token) = access_token {
+        builder = builder.token_provider(Arc::new(FixedToken(token.to_string())));
+    }
+    let service = builder.build()?;
     match command {
         ClientCommand::Send(send) => run_send(&service, send).await,
         ClientCommand::Group(group) => run_group(&service, group).await,
@@ -84,6 +116,7 @@ pub async fn run(
         ClientCommand::Listen { hub, user, timeouts } => {
             listen::run(&service, &hub.name, user, timeouts).await
         }
+        ClientCommand::ClientUrl { hub } => print_line(&service.client_url(&hub.name)?),
         ClientCommand::Health => {
             service.health().await?;
             eprintln!("{} is healthy", service.endpoint());

@@ -111,6 +111,8 @@ fn cli(connection_string: &str, args: &[&str]) -> Output {
         .arg(connection_string)
         .args(args)
         .env_remove("SIGNALR_CONNECTION_STRING")
+        .env_remove("AZURE_SIGNALR_APPLICATION_NAME")
+        .env_remove("AZURE_SIGNALR_ACCESS_TOKEN")
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .output()
@@ -638,6 +640,64 @@ async fn api_version_2022_sends_and_negotiate_from_service_work() {
     let output = cli_async(&cs, &["--api-version", "2023", "health"]).await;
     assert_exit(&output, 2);
     assert!(stderr(&output).contains("2023"), "{}", stderr(&output));
+}
+
+#[tokio::test]
+async fn application_name_prefixes_hubs_and_client_url_names_the_prefixed_hub() {
+    let sim = Simulator::start(SimulatorOptions::default())
+        .await
+        .expect("simulator");
+    let cs = sim.connection_string();
+    let prefixed = sim.connect("shop_chat", None).unwrap();
+    let bare = sim.connect("chat", None).unwrap();
+    let send = ["send", "all", "--hub", "chat", "--target", "t", "1"];
+    let output = cli_async(&cs, &[&["--application-name", "Shop"], &send[..]].concat()).await;
+    assert_exit(&output, 0);
+    assert_eq!((prefixed.received().len(), bare.received().len()), (1, 0));
+    let output = cli_async(
+        &cs,
+        &["--application-name", "Shop", "client-url", "--hub", "Chat"],
+    )
+    .await;
+    assert_exit(&output, 0);
+    assert_eq!(
+        stdout(&output).trim(),
+        format!("{}/client/?hub=shop_chat", sim.url())
+    );
+    let output = cli_async(&cs, &["client-url", "--hub", "chat"]).await;
+    assert_eq!(stdout(&output).trim(), format!("{}/client/?hub=chat", sim.url()));
+}
+
+#[tokio::test]
+async fn access_token_calls_a_keyless_service_with_the_given_bearer_token() {
+    let sim = Simulator::start(SimulatorOptions::default())
+        .await
+        .expect("simulator");
+    let keyless = format!("Endpoint={};AuthType=azure;Version=1.0;", sim.url());
+    let alice = sim.connect("chat", Some("alice")).unwrap();
+    let audience = format!("{}/api/v1/hubs/chat/users/alice", sim.url());
+    let token = sim.access_token(&audience, Duration::from_secs(600)).unwrap();
+    let send = ["send", "user", "alice", "--hub", "chat", "--target", "t", "1"];
+    let output = cli_async(
+        &keyless,
+        &[&["--access-token", token.as_str()], &send[..]].concat(),
+    )
+    .await;
+    assert_exit(&output, 0);
+    assert_eq!(alice.received().len(), 1);
+    // Without a token a key-less connection string cannot sign anything: bad input, nothing sent.
+    let output = cli_async(&keyless, &send).await;
+    assert_exit(&output, 2);
+    // A token the service refuses (signed for another URL) is a 401.
+    let other = sim.access_token(&sim.url(), Duration::from_secs(600)).unwrap();
+    let output = cli_async(
+        &keyless,
+        &[&["--access-token", other.as_str()], &send[..]].concat(),
+    )
+    .await;
+    assert_exit(&output, 1);
+    assert!(stderr(&output).contains("401"), "{}", stderr(&output));
+    assert_eq!(alice.received().len(), 1);
 }
 
 #[test]
