@@ -4,14 +4,15 @@
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
-use signalr_rest::{ApiVersion, ClientTokenOptions, Error, PayloadMessage, RetryPolicy};
+use signalr_rest::settings::ClientSettings;
+use signalr_rest::{ApiVersion, ClientTokenOptions, Error, PayloadMessage, ServiceClientBuilder};
 
 use crate::cancel::{cancellable, Cancellation};
 use crate::error::SignalRError;
-use crate::seconds;
 use crate::token_provider::{ForeignTokenProvider, TokenProvider};
+use crate::{seconds, CONVENTION};
 
-/// Client settings; absent fields keep the core defaults (30 s timeout, 3 retries).
+/// Client settings; absent fields keep the core defaults (30 s timeout, 3 retries, 1 h tokens).
 #[derive(Debug, Clone, Default, uniffi::Record)]
 pub struct ClientOptions {
     /// Time one HTTP request may take, in seconds.
@@ -32,6 +33,19 @@ pub struct ClientOptions {
     /// The REST API version to speak: `1.0` (default) or `2022-06-01`.
     #[uniffi(default)]
     pub api_version: Option<String>,
+    /// The endpoint SignalR clients are sent to (`client_url`, negotiate), when it differs
+    /// from the REST one.
+    #[uniffi(default)]
+    pub client_endpoint: Option<String>,
+    /// Lifetime of the REST tokens signed with the access key, in seconds (default 3600).
+    #[uniffi(default)]
+    pub token_lifetime_seconds: Option<f64>,
+    /// The language package in the `User-Agent` (`kotlin`, `swift`); set by the packages.
+    #[uniffi(default)]
+    pub sdk_language: Option<String>,
+    /// The runtime in the `User-Agent` (`JVM 17.0.2`, `Swift`); set by the packages.
+    #[uniffi(default)]
+    pub sdk_runtime: Option<String>,
 }
 
 /// The canonical text (`1.0` or `2022-06-01`) of an API version written as `text`; an invalid
@@ -78,8 +92,26 @@ impl ServiceClient {
         connection_string: String,
         options: ClientOptions,
     ) -> Result<Arc<Self>, SignalRError> {
-        let builder = signalr_rest::ServiceClient::builder().connection_string(connection_string);
-        Self::build(builder, options)
+        let settings = ClientSettings {
+            connection_string: Some(connection_string),
+            ..options.settings()
+        };
+        Self::build(settings.builder(CONVENTION)?, &options)
+    }
+
+    /// A client of `endpoint` that signs each request's token with `access_key`.
+    #[uniffi::constructor]
+    pub fn from_endpoint(
+        endpoint: String,
+        access_key: String,
+        options: ClientOptions,
+    ) -> Result<Arc<Self>, SignalRError> {
+        let settings = ClientSettings {
+            endpoint: Some(endpoint),
+            access_key: Some(access_key),
+            ..options.settings()
+        };
+        Self::build(settings.builder(CONVENTION)?, &options)
     }
 
     /// A client of `endpoint` that asks `provider` for every request's token, for apps that
@@ -90,10 +122,14 @@ impl ServiceClient {
         provider: Arc<dyn TokenProvider>,
         options: ClientOptions,
     ) -> Result<Arc<Self>, SignalRError> {
-        let builder = signalr_rest::ServiceClient::builder()
-            .endpoint(endpoint)
+        let settings = ClientSettings {
+            endpoint: Some(endpoint),
+            ..options.settings()
+        };
+        let builder = settings
+            .builder(CONVENTION)?
             .token_provider(Arc::new(ForeignTokenProvider(provider)));
-        Self::build(builder, options)
+        Self::build(builder, &options)
     }
 
     /// The REST endpoint, without trailing slash.
@@ -164,35 +200,28 @@ impl From<signalr_rest::NegotiateResponse> for NegotiateResponse {
     }
 }
 
+impl ClientOptions {
+    /// The options the core's settings read (everything but the credential and the SDK name).
+    fn settings(&self) -> ClientSettings {
+        ClientSettings {
+            client_endpoint: self.client_endpoint.clone(),
+            timeout: self.timeout_seconds,
+            max_retries: self.max_retries,
+            retry_initial_delay: self.retry_initial_delay_seconds,
+            retry_max_delay: self.retry_max_delay_seconds,
+            application_name: self.application_name.clone(),
+            api_version: self.api_version.clone(),
+            token_lifetime: self.token_lifetime_seconds,
+            ..ClientSettings::default()
+        }
+    }
+}
+
 impl ServiceClient {
-    fn build(
-        mut builder: signalr_rest::ServiceClientBuilder,
-        options: ClientOptions,
-    ) -> Result<Arc<Self>, SignalRError> {
-        if let Some(timeout) = options.timeout_seconds {
-            builder = builder.timeout(seconds("timeout", timeout)?);
-        }
-        let mut retry = RetryPolicy::default();
-        if let Some(max_retries) = options.max_retries {
-            retry.max_retries = u32::try_from(max_retries).map_err(|_| {
-                Error::invalid(
-                    "max_retries",
-                    format!("max_retries must be 0 to {}, got {max_retries}", u32::MAX),
-                )
-            })?;
-        }
-        if let Some(delay) = options.retry_initial_delay_seconds {
-            retry.initial_delay = seconds("retry_initial_delay", delay)?;
-        }
-        if let Some(delay) = options.retry_max_delay_seconds {
-            retry.max_delay = seconds("retry_max_delay", delay)?;
-        }
-        builder = builder.retry(retry);
-        if let Some(name) = options.application_name {
-            builder = builder.application_name(name);
-        }
-        if let Some(text) = options.api_version {
-            builder = builder.api_version(ApiVersion::parse(&text)?);
+    fn build(mut builder: ServiceClientBuilder, options: &ClientOptions) -> Result<Arc<Self>, SignalRError> {
+        if let Some(language) = &options.sdk_language {
+            let runtime = options.sdk_runtime.clone().unwrap_or_else(|| language.clone());
+            builder = builder.sdk(language.clone(), runtime);
         }
         Ok(Arc::new(ServiceClient {
             inner: builder.build()?,
@@ -487,11 +516,38 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            matches!(err, SignalRError::InvalidArgument { ref field, ref detail } if field == "max_retries" && detail.contains("-1"))
+            matches!(err, SignalRError::InvalidArgument { ref field, ref detail } if field == "retry.maxRetries" && detail.contains("-1"))
         );
-        let err = crate::seconds("ttl", -1.0).unwrap_err();
+        let err = crate::seconds("retry.initial_delay", -1.0).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidArgument { ref field, .. } if field == "retry.initialDelay"),
+            "{err}"
+        );
         assert!(err.to_string().contains("-1"), "{err}");
         assert!(crate::seconds("ttl", f64::NAN).is_err());
+    }
+
+    #[test]
+    fn a_client_from_endpoint_and_key_takes_the_client_endpoint_and_token_lifetime() {
+        let options = ClientOptions {
+            client_endpoint: Some("https://clients.example".into()),
+            token_lifetime_seconds: Some(60.0),
+            ..ClientOptions::default()
+        };
+        let client = ServiceClient::from_endpoint("http://a".into(), "k".into(), options).unwrap();
+        assert_eq!(
+            client.client_url("chat".into()).unwrap(),
+            "https://clients.example/client/?hub=chat"
+        );
+        let bad = ClientOptions {
+            token_lifetime_seconds: Some(-1.0),
+            ..ClientOptions::default()
+        };
+        let err = ServiceClient::from_endpoint("http://a".into(), "k".into(), bad).unwrap_err();
+        assert!(
+            matches!(err, SignalRError::InvalidArgument { ref field, .. } if field == "tokenLifetime"),
+            "{err:?}"
+        );
     }
 
     #[test]

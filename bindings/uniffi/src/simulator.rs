@@ -1,20 +1,18 @@
 //! The local simulator: start and shut it down, connect virtual clients, inspect its state.
 
-use std::net::IpAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::SystemTime;
 
-use serde_json::Map;
-use signalr_rest::auth::AccessKey;
-use signalr_rest::simulator::UpstreamTemplate;
-use signalr_rest::{Error, PayloadMessage};
+use signalr_rest::settings::SimulatorSettings;
+use signalr_rest::PayloadMessage;
 
 use crate::cancel::{cancellable, Cancellation};
 use crate::error::SignalRError;
-use crate::seconds;
+use crate::{seconds, CONVENTION};
 
 /// Where and with which key a simulator serves, and where it calls a serverless app; absent
-/// fields: 127.0.0.1, a free port, a random key, no upstream, a 30 s upstream timeout.
+/// fields: 127.0.0.1, a free port, a random key, no upstream, a 30 s upstream timeout, the
+/// core's ping interval.
 #[derive(Debug, Clone, Default, uniffi::Record)]
 pub struct SimulatorOptions {
     /// IP address to listen on.
@@ -36,6 +34,24 @@ pub struct SimulatorOptions {
     /// A second key tokens may be signed with; upstream requests carry a signature for each.
     #[uniffi(default)]
     pub secondary_access_key: Option<String>,
+    /// Seconds of silence after which a WebSocket client gets a ping.
+    #[uniffi(default)]
+    pub ping_interval_seconds: Option<f64>,
+}
+
+impl SimulatorOptions {
+    /// The options as the core's settings read them.
+    fn settings(self) -> SimulatorSettings {
+        SimulatorSettings {
+            host: self.host,
+            port: self.port,
+            access_key: self.access_key,
+            ping_interval: self.ping_interval_seconds,
+            secondary_access_key: self.secondary_access_key,
+            upstreams: self.upstreams,
+            upstream_timeout: self.upstream_timeout_seconds,
+        }
+    }
 }
 
 /// One upstream call the simulator made.
@@ -118,13 +134,11 @@ impl From<PayloadMessage> for ReceivedMessage {
     }
 }
 
-/// A running simulator; `shutdown` stops it, dropping the last reference stops it too.
+/// A running simulator: it serves until `shutdown` or the process ends (releasing the last
+/// reference does not stop it). What a shut-down simulator answers is the core's rule.
 #[derive(Debug, uniffi::Object)]
 pub struct Simulator {
-    running: Mutex<Option<signalr_rest::Simulator>>,
-    url: String,
-    connection_string: String,
-    access_key: String,
+    inner: signalr_rest::Simulator,
 }
 
 #[uniffi::export(async_runtime = "tokio")]
@@ -132,155 +146,97 @@ impl Simulator {
     /// Binds the listener and starts serving in the background.
     #[uniffi::constructor]
     pub async fn start(options: SimulatorOptions) -> Result<Arc<Self>, SignalRError> {
-        let running = signalr_rest::Simulator::start(core_options(options)?).await?;
-        Ok(Arc::new(Simulator {
-            url: running.url(),
-            connection_string: running.connection_string(),
-            access_key: running.access_key().to_string(),
-            running: Mutex::new(Some(running)),
-        }))
+        let options = options.settings().options(CONVENTION)?;
+        let inner = signalr_rest::Simulator::start(options).await?;
+        Ok(Arc::new(Simulator { inner }))
     }
 
-    /// `http://{address}:{port}`.
+    /// `http://{address}:{port}` (a wildcard listen address is given as loopback).
     pub fn url(&self) -> String {
-        self.url.clone()
+        self.inner.url()
     }
 
     /// `Endpoint=...;AccessKey=...;Version=1.0;` for clients of this simulator.
     pub fn connection_string(&self) -> String {
-        self.connection_string.clone()
+        self.inner.connection_string()
     }
 
     /// The access key tokens must be signed with.
     pub fn access_key(&self) -> String {
-        self.access_key.clone()
+        self.inner.access_key().to_string()
     }
 
     /// A REST token for `audience` signed with the simulator's key, valid for `lifetime_seconds`:
     /// what an app's backend hands to a token provider.
     pub fn access_token(&self, audience: String, lifetime_seconds: f64) -> Result<String, SignalRError> {
         let lifetime = seconds("lifetime", lifetime_seconds)?;
-        let key = AccessKey::new(self.access_key.clone())?;
-        Ok(key.sign(&audience, lifetime, &Map::new())?)
+        Ok(self.inner.access_token(&audience, lifetime)?)
     }
 
     /// Connects an in-process client to `hub`, as `user_id` if given.
     pub fn connect(&self, hub: String, user_id: Option<String>) -> Result<Arc<VirtualClient>, SignalRError> {
-        let client = self.with_running(|sim| sim.connect(&hub, user_id.as_deref()))?;
+        let client = self.inner.connect(&hub, user_id.as_deref())?;
         Ok(Arc::new(VirtualClient { inner: client }))
     }
 
     /// Names of all hubs any call has used, lower case, sorted.
-    pub fn hubs(&self) -> Result<Vec<String>, SignalRError> {
-        self.with_running(|sim| Ok(sim.hubs()))
+    pub fn hubs(&self) -> Vec<String> {
+        self.inner.hubs()
     }
 
     /// The hub's live connections.
-    pub fn connections(&self, hub: String) -> Result<Vec<ConnectionInfo>, SignalRError> {
-        self.with_running(|sim| {
-            Ok(sim
-                .connections(&hub)
-                .into_iter()
-                .map(|c| ConnectionInfo {
-                    connection_id: c.connection_id,
-                    user_id: c.user_id,
-                })
-                .collect())
-        })
+    pub fn connections(&self, hub: String) -> Vec<ConnectionInfo> {
+        self.inner
+            .connections(&hub)
+            .into_iter()
+            .map(|c| ConnectionInfo {
+                connection_id: c.connection_id,
+                user_id: c.user_id,
+            })
+            .collect()
     }
 
     /// The hub's groups that have connections, with their members.
-    pub fn groups(&self, hub: String) -> Result<Vec<GroupInfo>, SignalRError> {
-        self.with_running(|sim| {
-            Ok(sim
-                .groups(&hub)
-                .into_iter()
-                .map(|g| GroupInfo {
-                    name: g.name,
-                    connection_ids: g.connection_ids,
-                })
-                .collect())
-        })
+    pub fn groups(&self, hub: String) -> Vec<GroupInfo> {
+        self.inner
+            .groups(&hub)
+            .into_iter()
+            .map(|g| GroupInfo {
+                name: g.name,
+                connection_ids: g.connection_ids,
+            })
+            .collect()
     }
 
     /// The hub's unexpired user-group mappings.
-    pub fn user_groups(&self, hub: String) -> Result<Vec<UserGroupMapping>, SignalRError> {
-        self.with_running(|sim| {
-            Ok(sim
-                .user_groups(&hub)
-                .into_iter()
-                .map(|m| UserGroupMapping {
-                    user_id: m.user_id,
-                    group: m.group,
-                    expires_at: m.expires_at,
-                })
-                .collect())
-        })
+    pub fn user_groups(&self, hub: String) -> Vec<UserGroupMapping> {
+        self.inner
+            .user_groups(&hub)
+            .into_iter()
+            .map(|m| UserGroupMapping {
+                user_id: m.user_id,
+                group: m.group,
+                expires_at: m.expires_at,
+            })
+            .collect()
     }
 
     /// The serverless upstream calls made so far (the last 1000), oldest first.
-    pub fn upstream_calls(&self) -> Result<Vec<UpstreamCall>, SignalRError> {
-        self.with_running(|sim| Ok(sim.upstream_calls().into_iter().map(Into::into).collect()))
+    pub fn upstream_calls(&self) -> Vec<UpstreamCall> {
+        self.inner.upstream_calls().into_iter().map(Into::into).collect()
     }
 
     /// Moves the simulator's clock forward by `seconds` (TTLs expire; tokens keep wall time).
     pub fn advance_clock(&self, seconds: f64) -> Result<(), SignalRError> {
-        self.with_running(|sim| {
-            sim.advance_clock(crate::seconds("seconds", seconds)?);
-            Ok(())
-        })
+        self.inner.advance_clock(crate::seconds("seconds", seconds)?);
+        Ok(())
     }
 
-    /// Stops serving and waits for the server to end; later calls fail, a second shutdown is
-    /// harmless.
+    /// Stops serving, closes every client and waits for the server to end; a second shutdown
+    /// does nothing.
     pub async fn shutdown(&self) {
-        let running = self.lock().take();
-        if let Some(sim) = running {
-            sim.shutdown().await;
-        }
+        self.inner.shutdown().await;
     }
-}
-
-impl Simulator {
-    fn with_running<T>(
-        &self,
-        use_it: impl FnOnce(&signalr_rest::Simulator) -> signalr_rest::Result<T>,
-    ) -> Result<T, SignalRError> {
-        match self.lock().as_ref() {
-            Some(sim) => Ok(use_it(sim)?),
-            None => Err(Error::invalid("simulator", "the simulator is shut down").into()),
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Option<signalr_rest::Simulator>> {
-        self.running.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-fn core_options(options: SimulatorOptions) -> Result<signalr_rest::SimulatorOptions, Error> {
-    let mut converted = signalr_rest::SimulatorOptions {
-        access_key: options.access_key,
-        secondary_access_key: options.secondary_access_key,
-        upstreams: options
-            .upstreams
-            .iter()
-            .map(|spec| UpstreamTemplate::parse(spec))
-            .collect::<signalr_rest::Result<Vec<_>>>()?,
-        ..Default::default()
-    };
-    if let Some(timeout) = options.upstream_timeout_seconds {
-        converted.upstream_timeout = seconds("upstream_timeout", timeout)?;
-    }
-    if let Some(port) = options.port {
-        converted.port = u16::try_from(port)
-            .map_err(|_| Error::invalid("port", format!("port must be 0 to 65535, got {port}")))?;
-    }
-    if let Some(text) = options.host {
-        converted.host = text
-            .parse::<IpAddr>()
-            .map_err(|_| Error::invalid("host", format!("host {text:?} is not an IP address")))?;
-    }
-    Ok(converted)
 }
 
 /// An in-process client connected to a hub of the simulator; dropping it disconnects.

@@ -64,7 +64,11 @@ public struct ReceivedMessage: Sendable, Equatable {
 }
 
 /// A local stand-in for the service, for tests: the REST API on a loopback port, in-process
-/// virtual clients and inspection of hubs, groups and mappings. Releasing it stops it.
+/// virtual clients and inspection of hubs, groups and mappings. It serves until `shutdown()` or
+/// the process exits: releasing the last reference does not stop it (like a server, it keeps
+/// serving however its object is held). A shut-down simulator refuses `connect` and
+/// `accessToken` with `invalidArgument` and still answers the inspection calls from its final
+/// state.
 public final class Simulator: Sendable {
     private let simulator: SignalRRestBindings.Simulator
 
@@ -123,34 +127,34 @@ public final class Simulator: Sendable {
     }
 
     /// Hubs any call has used, lower case, sorted.
-    public func hubs() throws -> [String] {
-        try native { try simulator.hubs() }
+    public func hubs() -> [String] {
+        simulator.hubs()
     }
 
     /// The hub's live connections.
-    public func connections(hub: String) throws -> [ConnectionInfo] {
-        try native { try simulator.connections(hub: hub) }.map {
+    public func connections(hub: String) -> [ConnectionInfo] {
+        simulator.connections(hub: hub).map {
             ConnectionInfo(connectionId: $0.connectionId, userId: $0.userId)
         }
     }
 
     /// The hub's groups that have connections.
-    public func groups(hub: String) throws -> [GroupInfo] {
-        try native { try simulator.groups(hub: hub) }.map {
+    public func groups(hub: String) -> [GroupInfo] {
+        simulator.groups(hub: hub).map {
             GroupInfo(name: $0.name, connectionIds: $0.connectionIds)
         }
     }
 
     /// The hub's unexpired user-group mappings.
-    public func userGroups(hub: String) throws -> [UserGroupMapping] {
-        try native { try simulator.userGroups(hub: hub) }.map {
+    public func userGroups(hub: String) -> [UserGroupMapping] {
+        simulator.userGroups(hub: hub).map {
             UserGroupMapping(userId: $0.userId, group: $0.group, expiresAt: $0.expiresAt)
         }
     }
 
     /// The serverless upstream calls made so far (the last 1000), oldest first.
-    public func upstreamCalls() throws -> [UpstreamCall] {
-        try native { try simulator.upstreamCalls() }.map(UpstreamCall.init)
+    public func upstreamCalls() -> [UpstreamCall] {
+        simulator.upstreamCalls().map(UpstreamCall.init)
     }
 
     /// Moves the simulator's clock forward by `seconds` (TTLs expire; tokens keep wall time).
@@ -158,7 +162,7 @@ public final class Simulator: Sendable {
         try native { try simulator.advanceClock(seconds: seconds) }
     }
 
-    /// Stops serving and waits for the server to end; later calls fail.
+    /// Stops serving, closes every client and waits for the server to end; again does nothing.
     public func shutdown() async {
         await simulator.shutdown()
     }

@@ -22,7 +22,7 @@ final class ErrorTests: XCTestCase {
             guard case let .invalidArgument(field, message) = error as? SignalRError else {
                 return XCTFail("expected invalidArgument, got \(error)")
             }
-            XCTAssertEqual(field, "max_retries")
+            XCTAssertEqual(field, "retry.maxRetries")
             XCTAssertTrue(message.contains("-2"), message)
         }
     }
@@ -110,11 +110,17 @@ final class ErrorTests: XCTestCase {
         }
     }
 
-    func testCallsOnAShutDownSimulatorFailNamingIt() async throws {
+    func testAShutDownSimulatorRefusesConnectionsNamingItselfAndStillAnswersInspection() async throws {
         let simulator = try await Simulator.start()
+        _ = try simulator.connect(hub: "chat")
         await simulator.shutdown()
-        XCTAssertThrowsError(try simulator.hubs()) { error in
-            XCTAssertEqual(error as? SignalRError, .invalidArgument(field: "simulator", message: "invalid simulator: the simulator is shut down"))
+        XCTAssertThrowsError(try simulator.connect(hub: "chat")) { error in
+            XCTAssertEqual(
+                error as? SignalRError,
+                .invalidArgument(field: "simulator", message: "invalid simulator: the simulator has been shut down")
+            )
         }
+        XCTAssertEqual(simulator.hubs(), ["chat"])
+        await simulator.shutdown()
     }
 }

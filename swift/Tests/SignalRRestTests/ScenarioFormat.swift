@@ -17,6 +17,7 @@ struct ScenarioFormatError: Error, CustomStringConvertible {
 enum ScenarioFormat {
     static let stepKinds = [
         "connect", "disconnect", "call", "received", "closed", "open", "advance_clock", "groups", "hubs",
+        "client_url", "shutdown",
     ]
     /// The REST API versions in the files' spelling, in the order the runners replay them.
     static let apiVersions = ["v1", "2022-06-01"]
@@ -24,6 +25,7 @@ enum ScenarioFormat {
         "invalid_argument", "unauthorized", "not_found", "bad_request", "service_error", "timeout", "transport",
     ]
     static let endpoints = ["simulator", "closed_port", "stalls", "fails"]
+    static let auths = ["access_key", "token_provider", "failing_token_provider"]
 
     /// What a field must hold: its name in messages, and the check.
     struct FieldType {
@@ -66,6 +68,13 @@ enum ScenarioFormat {
         default: return false
         }
     }
+    static let errorExpect = FieldType(description: "{\"error\": kind}") {
+        $0.members != nil && ScenarioFormat.expect.accepts($0)
+    }
+    static let isTrue = FieldType(description: "true") { $0 == .bool(true) }
+    static let auth = FieldType(description: "one of access_key, token_provider, failing_token_provider") { value in
+        ScenarioFormat.auths.contains(value.string ?? "")
+    }
     static let groupMembers = FieldType(description: "an object of arrays of strings") { value in
         value.members?.allSatisfy { ScenarioFormat.isStrings($0.value) } ?? false
     }
@@ -105,6 +114,7 @@ enum ScenarioFormat {
         "close_group_connections": ([("group", str)], closeMany),
         "close_user_connections": ([("user", str)], closeMany),
         "remove_connection_from_all_groups": ([("connection", str)], []),
+        "negotiate": ([], [("user", str)]),
         "negotiate_with_service": ([], [("user", str)]),
     ]
 
@@ -139,7 +149,8 @@ enum ScenarioFormat {
             )
         }
         switch kinds[0] {
-        case "connect": try checkFields(at, step, [("connect", str), ("hub", str)], [("user", str)])
+        case "connect":
+            try checkFields(at, step, [("connect", str), ("hub", str)], [("user", str), ("expect", errorExpect)])
         case "disconnect": try checkFields(at, step, [("disconnect", str)], [])
         case "call":
             guard let op = step["call"]?.string else {
@@ -159,7 +170,9 @@ enum ScenarioFormat {
         case "open": try checkFields(at, step, [("open", str)], [])
         case "advance_clock": try checkFields(at, step, [("advance_clock", nonNegativeInt)], [])
         case "groups": try checkFields(at, step, [("groups", str), ("expect", groupMembers)], [])
-        default: try checkFields(at, step, [("hubs", strings)], [])
+        case "hubs": try checkFields(at, step, [("hubs", strings)], [])
+        case "client_url": try checkFields(at, step, [("client_url", str), ("expect", str)], [])
+        default: try checkFields(at, step, [("shutdown", isTrue)], [])
         }
     }
 
@@ -174,7 +187,7 @@ enum ScenarioFormat {
             let client = scenario["client"] ?? .object([])
             try checkFields("client", client, [], [
                 ("access_key", str), ("endpoint", endpoint), ("status", status), ("timeout_ms", positiveInt),
-                ("application", str),
+                ("application", str), ("auth", auth),
             ])
             let fails = client["endpoint"]?.string == "fails"
             if fails, client["status"] == nil {

@@ -16,6 +16,8 @@ final class ScenarioTests: XCTestCase {
     func testArgumentFidelity_v2022_06_01() async throws { try await replay("argument_fidelity.json", .v2022_06_01) }
     func testBroadcast_v1() async throws { try await replay("broadcast.json", .v1) }
     func testBroadcast_v2022_06_01() async throws { try await replay("broadcast.json", .v2022_06_01) }
+    func testClientUrl_v1() async throws { try await replay("client_url.json", .v1) }
+    func testClientUrl_v2022_06_01() async throws { try await replay("client_url.json", .v2022_06_01) }
     func testCloseAllConnections_v1() async throws { try await replay("close_all_connections.json", .v1) }
     func testCloseAllConnections_v2022_06_01() async throws { try await replay("close_all_connections.json", .v2022_06_01) }
     func testCloseGroupConnections_v1() async throws { try await replay("close_group_connections.json", .v1) }
@@ -34,6 +36,8 @@ final class ScenarioTests: XCTestCase {
     func testHubNames_v2022_06_01() async throws { try await replay("hub_names.json", .v2022_06_01) }
     func testInvalidArguments_v1() async throws { try await replay("invalid_arguments.json", .v1) }
     func testInvalidArguments_v2022_06_01() async throws { try await replay("invalid_arguments.json", .v2022_06_01) }
+    func testNegotiate_v1() async throws { try await replay("negotiate.json", .v1) }
+    func testNegotiate_v2022_06_01() async throws { try await replay("negotiate.json", .v2022_06_01) }
     func testNegotiateWithService_v1() async throws { try await replay("negotiate_with_service.json", .v1) }
     func testNegotiateWithService_v2022_06_01() async throws { try await replay("negotiate_with_service.json", .v2022_06_01) }
     func testOddIds_v1() async throws { try await replay("odd_ids.json", .v1) }
@@ -52,6 +56,12 @@ final class ScenarioTests: XCTestCase {
     func testServerAnswers404_v2022_06_01() async throws { try await replay("server_answers_404.json", .v2022_06_01) }
     func testServerAnswers500_v1() async throws { try await replay("server_answers_500.json", .v1) }
     func testServerAnswers500_v2022_06_01() async throws { try await replay("server_answers_500.json", .v2022_06_01) }
+    func testShutDownSimulator_v1() async throws { try await replay("shut_down_simulator.json", .v1) }
+    func testShutDownSimulator_v2022_06_01() async throws { try await replay("shut_down_simulator.json", .v2022_06_01) }
+    func testTokenProvider_v1() async throws { try await replay("token_provider.json", .v1) }
+    func testTokenProvider_v2022_06_01() async throws { try await replay("token_provider.json", .v2022_06_01) }
+    func testTokenProviderFails_v1() async throws { try await replay("token_provider_fails.json", .v1) }
+    func testTokenProviderFails_v2022_06_01() async throws { try await replay("token_provider_fails.json", .v2022_06_01) }
     func testTtlLessMappingCap_v1() async throws { try await replay("ttl_less_mapping_cap.json", .v1) }
     func testTtlLessMappingCap_v2022_06_01() async throws { try await replay("ttl_less_mapping_cap.json", .v2022_06_01) }
     func testUnauthorized_v1() async throws { try await replay("unauthorized.json", .v1) }
@@ -150,8 +160,18 @@ final class ScenarioTests: XCTestCase {
             apiVersion: version
         )
         let key = client["access_key"]?.string ?? simulator.accessKey
-        let connectionString = "Endpoint=\(url);AccessKey=\(key);Version=1.0;"
-        let service = try ServiceClient(connectionString: connectionString, options: options)
+        let service: ServiceClient
+        switch client["auth"]?.string ?? "access_key" {
+        case "access_key":
+            service = try ServiceClient(connectionString: "Endpoint=\(url);AccessKey=\(key);Version=1.0;", options: options)
+        case "token_provider":
+            // The simulator signs each token, as Microsoft Entra ID would issue it.
+            let provider = TokenProviderFunction { audience in try simulator.accessToken(audience: audience, lifetime: 3600) }
+            service = try ServiceClient(endpoint: url, tokenProvider: provider, options: options)
+        default:
+            let provider = TokenProviderFunction { _ in throw StepFailure(description: "the scenario's token provider has no credential") }
+            service = try ServiceClient(endpoint: url, tokenProvider: provider, options: options)
+        }
         XCTAssertEqual(service.apiVersion, version)
         let run = Run(simulator: simulator, service: service)
         for (i, step) in scenario["steps"]!.array!.enumerated() {
@@ -200,7 +220,13 @@ private final class Run {
         let name = step[kind]?.string ?? ""
         switch kind {
         case "connect":
-            clients[name] = try simulator.connect(hub: step["hub"]!.string!, userId: step["user"]?.string)
+            var outcome: ScenarioJSON?
+            do {
+                clients[name] = try simulator.connect(hub: step["hub"]!.string!, userId: step["user"]?.string)
+            } catch let error as SignalRError {
+                outcome = .object([.init(key: "error", value: .string(error.kind))])
+            }
+            try check(outcome == step["expect"], "\(context)\n  got \(outcome.map(\.description) ?? "a connection")")
         case "disconnect":
             try client(at, name).disconnect()
         case "call":
@@ -232,16 +258,26 @@ private final class Run {
         case "advance_clock":
             try simulator.advanceClock(by: Double(step["advance_clock"]!.integerText!)!)
         case "groups":
-            let groups = try simulator.groups(hub: name)
+            let groups = simulator.groups(hub: name)
             let actual = Dictionary(uniqueKeysWithValues: groups.map { ($0.name, Set($0.connectionIds)) })
             var expected: [String: Set<String>] = [:]
             for member in step["expect"]!.members! {
                 expected[member.key] = Set(try member.value.array!.map { try id(at, $0) })
             }
             try check(actual == expected, "\(context)\n  got \(actual)")
-        default:
-            let hubs = try simulator.hubs()
+        case "hubs":
+            let hubs = simulator.hubs()
             try check(hubs == step["hubs"]!.array!.map { $0.string! }, "\(context)\n  got \(hubs)")
+        case "client_url":
+            let url: String
+            do {
+                url = try service.clientURL(hub: name)
+            } catch {
+                url = "failed: \(error)"
+            }
+            try check(url == simulator.url + step["expect"]!.string!, "\(context)\n  got \(url)")
+        default:
+            await simulator.shutdown()
         }
     }
 
@@ -249,10 +285,14 @@ private final class Run {
     /// the error's message.
     func outcome(_ at: String, _ step: ScenarioJSON) async throws -> (ScenarioJSON, String) {
         do {
-            if step["call"]?.string == "negotiate_with_service" {
+            let operation = step["call"]?.string
+            if operation == "negotiate" || operation == "negotiate_with_service" {
                 // On the ServiceClient; "ok" also needs the simulator to accept the token.
                 let user = step["user"]?.string
-                let answer = try await service.negotiateWithService(hub: step["hub"]!.string!, userId: user)
+                let hub = step["hub"]!.string!
+                let answer = operation == "negotiate"
+                    ? try service.negotiate(hub: hub, userId: user)
+                    : try await service.negotiateWithService(hub: hub, userId: user)
                 return (await tokenAccepted(url: answer.url, token: answer.accessToken, user: user), "")
             }
             return (try await call(at, try service.hub(step["hub"]!.string!), step), "")

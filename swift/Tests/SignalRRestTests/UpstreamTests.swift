@@ -224,7 +224,7 @@ final class UpstreamTests: XCTestCase {
         XCTAssertEqual(add.argumentsJSON, "[2,3]")
         XCTAssertEqual(events.last?.context.connectionId, context.connectionId)
 
-        let calls = try simulator.upstreamCalls()
+        let calls = simulator.upstreamCalls()
         XCTAssertEqual(calls.map(\.event), ["connected", "add", "shout", "disconnected"])
         XCTAssertEqual(calls[1].connectionId, context.connectionId)
         XCTAssertEqual(calls[1].hub, "chat")

@@ -34,7 +34,7 @@ data class ReceivedMessage(val target: String, val arguments: JsonArray) {
 
 /**
  * Simulator settings; null keeps the default (127.0.0.1, a free port, a random key, no upstream,
- * a 30 s upstream timeout). Java builds them with [builder]:
+ * a 30 s upstream timeout, the core's ping interval). Java builds them with [builder]:
  * `SimulatorOptions.builder().upstream("http://127.0.0.1:7071/api/{hub}/{category}/{event}").build()`.
  */
 data class SimulatorOptions(
@@ -54,9 +54,18 @@ data class SimulatorOptions(
     val upstreamTimeout: Duration? = null,
     /** A second key tokens may be signed with; upstream requests carry a signature for each key. */
     val secondaryAccessKey: String? = null,
+    /** Silence after which a WebSocket client gets a ping. */
+    val pingInterval: Duration? = null,
 ) {
-    internal fun toNative() =
-        NativeSimulatorOptions(host, port?.toLong(), accessKey, upstreams, upstreamTimeout?.inSeconds, secondaryAccessKey)
+    internal fun toNative() = NativeSimulatorOptions(
+        host,
+        port?.toLong(),
+        accessKey,
+        upstreams,
+        upstreamTimeout?.inSeconds,
+        secondaryAccessKey,
+        pingInterval?.inSeconds,
+    )
 
     /** Simulator settings one at a time, with `java.time.Duration`s: how Java makes [SimulatorOptions]. */
     class Builder {
@@ -80,6 +89,10 @@ data class SimulatorOptions(
 
         /** A second key tokens may be signed with. */
         fun secondaryAccessKey(key: String) = apply { options = options.copy(secondaryAccessKey = key) }
+
+        /** Silence after which a WebSocket client gets a ping. */
+        fun pingInterval(interval: java.time.Duration) =
+            apply { options = options.copy(pingInterval = interval.toKotlinDuration()) }
 
         /** The settings so far. */
         fun build(): SimulatorOptions = options
@@ -119,7 +132,10 @@ data class UpstreamCall(
 
 /**
  * A local stand-in for the service, for tests: the REST API on a loopback port, in-process
- * virtual clients and inspection of hubs, groups and mappings. Closing it stops it.
+ * virtual clients and inspection of hubs, groups and mappings. It serves until [shutdown] or
+ * [close] (which shuts it down) or the process exits: dropping every reference does not stop
+ * it. A shut-down simulator refuses [connect] and [accessToken] with
+ * [SignalRException.InvalidArgument] and still answers the inspection calls from its final state.
  *
  * From Java: `try (Simulator simulator = Simulator.startBlocking()) { ... }`; calls that
  * suspend come blocking (`...Blocking`) and as a CompletableFuture (`...Async`) too.
@@ -198,7 +214,7 @@ class Simulator private constructor(private val simulator: NativeSimulator) : Au
     /** [advanceClock] by a Java duration. */
     fun advanceClock(by: java.time.Duration) = advanceClock(by.toKotlinDuration())
 
-    /** Stops serving and waits for the server to end; later calls fail. */
+    /** Stops serving, closes every client and waits for the server to end; again does nothing. */
     suspend fun shutdown() = simulator.shutdown()
 
     /** [shutdown], blocking. */
@@ -207,8 +223,11 @@ class Simulator private constructor(private val simulator: NativeSimulator) : Au
     /** [shutdown] as a future. */
     fun shutdownAsync(): CompletableFuture<Void?> = voidFutureCall { shutdown() }
 
-    /** Stops the simulator without waiting and frees it. */
-    override fun close() = simulator.close()
+    /** Shuts the simulator down (see [shutdown]), then frees the native handle. */
+    override fun close() {
+        shutdownBlocking()
+        simulator.close()
+    }
 }
 
 /** An in-process client connected to a hub of the [Simulator]; closing it disconnects. */

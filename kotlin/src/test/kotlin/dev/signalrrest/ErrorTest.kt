@@ -38,7 +38,7 @@ class ErrorTest {
         val retries = assertFailsWith<SignalRException.InvalidArgument> {
             ServiceClient.fromConnectionString(cs, ClientOptions(maxRetries = -2))
         }
-        assertEquals("max_retries", retries.field)
+        assertEquals("retry.maxRetries", retries.field)
         assertContains(retries.message!!, "-2")
     }
 
@@ -118,11 +118,15 @@ class ErrorTest {
     }
 
     @Test
-    fun `calls on a shut down simulator fail naming it`() = runBlocking<Unit> {
+    fun `a shut down simulator refuses connections naming itself and still answers inspection`() = runBlocking<Unit> {
         val simulator = Simulator.start()
+        simulator.connect("chat")
         simulator.shutdown()
-        val error = assertFailsWith<SignalRException.InvalidArgument> { simulator.hubs() }
+        val error = assertFailsWith<SignalRException.InvalidArgument> { simulator.connect("chat") }
         assertEquals("simulator", error.field)
+        assertContains(error.message!!, "the simulator has been shut down")
+        assertEquals(listOf("chat"), simulator.hubs())
+        simulator.shutdown()
         simulator.close()
     }
 }

@@ -29,13 +29,17 @@ class ScenarioException(message: String) : Exception(message)
  */
 object ScenarioFormat {
     val STEP_KINDS =
-        listOf("connect", "disconnect", "call", "received", "closed", "open", "advance_clock", "groups", "hubs")
+        listOf(
+            "connect", "disconnect", "call", "received", "closed", "open", "advance_clock", "groups", "hubs",
+            "client_url", "shutdown",
+        )
 
     /** The REST API versions in the files' spelling, in the order the runners replay them. */
     val API_VERSIONS = listOf("v1", "2022-06-01")
     private val ERROR_KINDS =
         setOf("invalid_argument", "unauthorized", "not_found", "bad_request", "service_error", "timeout", "transport")
     private val ENDPOINTS = listOf("simulator", "closed_port", "stalls", "fails")
+    private val AUTHS = listOf("access_key", "token_provider", "failing_token_provider")
     private val INTEGER = Regex("-?(0|[1-9][0-9]*)")
 
     /** What a field must hold: its name in messages, and the check. */
@@ -63,6 +67,11 @@ object ScenarioFormat {
             it is JsonPrimitive && it !is JsonNull -> it.content == "true" || it.content == "false"
             else -> false
         }
+    }
+    private val ERROR_EXPECT = Type("{\"error\": kind}") { it is JsonObject && EXPECT.accepts(it) }
+    private val TRUE = Type("true") { it is JsonPrimitive && !it.isString && it.content == "true" }
+    private val AUTH = Type("one of access_key, token_provider, failing_token_provider") {
+        it.isText() && (it as JsonPrimitive).content in AUTHS
     }
     private val GROUP_MEMBERS = Type("an object of arrays of strings") {
         it is JsonObject && it.values.all { ids -> ids.isStrings() }
@@ -103,6 +112,7 @@ object ScenarioFormat {
         "close_group_connections" to (listOf("group" to STR) to CLOSE_MANY),
         "close_user_connections" to (listOf("user" to STR) to CLOSE_MANY),
         "remove_connection_from_all_groups" to (listOf("connection" to STR) to emptyList()),
+        "negotiate" to (emptyList<Pair<String, Type>>() to listOf("user" to STR)),
         "negotiate_with_service" to (emptyList<Pair<String, Type>>() to listOf("user" to STR)),
     )
 
@@ -131,7 +141,8 @@ object ScenarioFormat {
             throw ScenarioException("$at: a step needs exactly one of ${STEP_KINDS.joinToString(", ")}")
         }
         when (kinds.single()) {
-            "connect" -> checkFields(at, step, listOf("connect" to STR, "hub" to STR), listOf("user" to STR))
+            "connect" ->
+                checkFields(at, step, listOf("connect" to STR, "hub" to STR), listOf("user" to STR, "expect" to ERROR_EXPECT))
             "disconnect" -> checkFields(at, step, listOf("disconnect" to STR), emptyList())
             "call" -> {
                 val op = step.getValue("call")
@@ -151,7 +162,9 @@ object ScenarioFormat {
             "open" -> checkFields(at, step, listOf("open" to STR), emptyList())
             "advance_clock" -> checkFields(at, step, listOf("advance_clock" to NON_NEGATIVE_INT), emptyList())
             "groups" -> checkFields(at, step, listOf("groups" to STR, "expect" to GROUP_MEMBERS), emptyList())
-            else -> checkFields(at, step, listOf("hubs" to STRINGS), emptyList())
+            "hubs" -> checkFields(at, step, listOf("hubs" to STRINGS), emptyList())
+            "client_url" -> checkFields(at, step, listOf("client_url" to STR, "expect" to STR), emptyList())
+            else -> checkFields(at, step, listOf("shutdown" to TRUE), emptyList())
         }
     }
 
@@ -177,6 +190,7 @@ object ScenarioFormat {
                     "status" to STATUS,
                     "timeout_ms" to POSITIVE_INT,
                     "application" to STR,
+                    "auth" to AUTH,
                 ),
             )
             client as JsonObject

@@ -16,6 +16,7 @@ import kotlinx.serialization.json.long
 import kotlin.test.assertEquals
 import kotlin.test.assertTrue
 import kotlin.test.fail
+import kotlin.time.Duration.Companion.hours
 import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
 import org.junit.jupiter.api.DynamicTest
@@ -73,8 +74,22 @@ class ScenarioTest {
                     applicationName = setting("application"),
                     apiVersion = CLIENT_API_VERSION.getValue(version),
                 )
-                val connectionString = "Endpoint=${endpoint.url};AccessKey=$key;Version=1.0;"
-                ServiceClient.fromConnectionString(connectionString, options).use { service ->
+                val service = when (setting("auth") ?: "access_key") {
+                    "access_key" ->
+                        ServiceClient.fromConnectionString("Endpoint=${endpoint.url};AccessKey=$key;Version=1.0;", options)
+                    // The simulator signs each token, as Microsoft Entra ID would issue it.
+                    "token_provider" -> ServiceClient.withTokenProvider(
+                        endpoint.url,
+                        { audience -> simulator.accessToken(audience, 1.hours) },
+                        options,
+                    )
+                    else -> ServiceClient.withTokenProvider(
+                        endpoint.url,
+                        { throw IllegalStateException("the scenario's token provider has no credential") },
+                        options,
+                    )
+                }
+                service.use {
                     assertEquals(options.apiVersion, service.apiVersion)
                     val run = Run(simulator, service)
                     scenario.getValue("steps").jsonArray.forEachIndexed { i, step ->
@@ -106,7 +121,15 @@ class ScenarioTest {
             val where = "$at: $step"
             val name by lazy { step.getValue(kind).jsonPrimitive.content }
             when (kind) {
-                "connect" -> clients[name] = simulator.connect(step.text("hub")!!, step.text("user"))
+                "connect" -> {
+                    val outcome = try {
+                        clients[name] = simulator.connect(step.text("hub")!!, step.text("user"))
+                        null
+                    } catch (e: SignalRException) {
+                        buildJsonObject { put("error", JsonPrimitive(e.kind)) }
+                    }
+                    assertEquals(step["expect"], outcome, where)
+                }
                 "disconnect" -> client(at, name).disconnect()
                 "call" -> {
                     val (outcome, detail) = outcome(at, step)
@@ -138,10 +161,15 @@ class ScenarioTest {
                     }
                     assertEquals(expected, actual, where)
                 }
-                else -> {
+                "hubs" -> {
                     val expected = step.getValue("hubs").jsonArray.map { it.jsonPrimitive.content }
                     assertEquals(expected, simulator.hubs(), where)
                 }
+                "client_url" -> {
+                    val url = runCatching { service.clientUrl(name) }.getOrElse { "failed: $it" }
+                    assertEquals(simulator.url + step.text("expect"), url, where)
+                }
+                else -> simulator.shutdown()
             }
         }
 
@@ -183,9 +211,13 @@ class ScenarioTest {
                 "close_group_connections" -> ok.also { hub.closeGroupConnections(group, excluded, reason) }
                 "close_user_connections" -> ok.also { hub.closeUserConnections(user, excluded, reason) }
                 "remove_connection_from_all_groups" -> ok.also { hub.removeConnectionFromAllGroups(connection) }
-                "negotiate_with_service" -> {
+                "negotiate", "negotiate_with_service" -> {
                     // On the ServiceClient; "ok" also needs the simulator to accept the token.
-                    val answer = service.negotiateWithService(step.text("hub")!!, step.text("user"))
+                    val answer = if (operation == "negotiate") {
+                        service.negotiate(step.text("hub")!!, step.text("user"))
+                    } else {
+                        service.negotiateWithService(step.text("hub")!!, step.text("user"))
+                    }
                     tokenAccepted(answer.url, answer.accessToken, step.text("user"))
                 }
                 else -> error("$at: operation $operation passed the format check")
