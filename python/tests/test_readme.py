@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from readme_examples import README, examples, write
@@ -36,3 +39,32 @@ def test_the_fastapi_example_passes_its_own_test(pytester: pytest.Pytester) -> N
     write(pytester.path)
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.runpytest_subprocess("test_chat_app.py").assert_outcomes(passed=1)
+
+
+def _load(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_keyless_examples_send_with_a_token_provider_and_no_key(
+    signalr_simulator: Simulator, tmp_path: Path
+) -> None:
+    write(tmp_path)
+    browser = signalr_simulator.connect("chat")
+    # The simulator stands in for Entra ID; the examples' azure-identity adapters are built
+    # (no token is asked for: that would reach out to Azure) and type-checked by mypy.
+    keyless = _load(tmp_path / "keyless.py")
+    assert callable(keyless.entra_id_token_provider())
+    keyless.notify(signalr_simulator.url, signalr_simulator.access_token)
+    # Its adapter over azure.identity.aio needs aiohttp as well, not installed here.
+    keyless_async = _load(tmp_path / "keyless_async.py")
+
+    async def provider(audience: str) -> str:
+        return signalr_simulator.access_token(audience)
+
+    asyncio.run(keyless_async.notify(signalr_simulator.url, provider))
+    hello = ["hello from an app without the key"]
+    assert browser.received == [("newMessage", hello), ("newMessage", hello)]
