@@ -11,5 +11,6 @@ pub(crate) use client_token::client_access_token;
 pub use client_token::{client_url, ClientTokenOptions, NegotiateResponse};
 pub(crate) use connection_string::parse_endpoint;
 pub use connection_string::ConnectionString;
-pub use token_provider::{Credential, TokenFuture, TokenProvider};
-pub use verify::{audience_matches, verify_token, VerifiedClaims, MAX_TOKEN_LEN};
+pub(crate) use token_provider::Credential;
+pub use token_provider::{TokenFuture, TokenProvider};
+pub(crate) use verify::{verify_token, VerifiedClaims};

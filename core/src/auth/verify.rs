@@ -18,10 +18,6 @@ const LEEWAY_SECS: u64 = 60;
 pub struct VerifiedClaims {
     /// The audience the token was signed for.
     pub aud: String,
-    /// Expiry, seconds since the Unix epoch.
-    pub exp: u64,
-    /// Issue time, seconds since the Unix epoch, when present.
-    pub iat: Option<u64>,
     /// Every claim, including the ones above.
     #[serde(flatten)]
     pub all: Map<String, Value>,
