@@ -5,6 +5,9 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use serde_json::{Map, Value};
+
+use crate::auth::ClientTokenOptions;
 use crate::client::{ApiVersion, RetryPolicy, ServiceClientBuilder};
 use crate::error::{Error, Result};
 #[cfg(feature = "simulator")]
@@ -177,6 +180,41 @@ impl ClientSettings {
     }
 }
 
+/// A client token's options (`negotiate`, `generate_client_token`) as a binding receives them.
+#[derive(Debug, Clone, Default)]
+pub struct TokenSettings {
+    /// The user the token is for.
+    pub user_id: Option<String>,
+    /// How long the token is valid, in seconds whatever the convention (tokens count seconds).
+    pub lifetime_seconds: Option<f64>,
+    /// Extra claims as the text of a JSON object.
+    pub claims_json: Option<String>,
+}
+
+impl TokenSettings {
+    /// The token options, or the first option that breaks a rule (`lifetime` named as
+    /// `lifetime_seconds` / `lifetimeSeconds`).
+    pub fn options(&self, convention: Convention) -> Result<ClientTokenOptions> {
+        let mut options = ClientTokenOptions {
+            user_id: self.user_id.clone(),
+            ..ClientTokenOptions::default()
+        };
+        if let Some(lifetime) = self.lifetime_seconds {
+            let seconds = Convention {
+                millis: false,
+                ..convention
+            };
+            options.lifetime = seconds.duration("lifetime_seconds", lifetime)?;
+        }
+        if let Some(text) = &self.claims_json {
+            options.claims = serde_json::from_str::<Map<String, Value>>(text).map_err(|e| {
+                Error::invalid("claims", format!("claims {text:?} must be a JSON object: {e}"))
+            })?;
+        }
+        Ok(options)
+    }
+}
+
 /// A `Simulator`'s options as a binding receives them; lengths of time in the binding's unit.
 #[cfg(feature = "simulator")]
 #[derive(Debug, Clone, Default)]
@@ -262,6 +300,31 @@ mod tests {
             Duration::from_millis(1500)
         );
         assert!(Convention::SNAKE_SECONDS.duration("timeout", f64::NAN).is_err());
+    }
+
+    #[test]
+    fn token_settings_count_seconds_and_read_claims() {
+        let options = TokenSettings {
+            user_id: Some("alice".into()),
+            lifetime_seconds: Some(90.0),
+            claims_json: Some(r#"{"role":"admin"}"#.into()),
+        }
+        .options(Convention::CAMEL_MILLIS)
+        .unwrap();
+        assert_eq!(options.lifetime, Duration::from_secs(90));
+        assert_eq!(options.claims["role"], "admin");
+        let bad = TokenSettings {
+            claims_json: Some("[1]".into()),
+            ..Default::default()
+        };
+        let err = bad.options(Convention::SNAKE_SECONDS).unwrap_err();
+        assert!(err.to_string().contains("must be a JSON object"), "{err}");
+        let negative = TokenSettings {
+            lifetime_seconds: Some(-1.0),
+            ..Default::default()
+        };
+        let err = negative.options(Convention::CAMEL_MILLIS).unwrap_err();
+        assert!(err.to_string().starts_with("invalid lifetimeSeconds:"), "{err}");
     }
 
     #[cfg(feature = "simulator")]
