@@ -105,6 +105,29 @@ pub struct GroupInfo {
     pub connection_ids: Vec<String>,
 }
 
+impl From<signalr_rest::simulator::ConnectionInfo> for ConnectionInfo {
+    fn from(info: signalr_rest::simulator::ConnectionInfo) -> Self {
+        let signalr_rest::simulator::ConnectionInfo {
+            connection_id,
+            user_id,
+            ..
+        } = info;
+        ConnectionInfo {
+            connection_id,
+            user_id,
+        }
+    }
+}
+
+impl From<signalr_rest::simulator::GroupInfo> for GroupInfo {
+    fn from(group: signalr_rest::simulator::GroupInfo) -> Self {
+        let signalr_rest::simulator::GroupInfo {
+            name, connection_ids, ..
+        } = group;
+        GroupInfo { name, connection_ids }
+    }
+}
+
 /// A user mapped to a group until `expires_at` (simulator time).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct UserGroupMapping {
@@ -114,6 +137,22 @@ pub struct UserGroupMapping {
     pub group: String,
     /// When the mapping ends, in simulator time.
     pub expires_at: SystemTime,
+}
+
+impl From<signalr_rest::simulator::UserGroupMapping> for UserGroupMapping {
+    fn from(mapping: signalr_rest::simulator::UserGroupMapping) -> Self {
+        let signalr_rest::simulator::UserGroupMapping {
+            user_id,
+            group,
+            expires_at,
+            ..
+        } = mapping;
+        UserGroupMapping {
+            user_id,
+            group,
+            expires_at,
+        }
+    }
 }
 
 /// An invocation a virtual client received; `arguments_json` is a JSON array text.
@@ -186,39 +225,17 @@ impl Simulator {
 
     /// The hub's live connections.
     pub fn connections(&self, hub: String) -> Vec<ConnectionInfo> {
-        self.inner
-            .connections(&hub)
-            .into_iter()
-            .map(|c| ConnectionInfo {
-                connection_id: c.connection_id,
-                user_id: c.user_id,
-            })
-            .collect()
+        self.inner.connections(&hub).into_iter().map(Into::into).collect()
     }
 
     /// The hub's groups that have connections, with their members.
     pub fn groups(&self, hub: String) -> Vec<GroupInfo> {
-        self.inner
-            .groups(&hub)
-            .into_iter()
-            .map(|g| GroupInfo {
-                name: g.name,
-                connection_ids: g.connection_ids,
-            })
-            .collect()
+        self.inner.groups(&hub).into_iter().map(Into::into).collect()
     }
 
     /// The hub's unexpired user-group mappings.
     pub fn user_groups(&self, hub: String) -> Vec<UserGroupMapping> {
-        self.inner
-            .user_groups(&hub)
-            .into_iter()
-            .map(|m| UserGroupMapping {
-                user_id: m.user_id,
-                group: m.group,
-                expires_at: m.expires_at,
-            })
-            .collect()
+        self.inner.user_groups(&hub).into_iter().map(Into::into).collect()
     }
 
     /// The serverless upstream calls made so far (the last 1000), oldest first.

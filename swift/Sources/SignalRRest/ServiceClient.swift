@@ -26,7 +26,8 @@ public enum APIVersion: String, Sendable, CaseIterable {
     }
 }
 
-/// Client settings; nil keeps the default (30 s timeout, 3 retries, no application name, API 1.0).
+/// Client settings; nil keeps the default (30 s timeout, 3 retries, no application name, API 1.0,
+/// SignalR clients sent to the REST endpoint, one-hour request tokens).
 public struct ClientOptions: Sendable, Equatable {
     /// Seconds one HTTP request may take.
     public var timeout: TimeInterval?
@@ -40,6 +41,11 @@ public struct ClientOptions: Sendable, Equatable {
     public var applicationName: String?
     /// The REST API version to speak.
     public var apiVersion: APIVersion?
+    /// The endpoint SignalR clients are sent to (`clientURL`, negotiate), when it differs from
+    /// the REST one.
+    public var clientEndpoint: String?
+    /// Seconds the tokens signed with the access key for each request are valid.
+    public var tokenLifetime: TimeInterval?
 
     /// Settings; every one left out keeps its default.
     public init(
@@ -48,7 +54,9 @@ public struct ClientOptions: Sendable, Equatable {
         retryInitialDelay: TimeInterval? = nil,
         retryMaxDelay: TimeInterval? = nil,
         applicationName: String? = nil,
-        apiVersion: APIVersion? = nil
+        apiVersion: APIVersion? = nil,
+        clientEndpoint: String? = nil,
+        tokenLifetime: TimeInterval? = nil
     ) {
         self.timeout = timeout
         self.maxRetries = maxRetries
@@ -56,6 +64,8 @@ public struct ClientOptions: Sendable, Equatable {
         self.retryMaxDelay = retryMaxDelay
         self.applicationName = applicationName
         self.apiVersion = apiVersion
+        self.clientEndpoint = clientEndpoint
+        self.tokenLifetime = tokenLifetime
     }
 
     var native: SignalRRestBindings.ClientOptions {
@@ -65,7 +75,9 @@ public struct ClientOptions: Sendable, Equatable {
             retryInitialDelaySeconds: retryInitialDelay,
             retryMaxDelaySeconds: retryMaxDelay,
             applicationName: applicationName,
-            apiVersion: apiVersion?.rawValue
+            apiVersion: apiVersion?.rawValue,
+            clientEndpoint: clientEndpoint,
+            tokenLifetimeSeconds: tokenLifetime
         )
     }
 }
@@ -90,6 +102,12 @@ public final class ServiceClient: Sendable {
     /// A client from `Endpoint=...;AccessKey=...;Version=1.0;`.
     public init(connectionString: String, options: ClientOptions = ClientOptions()) throws {
         client = try native { try .fromConnectionString(connectionString: connectionString, options: options.native) }
+    }
+
+    /// A client of `endpoint` (e.g. `https://name.service.signalr.net`) that signs each request
+    /// with `accessKey`.
+    public init(endpoint: String, accessKey: String, options: ClientOptions = ClientOptions()) throws {
+        client = try native { try .fromEndpoint(endpoint: endpoint, accessKey: accessKey, options: options.native) }
     }
 
     /// A client of `endpoint` that asks `tokenProvider` for every request's token instead of holding the key.

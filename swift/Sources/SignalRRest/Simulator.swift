@@ -80,14 +80,16 @@ public final class Simulator: Sendable {
     /// `upstreams` make it call a serverless app: templates in the CLI's form
     /// `URL[;hub=PATTERN][;category=PATTERN][;event=PATTERN]`, first match wins; each call may
     /// take `upstreamTimeout` seconds (default 30) and is signed with `accessKey` and
-    /// `secondaryAccessKey` (which tokens may be signed with too).
+    /// `secondaryAccessKey` (which tokens may be signed with too). A WebSocket client gets a
+    /// ping after `pingInterval` seconds of silence (default: the core's).
     public static func start(
         host: String? = nil,
         port: Int? = nil,
         accessKey: String? = nil,
         upstreams: [String] = [],
         upstreamTimeout: TimeInterval? = nil,
-        secondaryAccessKey: String? = nil
+        secondaryAccessKey: String? = nil,
+        pingInterval: TimeInterval? = nil
     ) async throws -> Simulator {
         let options = SimulatorOptions(
             host: host,
@@ -95,7 +97,8 @@ public final class Simulator: Sendable {
             accessKey: accessKey,
             upstreams: upstreams,
             upstreamTimeoutSeconds: upstreamTimeout,
-            secondaryAccessKey: secondaryAccessKey
+            secondaryAccessKey: secondaryAccessKey,
+            pingIntervalSeconds: pingInterval
         )
         do {
             return Simulator(try await SignalRRestBindings.Simulator.start(options: options))

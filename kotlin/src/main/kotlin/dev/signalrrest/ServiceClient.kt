@@ -40,7 +40,8 @@ enum class ApiVersion(
 }
 
 /**
- * Client settings; null keeps the default (30 s timeout, 3 retries, no application name, API 1.0).
+ * Client settings; null keeps the default (30 s timeout, 3 retries, no application name, API 1.0,
+ * SignalR clients sent to the REST endpoint, one-hour request tokens).
  * Java builds them with [builder]: `ClientOptions.builder().timeout(Duration.ofSeconds(5)).build()`.
  */
 data class ClientOptions(
@@ -56,6 +57,10 @@ data class ClientOptions(
     val applicationName: String? = null,
     /** The REST API version to speak. */
     val apiVersion: ApiVersion? = null,
+    /** The endpoint SignalR clients are sent to ([ServiceClient.clientUrl], negotiate), when it differs from the REST one. */
+    val clientEndpoint: String? = null,
+    /** Lifetime of the tokens signed with the access key for each request. */
+    val tokenLifetime: Duration? = null,
 ) {
     internal fun toNative() = NativeClientOptions(
         timeoutSeconds = timeout?.inSeconds,
@@ -64,6 +69,8 @@ data class ClientOptions(
         retryMaxDelaySeconds = retryMaxDelay?.inSeconds,
         applicationName = applicationName,
         apiVersion = apiVersion?.text,
+        clientEndpoint = clientEndpoint,
+        tokenLifetimeSeconds = tokenLifetime?.inSeconds,
     )
 
     /** Client settings one at a time, with `java.time.Duration`s: how Java makes [ClientOptions]. */
@@ -88,6 +95,13 @@ data class ClientOptions(
 
         /** The REST API version to speak. */
         fun apiVersion(version: ApiVersion) = apply { options = options.copy(apiVersion = version) }
+
+        /** The endpoint SignalR clients are sent to, when it differs from the REST one. */
+        fun clientEndpoint(endpoint: String) = apply { options = options.copy(clientEndpoint = endpoint) }
+
+        /** Lifetime of the tokens signed with the access key for each request. */
+        fun tokenLifetime(lifetime: java.time.Duration) =
+            apply { options = options.copy(tokenLifetime = lifetime.toKotlinDuration()) }
 
         /** The settings given so far; the others keep their defaults. */
         fun build(): ClientOptions = options
@@ -119,6 +133,12 @@ class ServiceClient private constructor(private val client: NativeServiceClient)
         @JvmOverloads
         fun fromConnectionString(connectionString: String, options: ClientOptions = ClientOptions()) =
             ServiceClient(native { NativeServiceClient.fromConnectionString(connectionString, options.toNative()) })
+
+        /** A client of [endpoint] (e.g. `https://name.service.signalr.net`) that signs each request with [accessKey]. */
+        @JvmStatic
+        @JvmOverloads
+        fun fromEndpoint(endpoint: String, accessKey: String, options: ClientOptions = ClientOptions()) =
+            ServiceClient(native { NativeServiceClient.fromEndpoint(endpoint, accessKey, options.toNative()) })
 
         /** A client of [endpoint] that asks [provider] for every request's token instead of holding the key. */
         @JvmStatic

@@ -9,11 +9,16 @@ import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.concurrent.thread
 
-/** An HTTP server answering every request with [status] and [body]; [requests] counts them. */
+/**
+ * An HTTP server answering every request with [status] and [body]; [requests] counts them and
+ * [header] reads the latest request's headers.
+ */
 class CannedServer(status: Int, body: String) : AutoCloseable {
     private val received = AtomicInteger()
+    @Volatile private var lastHeaders: Map<String, List<String>> = emptyMap()
     private val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0).apply {
         createContext("/") { exchange ->
+            lastHeaders = exchange.requestHeaders.mapKeys { it.key.lowercase() }
             received.incrementAndGet()
             exchange.requestBody.use { it.readAllBytes() }
             val bytes = body.toByteArray()
@@ -27,8 +32,14 @@ class CannedServer(status: Int, body: String) : AutoCloseable {
     /** Requests received so far. */
     val requests: Int get() = received.get()
 
+    /** The latest request's header [name] (any case), or null. */
+    fun header(name: String): String? = lastHeaders[name.lowercase()]?.firstOrNull()
+
+    /** `http://127.0.0.1:{port}`. */
+    val url = "http://127.0.0.1:${server.address.port}"
+
     /** A connection string for this server with any key. */
-    val connectionString = "Endpoint=http://127.0.0.1:${server.address.port};AccessKey=key;Version=1.0;"
+    val connectionString = "Endpoint=$url;AccessKey=key;Version=1.0;"
 
     override fun close() = server.stop(0)
 }
