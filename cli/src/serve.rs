@@ -8,10 +8,7 @@ use signalr_rest::{Error, Simulator, SimulatorOptions};
 use crate::args::ServeArgs;
 use crate::failure::Failure;
 
-/// Access key `serve` uses unless `--access-key` is given. It is public and fixed so that local
-/// setups can hard-code one connection string; it protects nothing, so never use it outside
-/// local development.
-pub const DEV_ACCESS_KEY: &str = "SignalRRestDevKey0000000000000000000000000000";
+pub use signalr_rest::simulator::DEV_ACCESS_KEY;
 
 /// Starts the simulator, prints its connection string as the first stdout line, and serves
 /// until Ctrl-C or SIGTERM.

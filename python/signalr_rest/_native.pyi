@@ -6,6 +6,7 @@ from concurrent.futures import Future
 from typing import Any, Literal, final
 
 __version__: str
+DEV_ACCESS_KEY: str
 
 def refresh_log_levels() -> None: ...
 def _at_exit() -> None: ...

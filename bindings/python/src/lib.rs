@@ -46,6 +46,7 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
         let _ = LOG_CACHE.set(handle);
     }
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    module.add("DEV_ACCESS_KEY", signalr_rest::simulator::DEV_ACCESS_KEY)?;
     let at_exit = wrap_pyfunction!(at_exit, module)?;
     module
         .py()

@@ -39,6 +39,11 @@ use state::State;
 /// Close reason WebSocket clients get when the simulator shuts down.
 pub const SHUTDOWN_REASON: &str = "the service is shutting down";
 /// How long shutdown waits for WebSocket clients to receive their Close.
+/// Access key `signalr-rest serve` (and `python -m signalr_rest serve`, `npx signalr-rest
+/// serve`) use unless given one. It is public and fixed so that local setups can hard-code one
+/// connection string; it protects nothing, so never use it outside local development.
+pub const DEV_ACCESS_KEY: &str = "SignalRRestDevKey0000000000000000000000000000";
+
 /// The message of the error a shut-down simulator's `connect` and `access_token` give.
 pub const SHUT_DOWN: &str = "the simulator has been shut down";
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);

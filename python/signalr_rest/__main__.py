@@ -1,0 +1,76 @@
+"""``python -m signalr_rest serve``: the simulator from the package alone, as ``signalr-rest serve``.
+
+The connection string is the first line on stdout; Ctrl-C or SIGTERM stops it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from . import _native
+from .errors import InvalidArgumentError, SignalRError
+from .simulator import Simulator
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m signalr_rest",
+        description="A local simulator of the Azure SignalR Service REST API.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser(
+        "serve", help="serve the simulator until Ctrl-C or SIGTERM; prints its connection string"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="IP address to listen on")
+    serve.add_argument("--port", type=int, default=8888, help="port; 0 lets the OS choose")
+    serve.add_argument(
+        "--access-key",
+        default=_native.DEV_ACCESS_KEY,
+        help="key tokens must be signed with (default: the public dev key)",
+    )
+    serve.add_argument("--secondary-access-key", help="a second valid key (key rotation)")
+    serve.add_argument("--ping-interval", type=float, metavar="SECONDS")
+    serve.add_argument(
+        "--upstream",
+        action="append",
+        default=[],
+        metavar="TEMPLATE",
+        help="serverless upstream 'URL[;hub=..;category=..;event=..]', repeatable",
+    )
+    serve.add_argument("--upstream-timeout", type=float, metavar="SECONDS")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line; returns the exit code (2 for bad input, as the CLI)."""
+    args = _parser().parse_args(argv)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        simulator = Simulator(
+            args.port,
+            args.access_key,
+            host=args.host,
+            ping_interval=args.ping_interval,
+            upstreams=args.upstream,
+            upstream_timeout=args.upstream_timeout,
+            secondary_access_key=args.secondary_access_key,
+        )
+    except SignalRError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2 if isinstance(error, InvalidArgumentError) else 1
+    with simulator:
+        print(simulator.connection_string, flush=True)
+        print("simulator ready; press Ctrl-C to stop", file=sys.stderr, flush=True)
+        while not stop.wait(0.5):
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
