@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
-use signalr_rest::settings::ClientSettings;
+use signalr_rest::settings::{ClientSettings, TokenSettings};
 use signalr_rest::{ApiVersion, ClientTokenOptions, Error, PayloadMessage, ServiceClientBuilder};
 
 use crate::cancel::{cancellable, Cancellation};
@@ -229,19 +228,14 @@ impl ServiceClient {
     }
 }
 
+/// The client-token options, read by the core's `TokenSettings`.
 fn token_options(options: NegotiateOptions) -> Result<ClientTokenOptions, Error> {
-    let mut converted = ClientTokenOptions {
+    let settings = TokenSettings {
         user_id: options.user_id,
-        ..ClientTokenOptions::default()
+        lifetime_seconds: options.lifetime_seconds,
+        claims_json: options.claims_json,
     };
-    if let Some(lifetime) = options.lifetime_seconds {
-        converted.lifetime = seconds("lifetime", lifetime)?;
-    }
-    if let Some(text) = options.claims_json {
-        converted.claims = serde_json::from_str::<Map<String, Value>>(&text)
-            .map_err(|e| Error::invalid("claims", format!("claims {text:?} must be a JSON object: {e}")))?;
-    }
-    Ok(converted)
+    settings.options(CONVENTION)
 }
 
 /// The operations on one hub (v1's 14 and those 2022-06-01 added); each returns when the service

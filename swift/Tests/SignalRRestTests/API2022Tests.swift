@@ -154,7 +154,7 @@ final class API2022Tests: XCTestCase {
             _ = try await hub.generateClientToken(lifetime: -1)
             XCTFail("a negative lifetime was accepted")
         } catch SignalRError.invalidArgument(let field, _) {
-            XCTAssertEqual(field, "lifetime")
+            XCTAssertEqual(field, "lifetimeSeconds")
         }
     }
 }
