@@ -77,7 +77,10 @@ public struct ClientOptions: Sendable, Equatable {
             applicationName: applicationName,
             apiVersion: apiVersion?.rawValue,
             clientEndpoint: clientEndpoint,
-            tokenLifetimeSeconds: tokenLifetime
+            tokenLifetimeSeconds: tokenLifetime,
+            // The User-Agent: signalr-rest-swift/{version} (Swift; {os} {arch}).
+            sdkLanguage: "swift",
+            sdkRuntime: "Swift"
         )
     }
 }
@@ -101,17 +104,20 @@ public final class ServiceClient: Sendable {
 
     /// A client from `Endpoint=...;AccessKey=...;Version=1.0;`.
     public init(connectionString: String, options: ClientOptions = ClientOptions()) throws {
+        SignalRRest.installLogSink()
         client = try native { try .fromConnectionString(connectionString: connectionString, options: options.native) }
     }
 
     /// A client of `endpoint` (e.g. `https://name.service.signalr.net`) that signs each request
     /// with `accessKey`.
     public init(endpoint: String, accessKey: String, options: ClientOptions = ClientOptions()) throws {
+        SignalRRest.installLogSink()
         client = try native { try .fromEndpoint(endpoint: endpoint, accessKey: accessKey, options: options.native) }
     }
 
     /// A client of `endpoint` that asks `tokenProvider` for every request's token instead of holding the key.
     public init(endpoint: String, tokenProvider: any TokenProvider, options: ClientOptions = ClientOptions()) throws {
+        SignalRRest.installLogSink()
         client = try native {
             try .withTokenProvider(endpoint: endpoint, provider: NativeTokenProvider(tokenProvider), options: options.native)
         }

@@ -100,6 +100,7 @@ public final class Simulator: Sendable {
             secondaryAccessKey: secondaryAccessKey,
             pingIntervalSeconds: pingInterval
         )
+        SignalRRest.installLogSink()
         do {
             return Simulator(try await SignalRRestBindings.Simulator.start(options: options))
         } catch let error as SignalRRestBindings.SignalRError {

@@ -71,6 +71,9 @@ data class ClientOptions(
         apiVersion = apiVersion?.text,
         clientEndpoint = clientEndpoint,
         tokenLifetimeSeconds = tokenLifetime?.inSeconds,
+        // The User-Agent: signalr-rest-kotlin/{version} (JVM {java.version}; {os} {arch}).
+        sdkLanguage = "kotlin",
+        sdkRuntime = "JVM ${System.getProperty("java.version")}",
     )
 
     /** Client settings one at a time, with `java.time.Duration`s: how Java makes [ClientOptions]. */
@@ -127,6 +130,10 @@ data class NegotiateResponse(val url: String, val accessToken: String)
  * ```
  */
 class ServiceClient private constructor(private val client: NativeServiceClient) : AutoCloseable {
+    init {
+        Slf4jLogSink.installed
+    }
+
     companion object {
         /** A client from `Endpoint=...;AccessKey=...;Version=1.0;`. */
         @JvmStatic

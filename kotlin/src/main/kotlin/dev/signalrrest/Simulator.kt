@@ -141,6 +141,10 @@ data class UpstreamCall(
  * suspend come blocking (`...Blocking`) and as a CompletableFuture (`...Async`) too.
  */
 class Simulator private constructor(private val simulator: NativeSimulator) : AutoCloseable {
+    init {
+        Slf4jLogSink.installed
+    }
+
     companion object {
         /** Starts a simulator on [host] (default 127.0.0.1) and [port] (default: a free one). */
         suspend fun start(host: String? = null, port: Int? = null, accessKey: String? = null) =

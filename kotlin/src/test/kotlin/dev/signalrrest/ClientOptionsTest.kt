@@ -64,4 +64,22 @@ class ClientOptionsTest {
     fun `the version is the core's`() {
         assertTrue(Regex("""\d+\.\d+\.\d+.*""").matches(SignalRRest.VERSION), SignalRRest.VERSION)
     }
+
+    @Test
+    fun `the User-Agent names the Kotlin package, the JVM and the platform, after the application`() = runBlocking<Unit> {
+        CannedServer(200, "").use { server ->
+            ServiceClient.fromEndpoint(server.url, "key").use { it.hub("chat").sendToAll("t") }
+            val agent = server.header("User-Agent")!!
+            val java = System.getProperty("java.version")
+            assertTrue(
+                Regex("""signalr-rest-kotlin/${Regex.escape(SignalRRest.VERSION)} \(JVM ${Regex.escape(java)}; \S+ \S+\)""")
+                    .matches(agent),
+                agent,
+            )
+            ServiceClient.fromEndpoint(server.url, "key", ClientOptions(applicationName = "shop")).use {
+                it.hub("chat").sendToAll("t")
+            }
+            assertEquals("shop $agent", server.header("User-Agent"))
+        }
+    }
 }
