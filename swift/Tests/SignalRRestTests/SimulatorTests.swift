@@ -37,4 +37,33 @@ final class SimulatorTests: XCTestCase {
         XCTAssertTrue(client.isClosed)
         XCTAssertEqual(client.closeReason, "bye")
     }
+
+    /// Starts a simulator and keeps no strong reference: its connection string and a weak one.
+    private func startReleased() async throws -> (String, WeakSimulator) {
+        let simulator = try await Simulator.start()
+        return (simulator.connectionString, WeakSimulator(simulator))
+    }
+
+    /// A running simulator lives until it is shut down or the process exits: releasing the last
+    /// reference (the wrapper has no deinit; the native handle's frees the handle only) does not
+    /// stop it.
+    func testASimulatorNobodyHoldsKeepsServingAfterItsLastReferenceIsReleased() async throws {
+        let (connectionString, weak) = try await startReleased()
+        XCTAssertNil(weak.simulator, "the Simulator was not released; the test proves nothing")
+        let client = try ServiceClient(connectionString: connectionString, options: ClientOptions(maxRetries: 0))
+        try await client.health()
+        try await client.hub("chat").sendToAll("t")
+        let exists = try await client.hub("chat").userExists("nobody")
+        XCTAssertFalse(exists)
+        // Nothing refers to it any more, so it serves until the test process exits.
+    }
+}
+
+/// A weak reference to a simulator.
+final class WeakSimulator {
+    weak var simulator: Simulator?
+
+    init(_ simulator: Simulator) {
+        self.simulator = simulator
+    }
 }
