@@ -1,4 +1,5 @@
 'use strict';
+// @ts-check
 // ServiceClient and HubClient: the REST operations as Promise-returning methods.
 
 const addon = require('./addon');
@@ -7,9 +8,22 @@ const { InvalidArgumentError } = require('./errors');
 const { invokeAsync, invokeSync } = require('./invoke');
 const { nativeLogger } = require('./logging');
 
+/** @typedef {import('./addon').ClientOptions} NativeClientOptions */
+/** @typedef {import('../index').ClientOptions} PublicClientOptions */
+/** @typedef {import('../index').ServiceClient} PublicServiceClient */
+/** @typedef {import('../index').HubClient} PublicHubClient */
+
 /** Lets only this module construct the classes around native handles. */
 const INTERNAL = Symbol('signalr-rest internal');
 
+/**
+ * The options of `method` with `signal` checked; `extraKeys` are its other known keys.
+ * @template {{ signal?: AbortSignal }} T
+ * @param {T | null | undefined} options
+ * @param {string} method
+ * @param {readonly string[]} [extraKeys]
+ * @returns {Partial<Omit<T, 'signal'>> & { signal: AbortSignal | undefined }}
+ */
 function signalOption(options, method, extraKeys = []) {
   const read = check.options(options, method, ['signal', ...extraKeys]);
   return { ...read, signal: check.optionalSignal(read.signal, `${method} options.signal`) };
@@ -18,8 +32,13 @@ function signalOption(options, method, extraKeys = []) {
 /** The options every way of making a client takes. */
 const SETTINGS = ['timeoutMs', 'retry', 'apiVersion', 'applicationName', 'tokenLifetimeSeconds', 'logger'];
 
-/** The native ClientOptions of `read`, checked. */
+/**
+ * The native ClientOptions of `read`, checked.
+ * @param {Partial<PublicClientOptions>} read
+ * @returns {NativeClientOptions}
+ */
 function clientSettings(read) {
+  /** @type {NativeClientOptions} */
   const settings = {
     timeoutMs: check.optionalNumber(read.timeoutMs, 'timeoutMs'),
     apiVersion: check.optionalString(read.apiVersion, 'apiVersion'),
@@ -38,7 +57,11 @@ function clientSettings(read) {
   return settings;
 }
 
-/** Why a value is not a token, for the error naming the provider. */
+/**
+ * Why a value is not a token, for the error naming the provider.
+ * @param {unknown} value
+ * @returns {string}
+ */
 function notAToken(value) {
   const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
   return `it resolved to ${kind}, not a string`;
@@ -48,6 +71,10 @@ function notAToken(value) {
  * `provider` wrapped for the addon, or undefined: the wrapper never throws or rejects, so the
  * Rust side sees every outcome as JSON text (`{ token }` or `{ error, name }`).
  */
+/**
+ * @param {unknown} provider
+ * @returns {((audience: string) => Promise<string>) | undefined}
+ */
 function nativeTokenProvider(provider) {
   if (provider === undefined || provider === null) return undefined;
   if (typeof provider !== 'function') {
@@ -56,9 +83,10 @@ function nativeTokenProvider(provider) {
     );
   }
   const name = provider.name || 'tokenProvider';
+  const call = /** @type {import('../index').TokenProvider} */ (provider);
   return async (audience) => {
     try {
-      const token = await provider(audience);
+      const token = await call(audience);
       if (typeof token !== 'string') return JSON.stringify({ error: notAToken(token), name });
       return JSON.stringify({ token });
     } catch (error) {
@@ -68,7 +96,10 @@ function nativeTokenProvider(provider) {
   };
 }
 
-/** What the methods of a closed client throw. */
+/**
+ * What the methods of a closed client throw.
+ * @returns {InvalidArgumentError}
+ */
 function closedError() {
   return new InvalidArgumentError('invalid client: this ServiceClient has been closed', 'client');
 }
@@ -76,10 +107,16 @@ function closedError() {
 /**
  * A client of one service endpoint; create it with `ServiceClient.fromConnectionString` or
  * `ServiceClient.fromEndpoint`.
+ * @implements {PublicServiceClient}
  */
 class ServiceClient {
+  /** @type {import('./addon').ServiceClient | null} */
   #handle;
 
+  /**
+   * @param {symbol} token
+   * @param {import('./addon').ServiceClient} native
+   */
   constructor(token, native) {
     if (token !== INTERNAL) {
       throw new TypeError('use ServiceClient.fromConnectionString(connectionString, options)');
@@ -87,7 +124,10 @@ class ServiceClient {
     this.#handle = native;
   }
 
-  /** The native client; throws once closed. */
+  /**
+   * The native client; throws once closed.
+   * @returns {import('./addon').ServiceClient}
+   */
   get #native() {
     if (this.#handle === null) throw closedError();
     return this.#handle;
@@ -103,7 +143,10 @@ class ServiceClient {
     await this.close();
   }
 
-  /** The URL a SignalR client connects to for `hub` (the client endpoint when set). */
+  /**
+   * The URL a SignalR client connects to for `hub` (the client endpoint when set).
+   * @param {string} hub
+   */
   clientUrl(hub) {
     const name = check.string(hub, 'hub');
     return invokeSync(() => this.#native.clientUrl(name));
@@ -112,6 +155,8 @@ class ServiceClient {
   /**
    * A client from `Endpoint=...;AccessKey=...;Version=1.0;` and optional settings; a connection
    * string with `AuthType=aad` (no key) needs `tokenProvider`.
+   * @param {string} connectionString
+   * @param {import('../index').ConnectionStringOptions} [options]
    */
   static fromConnectionString(connectionString, options) {
     const read = check.options(options, 'fromConnectionString', [...SETTINGS, 'tokenProvider']);
@@ -128,6 +173,8 @@ class ServiceClient {
   /**
    * A client of `endpoint` (`https://<name>.service.signalr.net`) that signs requests with
    * `accessKey`, or takes every request's token from `tokenProvider` (Microsoft Entra ID).
+   * @param {string} endpoint
+   * @param {import('../index').EndpointOptions} options
    */
   static fromEndpoint(endpoint, options) {
     const read = check.options(options, 'fromEndpoint', [
@@ -163,22 +210,33 @@ class ServiceClient {
 
   /** The REST API version this client speaks: `'1.0'` or `'2022-06-01'`. */
   get apiVersion() {
-    return this.#native.apiVersion;
+    // The core speaks only the versions ApiVersion lists.
+    return /** @type {import('../index').ApiVersion} */ (this.#native.apiVersion);
   }
 
-  /** A client for the operations of hub `name`. */
+  /**
+   * A client for the operations of hub `name`.
+   * @param {string} name
+   */
   hub(name) {
     const hub = check.string(name, 'hub');
     return new HubClient(INTERNAL, invokeSync(() => this.#native.hub(hub)));
   }
 
-  /** Resolves when the service answers its health check. */
+  /**
+   * Resolves when the service answers its health check.
+   * @param {import('../index').CallOptions} [options]
+   */
   async health(options) {
     const { signal } = signalOption(options, 'health');
     return invokeAsync(signal, (c) => this.#native.health(c));
   }
 
-  /** The `{ url, accessToken }` a negotiate endpoint returns to a SignalR client of `hub`. */
+  /**
+   * The `{ url, accessToken }` a negotiate endpoint returns to a SignalR client of `hub`.
+   * @param {string} hub
+   * @param {import('../index').NegotiateOptions} [options]
+   */
   negotiate(hub, options) {
     const read = check.options(options, 'negotiate', ['userId', 'lifetimeSeconds', 'claims']);
     const name = check.string(hub, 'hub');
@@ -191,7 +249,11 @@ class ServiceClient {
     return { url, accessToken };
   }
 
-  /** The `{ url, accessToken }` for a SignalR client of `hub`, with a service-generated token. */
+  /**
+   * The `{ url, accessToken }` for a SignalR client of `hub`, with a service-generated token.
+   * @param {string} hub
+   * @param {import('../index').ServiceTokenOptions} [options]
+   */
   async negotiateWithService(hub, options) {
     const read = signalOption(options, 'negotiateWithService', ['userId', 'lifetimeSeconds']);
     const name = check.string(hub, 'hub');
@@ -203,7 +265,11 @@ class ServiceClient {
   }
 }
 
-/** Options of the close-many operations: `signal`, `excluded` ids (`skip`), `reason` (`why`). */
+/**
+ * Options of the close-many operations: `signal`, `excluded` ids (`skip`), `reason` (`why`).
+ * @param {import('../index').CloseConnectionsOptions | undefined} options
+ * @param {string} method
+ */
 function closeManyOptions(options, method) {
   const { signal, excluded, reason } = signalOption(options, method, ['excluded', 'reason']);
   return {
@@ -213,7 +279,11 @@ function closeManyOptions(options, method) {
   };
 }
 
-/** The settings of a service-generated client token (no custom claims: the service adds none). */
+/**
+ * The settings of a service-generated client token (no custom claims: the service adds none).
+ * @param {Partial<import('../index').ServiceTokenOptions>} read
+ * @returns {import('./addon').NegotiateOptions}
+ */
 function tokenSettings(read) {
   return {
     userId: check.optionalString(read.userId, 'userId'),
@@ -221,10 +291,18 @@ function tokenSettings(read) {
   };
 }
 
-/** The operations on one hub; get one from `ServiceClient.hub(name)`. */
+/**
+ * The operations on one hub; get one from `ServiceClient.hub(name)`.
+ * @implements {PublicHubClient}
+ */
 class HubClient {
+  /** @type {import('./addon').HubClient} */
   #native;
 
+  /**
+   * @param {symbol} token
+   * @param {import('./addon').HubClient} native
+   */
   constructor(token, native) {
     if (token !== INTERNAL) throw new TypeError('use serviceClient.hub(name)');
     this.#native = native;
@@ -235,7 +313,12 @@ class HubClient {
     return this.#native.name;
   }
 
-  /** Sends `target(...args)` to every connection of the hub except `excluded` ids. */
+  /**
+   * Sends `target(...args)` to every connection of the hub except `excluded` ids.
+   * @param {string} target
+   * @param {readonly import('../index').JsonValue[]} [args]
+   * @param {import('../index').SendOptions} [options]
+   */
   async sendToAll(target, args, options) {
     const { signal, excluded } = signalOption(options, 'sendToAll', ['excluded']);
     const t = check.string(target, 'target');
@@ -244,7 +327,13 @@ class HubClient {
     return invokeAsync(signal, (c) => this.#native.sendToAll(t, json, skip, c));
   }
 
-  /** Sends `target(...args)` to every connection of user `userId`. */
+  /**
+   * Sends `target(...args)` to every connection of user `userId`.
+   * @param {string} userId
+   * @param {string} target
+   * @param {readonly import('../index').JsonValue[]} [args]
+   * @param {import('../index').CallOptions} [options]
+   */
   async sendToUser(userId, target, args, options) {
     const { signal } = signalOption(options, 'sendToUser');
     const user = check.string(userId, 'userId');
@@ -253,7 +342,13 @@ class HubClient {
     return invokeAsync(signal, (c) => this.#native.sendToUser(user, t, json, c));
   }
 
-  /** Sends `target(...args)` to one connection. */
+  /**
+   * Sends `target(...args)` to one connection.
+   * @param {string} connectionId
+   * @param {string} target
+   * @param {readonly import('../index').JsonValue[]} [args]
+   * @param {import('../index').CallOptions} [options]
+   */
   async sendToConnection(connectionId, target, args, options) {
     const { signal } = signalOption(options, 'sendToConnection');
     const id = check.string(connectionId, 'connectionId');
@@ -262,7 +357,13 @@ class HubClient {
     return invokeAsync(signal, (c) => this.#native.sendToConnection(id, t, json, c));
   }
 
-  /** Sends `target(...args)` to every connection in `group` except `excluded` ids. */
+  /**
+   * Sends `target(...args)` to every connection in `group` except `excluded` ids.
+   * @param {string} group
+   * @param {string} target
+   * @param {readonly import('../index').JsonValue[]} [args]
+   * @param {import('../index').SendOptions} [options]
+   */
   async sendToGroup(group, target, args, options) {
     const { signal, excluded } = signalOption(options, 'sendToGroup', ['excluded']);
     const g = check.string(group, 'group');
@@ -272,14 +373,22 @@ class HubClient {
     return invokeAsync(signal, (c) => this.#native.sendToGroup(g, t, json, skip, c));
   }
 
-  /** Whether the connection is connected. */
+  /**
+   * Whether the connection is connected.
+   * @param {string} connectionId
+   * @param {import('../index').CallOptions} [options]
+   */
   async connectionExists(connectionId, options) {
     const { signal } = signalOption(options, 'connectionExists');
     const id = check.string(connectionId, 'connectionId');
     return invokeAsync(signal, (c) => this.#native.connectionExists(id, c));
   }
 
-  /** Closes a connection, giving the client `reason`; closing a gone connection succeeds. */
+  /**
+   * Closes a connection, giving the client `reason`; closing a gone connection succeeds.
+   * @param {string} connectionId
+   * @param {import('../index').CloseOptions} [options]
+   */
   async closeConnection(connectionId, options) {
     const { signal, reason } = signalOption(options, 'closeConnection', ['reason']);
     const id = check.string(connectionId, 'connectionId');
@@ -287,21 +396,34 @@ class HubClient {
     return invokeAsync(signal, (c) => this.#native.closeConnection(id, why, c));
   }
 
-  /** Whether `group` has at least one connection. */
+  /**
+   * Whether `group` has at least one connection.
+   * @param {string} group
+   * @param {import('../index').CallOptions} [options]
+   */
   async groupExists(group, options) {
     const { signal } = signalOption(options, 'groupExists');
     const g = check.string(group, 'group');
     return invokeAsync(signal, (c) => this.#native.groupExists(g, c));
   }
 
-  /** Whether user `userId` has at least one connection. */
+  /**
+   * Whether user `userId` has at least one connection.
+   * @param {string} userId
+   * @param {import('../index').CallOptions} [options]
+   */
   async userExists(userId, options) {
     const { signal } = signalOption(options, 'userExists');
     const user = check.string(userId, 'userId');
     return invokeAsync(signal, (c) => this.#native.userExists(user, c));
   }
 
-  /** Adds a connection to `group`; NotFoundError if the connection does not exist. */
+  /**
+   * Adds a connection to `group`; NotFoundError if the connection does not exist.
+   * @param {string} group
+   * @param {string} connectionId
+   * @param {import('../index').CallOptions} [options]
+   */
   async addConnectionToGroup(group, connectionId, options) {
     const { signal } = signalOption(options, 'addConnectionToGroup');
     const g = check.string(group, 'group');
@@ -309,7 +431,12 @@ class HubClient {
     return invokeAsync(signal, (c) => this.#native.addConnectionToGroup(g, id, c));
   }
 
-  /** Removes a connection from `group`; NotFoundError if it was not in it. */
+  /**
+   * Removes a connection from `group`; NotFoundError if it was not in it.
+   * @param {string} group
+   * @param {string} connectionId
+   * @param {import('../index').CallOptions} [options]
+   */
   async removeConnectionFromGroup(group, connectionId, options) {
     const { signal } = signalOption(options, 'removeConnectionFromGroup');
     const g = check.string(group, 'group');
@@ -317,7 +444,12 @@ class HubClient {
     return invokeAsync(signal, (c) => this.#native.removeConnectionFromGroup(g, id, c));
   }
 
-  /** Whether user `userId` is mapped to `group`, connected or not. */
+  /**
+   * Whether user `userId` is mapped to `group`, connected or not.
+   * @param {string} group
+   * @param {string} userId
+   * @param {import('../index').CallOptions} [options]
+   */
   async userInGroup(group, userId, options) {
     const { signal } = signalOption(options, 'userInGroup');
     const g = check.string(group, 'group');
@@ -325,7 +457,12 @@ class HubClient {
     return invokeAsync(signal, (c) => this.#native.userInGroup(g, user, c));
   }
 
-  /** Maps user `userId` to `group` (current and future connections join) for `ttlSeconds`. */
+  /**
+   * Maps user `userId` to `group` (current and future connections join) for `ttlSeconds`.
+   * @param {string} group
+   * @param {string} userId
+   * @param {import('../index').AddUserOptions} [options]
+   */
   async addUserToGroup(group, userId, options) {
     const { signal, ttlSeconds } = signalOption(options, 'addUserToGroup', ['ttlSeconds']);
     const g = check.string(group, 'group');
@@ -334,7 +471,12 @@ class HubClient {
     return invokeAsync(signal, (c) => this.#native.addUserToGroup(g, user, ttl, c));
   }
 
-  /** Removes user `userId` from `group`, pulling its connections out of it. */
+  /**
+   * Removes user `userId` from `group`, pulling its connections out of it.
+   * @param {string} group
+   * @param {string} userId
+   * @param {import('../index').CallOptions} [options]
+   */
   async removeUserFromGroup(group, userId, options) {
     const { signal } = signalOption(options, 'removeUserFromGroup');
     const g = check.string(group, 'group');
@@ -342,41 +484,63 @@ class HubClient {
     return invokeAsync(signal, (c) => this.#native.removeUserFromGroup(g, user, c));
   }
 
-  /** Removes user `userId` from every group. */
+  /**
+   * Removes user `userId` from every group.
+   * @param {string} userId
+   * @param {import('../index').CallOptions} [options]
+   */
   async removeUserFromAllGroups(userId, options) {
     const { signal } = signalOption(options, 'removeUserFromAllGroups');
     const user = check.string(userId, 'userId');
     return invokeAsync(signal, (c) => this.#native.removeUserFromAllGroups(user, c));
   }
 
-  /** Closes every connection of the hub except `excluded` ids; each client gets `reason`. */
+  /**
+   * Closes every connection of the hub except `excluded` ids; each client gets `reason`.
+   * @param {import('../index').CloseConnectionsOptions} [options]
+   */
   async closeAllConnections(options) {
     const { signal, skip, why } = closeManyOptions(options, 'closeAllConnections');
     return invokeAsync(signal, (c) => this.#native.closeAllConnections(skip, why, c));
   }
 
-  /** Closes every connection in `group` except `excluded` ids; each client gets `reason`. */
+  /**
+   * Closes every connection in `group` except `excluded` ids; each client gets `reason`.
+   * @param {string} group
+   * @param {import('../index').CloseConnectionsOptions} [options]
+   */
   async closeGroupConnections(group, options) {
     const { signal, skip, why } = closeManyOptions(options, 'closeGroupConnections');
     const g = check.string(group, 'group');
     return invokeAsync(signal, (c) => this.#native.closeGroupConnections(g, skip, why, c));
   }
 
-  /** Closes every connection of user `userId` except `excluded` ids; each client gets `reason`. */
+  /**
+   * Closes every connection of user `userId` except `excluded` ids; each client gets `reason`.
+   * @param {string} userId
+   * @param {import('../index').CloseConnectionsOptions} [options]
+   */
   async closeUserConnections(userId, options) {
     const { signal, skip, why } = closeManyOptions(options, 'closeUserConnections');
     const user = check.string(userId, 'userId');
     return invokeAsync(signal, (c) => this.#native.closeUserConnections(user, skip, why, c));
   }
 
-  /** Takes connection `connectionId` out of every group it is in. */
+  /**
+   * Takes connection `connectionId` out of every group it is in.
+   * @param {string} connectionId
+   * @param {import('../index').CallOptions} [options]
+   */
   async removeConnectionFromAllGroups(connectionId, options) {
     const { signal } = signalOption(options, 'removeConnectionFromAllGroups');
     const id = check.string(connectionId, 'connectionId');
     return invokeAsync(signal, (c) => this.#native.removeConnectionFromAllGroups(id, c));
   }
 
-  /** A client access token for this hub, generated by the service (`:generateToken`). */
+  /**
+   * A client access token for this hub, generated by the service (`:generateToken`).
+   * @param {import('../index').ServiceTokenOptions} [options]
+   */
   async generateClientToken(options) {
     const read = signalOption(options, 'generateClientToken', ['userId', 'lifetimeSeconds']);
     const settings = tokenSettings(read);

@@ -1,4 +1,5 @@
 'use strict';
+// @ts-check
 // Runs native calls the JS way: an AbortSignal cancels the Rust future through a
 // Cancellation token, and native errors become this package's error classes.
 
@@ -8,6 +9,10 @@ const { abortError, fromNative } = require('./errors');
 /**
  * Awaits `call(cancellation)`, a native async call. When `signal` aborts, the token fires and
  * Rust drops the call's future (closing its HTTP request); the Promise rejects with AbortError.
+ * @template T
+ * @param {AbortSignal | undefined} signal
+ * @param {(cancellation: Cancellation | undefined) => Promise<T>} call
+ * @returns {Promise<T>}
  */
 async function invokeAsync(signal, call) {
   if (signal === undefined) {
@@ -30,7 +35,12 @@ async function invokeAsync(signal, call) {
   }
 }
 
-/** Returns `call()`, a synchronous native call, with native errors mapped. */
+/**
+ * Returns `call()`, a synchronous native call, with native errors mapped.
+ * @template T
+ * @param {() => T} call
+ * @returns {T}
+ */
 function invokeSync(call) {
   try {
     return call();

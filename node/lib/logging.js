@@ -1,14 +1,24 @@
 'use strict';
+// @ts-check
 // A client's `logger` option and the DEBUG=signalr-rest environment variable: the core's debug
 // events (one per request attempt: method, path, outcome, attempt, elapsed; retries) for JS.
+
+/** @typedef {import('../index').LogLevel} LogLevel */
+/** @typedef {Record<string, string | number | boolean>} LogFields */
+/** @typedef {(level: LogLevel, message: string, fields: LogFields) => void} LogFunction */
 
 const NAME = 'signalr-rest';
 const LEVELS = ['error', 'warn', 'info', 'debug'];
 
-/** Whether `DEBUG` names this package, as the `debug` package reads it (`*` wildcards, commas). */
+/**
+ * Whether `DEBUG` names this package, as the `debug` package reads it (`*` wildcards, commas).
+ * @param {string | undefined} [value]
+ * @returns {boolean}
+ */
 function debugEnabled(value = process.env.DEBUG) {
   if (!value) return false;
   const patterns = value.split(/[\s,]+/).filter(Boolean);
+  /** @param {string} pattern */
   const matches = (pattern) => {
     const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
     return new RegExp(`^${escaped}$`).test(NAME);
@@ -19,26 +29,38 @@ function debugEnabled(value = process.env.DEBUG) {
   );
 }
 
-/** What `DEBUG=signalr-rest` prints: one line per event on stderr. */
+/**
+ * What `DEBUG=signalr-rest` prints: one line per event on stderr.
+ * @type {LogFunction}
+ */
 function stderrLogger(level, message, fields) {
   const pairs = Object.entries(fields).map(([key, value]) => ` ${key}=${value}`);
   process.stderr.write(`${NAME} ${level} ${message}${pairs.join('')}\n`);
 }
 
-/** `logger` as a function `(level, message, fields)`: it is one, or a console-like object. */
+/**
+ * `logger` as a function `(level, message, fields)`: it is one, or a console-like object.
+ * @param {unknown} logger
+ * @returns {LogFunction}
+ */
 function asFunction(logger) {
-  if (typeof logger === 'function') return logger;
+  if (typeof logger === 'function') return /** @type {LogFunction} */ (logger);
+  const methods = /** @type {Partial<Record<LogLevel | 'log', unknown>>} */ (logger);
   const usable =
     typeof logger === 'object' &&
-    ['log', ...LEVELS].some((method) => typeof logger[method] === 'function');
+    logger !== null &&
+    ['log', ...LEVELS].some((method) => typeof methods[/** @type {LogLevel} */ (method)] === 'function');
   if (!usable) {
     throw new TypeError(
       'logger must be a function (level, message, fields) or an object with debug/info/warn/error methods',
     );
   }
+  const log = /** @type {Record<LogLevel | 'log', (message: string, fields: LogFields) => void>} */ (
+    methods
+  );
   return (level, message, fields) => {
-    const method = typeof logger[level] === 'function' ? level : 'log';
-    logger[method](message, fields);
+    const method = typeof methods[level] === 'function' ? level : 'log';
+    log[method](message, fields);
   };
 }
 
@@ -47,7 +69,12 @@ function asFunction(logger) {
  * `logger` option, else stderr when `DEBUG` names signalr-rest. A logger that throws is reported
  * once as a process warning, never taking the process down.
  */
+/**
+ * @param {unknown} logger
+ * @returns {((eventJson: string) => void) | undefined}
+ */
 function nativeLogger(logger) {
+  /** @type {LogFunction} */
   let log;
   if (logger === undefined || logger === null) {
     if (!debugEnabled()) return undefined;
@@ -57,6 +84,7 @@ function nativeLogger(logger) {
   }
   let warned = false;
   return (eventJson) => {
+    /** @type {{ level: LogLevel, message: string, fields: LogFields }} */
     const { level, message, fields } = JSON.parse(eventJson);
     try {
       log(level, message, fields);

@@ -1,4 +1,5 @@
 'use strict';
+// @ts-check
 // Finds the native addon: a build from source beside the package, else a prebuilt
 // per-platform package (napi-rs layout: `signalr-rest-<platform>` in optionalDependencies).
 
@@ -9,7 +10,10 @@ const path = require('node:path');
 function platformName() {
   const { platform, arch } = process;
   if (platform === 'linux') {
-    const glibc = process.report.getReport().header.glibcVersionRuntime;
+    const report = /** @type {{ header: { glibcVersionRuntime?: string } }} */ (
+      process.report.getReport()
+    );
+    const glibc = report.header.glibcVersionRuntime;
     return `linux-${arch}-${glibc ? 'gnu' : 'musl'}`;
   }
   if (platform === 'win32') return `win32-${arch}-msvc`;
@@ -22,7 +26,10 @@ const LOCAL_ADDON = path.join(__dirname, '..', `signalr-rest.${PLATFORM}.node`);
 /** The package a publish with prebuilt binaries provides for this platform. */
 const PREBUILT_PACKAGE = `signalr-rest-${PLATFORM}`;
 
-/** Loads the addon, preferring a local build. */
+/**
+ * Loads the addon, preferring a local build.
+ * @returns {import('./addon')} the exports lib/addon.d.ts declares
+ */
 function loadNative() {
   if (fs.existsSync(LOCAL_ADDON)) return require(LOCAL_ADDON);
   try {

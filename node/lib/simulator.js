@@ -1,4 +1,5 @@
 'use strict';
+// @ts-check
 // The local simulator for tests: start it, connect virtual clients, inspect its state.
 
 const addon = require('./addon');
@@ -6,13 +7,25 @@ const check = require('./checks');
 const { INTERNAL, signalOption } = require('./client');
 const { invokeAsync, invokeSync } = require('./invoke');
 
+/** @typedef {import('../index').Invocation} Invocation */
+/** @typedef {import('../index').Simulator} PublicSimulator */
+/** @typedef {import('../index').VirtualClient} PublicVirtualClient */
+
 /** How long `waitFor` waits when no `timeoutMs` is given. */
 const DEFAULT_WAIT_MS = 5000;
 
-/** A local stand-in for the service: the v1 REST API on a loopback port, with inspection. */
+/**
+ * A local stand-in for the service: the v1 REST API on a loopback port, with inspection.
+ * @implements {PublicSimulator}
+ */
 class Simulator {
+  /** @type {import('./addon').Simulator} */
   #native;
 
+  /**
+   * @param {symbol} token
+   * @param {import('./addon').Simulator} native
+   */
   constructor(token, native) {
     if (token !== INTERNAL) throw new TypeError('use await Simulator.start(options)');
     this.#native = native;
@@ -25,6 +38,7 @@ class Simulator {
    * (`'URL;hub=..;category=..;event=..'`), tried in order; each call may take
    * `upstreamTimeoutMs` (default 30000) and is signed with the access key and, when given,
    * `secondaryAccessKey`.
+   * @param {import('../index').SimulatorOptions} [options]
    */
   static async start(options) {
     const read = check.options(options, 'Simulator.start', [
@@ -67,6 +81,8 @@ class Simulator {
   /**
    * A token signed with this simulator's key for `audience` (a request URL), valid for
    * `lifetimeSeconds` (default 3600): what a token provider hands out in tests.
+   * @param {string} audience
+   * @param {{ lifetimeSeconds?: number }} [options]
    */
   accessToken(audience, options) {
     const read = check.options(options, 'accessToken', ['lifetimeSeconds']);
@@ -75,7 +91,11 @@ class Simulator {
     return invokeSync(() => this.#native.accessToken(url, lifetime));
   }
 
-  /** Connects an in-process client to `hub`, as `userId` if given. */
+  /**
+   * Connects an in-process client to `hub`, as `userId` if given.
+   * @param {string} hub
+   * @param {{ userId?: string }} [options]
+   */
   connect(hub, options) {
     const read = check.options(options, 'connect', ['userId']);
     const name = check.string(hub, 'hub');
@@ -88,13 +108,19 @@ class Simulator {
     return invokeSync(() => this.#native.hubs());
   }
 
-  /** The hub's groups that have connections: `[{ name, connectionIds }]`. */
+  /**
+   * The hub's groups that have connections: `[{ name, connectionIds }]`.
+   * @param {string} hub
+   */
   groups(hub) {
     const name = check.string(hub, 'hub');
     return invokeSync(() => this.#native.groups(name));
   }
 
-  /** The hub's live connections: `[{ connectionId, userId }]`. */
+  /**
+   * The hub's live connections: `[{ connectionId, userId }]`.
+   * @param {string} hub
+   */
   connections(hub) {
     const name = check.string(hub, 'hub');
     return invokeSync(() => this.#native.connections(name)).map(({ connectionId, userId }) => ({
@@ -103,7 +129,10 @@ class Simulator {
     }));
   }
 
-  /** The hub's unexpired user-group mappings: `[{ userId, group, expiresAt }]`. */
+  /**
+   * The hub's unexpired user-group mappings: `[{ userId, group, expiresAt }]`.
+   * @param {string} hub
+   */
   userGroups(hub) {
     const name = check.string(hub, 'hub');
     return invokeSync(() => this.#native.userGroups(name)).map((m) => ({
@@ -130,7 +159,10 @@ class Simulator {
     }));
   }
 
-  /** Moves the simulator's clock forward by `seconds`, expiring user-group TTLs. */
+  /**
+   * Moves the simulator's clock forward by `seconds`, expiring user-group TTLs.
+   * @param {number} seconds
+   */
   advanceClock(seconds) {
     const by = check.number(seconds, 'seconds');
     invokeSync(() => this.#native.advanceClock(by));
@@ -147,10 +179,18 @@ class Simulator {
   }
 }
 
-/** A client connected in-process to a simulator hub, recording what it receives. */
+/**
+ * A client connected in-process to a simulator hub, recording what it receives.
+ * @implements {PublicVirtualClient}
+ */
 class VirtualClient {
+  /** @type {import('./addon').VirtualClient} */
   #native;
 
+  /**
+   * @param {symbol} token
+   * @param {import('./addon').VirtualClient} native
+   */
   constructor(token, native) {
     if (token !== INTERNAL) throw new TypeError('use simulator.connect(hub, options)');
     this.#native = native;
@@ -168,7 +208,7 @@ class VirtualClient {
 
   /** Every invocation received so far, in order: `[{ target, arguments }]`. */
   get received() {
-    return JSON.parse(invokeSync(() => this.#native.receivedJson()));
+    return /** @type {Invocation[]} */ (this.#native.received());
   }
 
   /** Whether the service closed this connection. */
@@ -181,13 +221,18 @@ class VirtualClient {
     return this.#native.closeReason ?? null;
   }
 
-  /** The first invocation of `target`, waiting up to `timeoutMs` (default 5000) for it. */
+  /**
+   * The first invocation of `target`, waiting up to `timeoutMs` (default 5000) for it.
+   * @param {string} target
+   * @param {import('../index').CallOptions & { timeoutMs?: number }} [options]
+   * @returns {Promise<Invocation>}
+   */
   async waitFor(target, options) {
     const { signal, timeoutMs } = signalOption(options, 'waitFor', ['timeoutMs']);
     const t = check.string(target, 'target');
     const ms = check.optionalNumber(timeoutMs, 'timeoutMs') ?? DEFAULT_WAIT_MS;
-    const json = await invokeAsync(signal, (c) => this.#native.waitForJson(t, ms, c));
-    return JSON.parse(json)[0];
+    const message = await invokeAsync(signal, (c) => this.#native.waitFor(t, ms, c));
+    return /** @type {Invocation} */ (message);
   }
 
   /** Disconnects from the hub, leaving every group. */

@@ -47,7 +47,7 @@ function main() {
   const build = spawnSync(
     process.execPath,
     [cli, 'build', '--platform', '--release', '--manifest-path', manifest,
-      '--output-dir', packageDir, '--no-js', '--dts', path.join('lib', 'native.d.ts'),
+      '--output-dir', packageDir, '--no-js', '--dts', path.join('lib', 'addon.d.ts'),
       ...cargoFeatures()],
     { cwd: packageDir, stdio: 'inherit' },
   );

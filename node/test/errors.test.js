@@ -173,7 +173,8 @@ test('a closed simulator refuses to connect clients with a SignalRError', async 
   await sim.close();
   assert.throws(() => sim.connect('chat'), (error) => {
     assert.ok(error instanceof InvalidArgumentError);
-    assert.match(error.message, /closed/);
+    assert.equal(error.field, 'simulator');
+    assert.match(error.message, /the simulator has been shut down/);
     return true;
   });
 });

@@ -158,8 +158,11 @@ test('a closed client says so, and asyncDispose closes it', async (t) => {
 
 test('asyncDispose closes a simulator', async () => {
   const sim = await Simulator.start();
+  sim.connect('chat');
   await sim[Symbol.asyncDispose]();
-  assert.throws(() => sim.hubs(), /closed/);
+  // The core's rule for a shut-down simulator: no new clients, inspection from the final state.
+  assert.throws(() => sim.connect('chat'), /the simulator has been shut down/);
+  assert.deepEqual(sim.hubs(), ['chat']);
 });
 
 test('a simulator on every interface hands out a loopback connection string', async (t) => {

@@ -8,7 +8,7 @@ use napi::Env;
 use napi_derive::napi;
 use tokio_util::sync::CancellationToken;
 
-use crate::error::{aborted, to_napi};
+use crate::error::Failure;
 
 /// A one-shot token a call can be cancelled with.
 #[napi]
@@ -32,7 +32,8 @@ impl Cancellation {
     }
 }
 
-/// Runs `work` on the runtime as a Promise that rejects with an abort once `cancel` fires.
+/// Runs `work` on the runtime as a Promise that rejects with an abort once `cancel` fires; a
+/// failure becomes its JS error on the JS thread, when the Promise settles.
 pub(crate) fn spawn<'env, T>(
     env: &'env Env,
     cancel: Option<&Cancellation>,
@@ -42,11 +43,17 @@ where
     T: ToNapiValue + Send + 'static,
 {
     let token = cancel.map(|c| c.token.clone());
-    env.spawn_future(async move {
-        let outcome = match token {
-            Some(token) => token.run_until_cancelled(work).await.ok_or_else(aborted)?,
-            None => work.await,
-        };
-        outcome.map_err(to_napi)
-    })
+    env.spawn_future_with_callback(
+        async move {
+            let outcome: Result<T, Failure> = match token {
+                Some(token) => match token.run_until_cancelled(work).await {
+                    Some(done) => done.map_err(Failure::from),
+                    None => Err(Failure::Aborted),
+                },
+                None => work.await.map_err(Failure::from),
+            };
+            Ok(outcome)
+        },
+        |env, outcome| outcome.map_err(|failure| failure.into_js(env)),
+    )
 }

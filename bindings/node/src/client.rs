@@ -68,6 +68,7 @@ impl ServiceClient {
     /// lib/client.js) signs requests instead of the key.
     #[napi(factory, catch_unwind)]
     pub fn from_connection_string(
+        env: &Env,
         connection_string: String,
         options: Option<ClientOptions>,
         token_provider: Option<Function<'_, String, Promise<String>>>,
@@ -77,13 +78,14 @@ impl ServiceClient {
             connection_string: Some(connection_string),
             ..ClientSettings::default()
         };
-        build(settings, options, token_provider, logger)
+        build(env, settings, options, token_provider, logger)
     }
 
     /// A client of `endpoint` signing requests with `access_key` or getting their tokens from
     /// `token_provider` (wrapped by lib/client.js).
     #[napi(factory, catch_unwind)]
     pub fn from_endpoint(
+        env: &Env,
         endpoint: String,
         access_key: Option<String>,
         client_endpoint: Option<String>,
@@ -97,13 +99,13 @@ impl ServiceClient {
             client_endpoint,
             ..ClientSettings::default()
         };
-        build(settings, options, token_provider, logger)
+        build(env, settings, options, token_provider, logger)
     }
 
     /// The URL a SignalR client connects to for `hub`.
     #[napi(catch_unwind)]
-    pub fn client_url(&self, hub: String) -> napi::Result<String> {
-        napi_result(self.inner.client_url(&hub))
+    pub fn client_url(&self, env: &Env, hub: String) -> napi::Result<String> {
+        napi_result(env, self.inner.client_url(&hub))
     }
 
     /// The REST endpoint, without trailing slash.
@@ -126,8 +128,8 @@ impl ServiceClient {
 
     /// A client for hub `name`.
     #[napi(catch_unwind)]
-    pub fn hub(&self, name: String) -> napi::Result<HubClient> {
-        napi_result(self.inner.hub(&name)).map(|inner| HubClient {
+    pub fn hub(&self, env: &Env, name: String) -> napi::Result<HubClient> {
+        napi_result(env, self.inner.hub(&name)).map(|inner| HubClient {
             inner,
             logging: self.logging.clone(),
         })
@@ -148,11 +150,12 @@ impl ServiceClient {
     #[napi(catch_unwind)]
     pub fn negotiate(
         &self,
+        env: &Env,
         hub: String,
         options: Option<NegotiateOptions>,
     ) -> napi::Result<NegotiateResponse> {
         let answer = token_options(options).and_then(|o| self.inner.negotiate(&hub, &o));
-        napi_result(answer).map(NegotiateResponse::from)
+        napi_result(env, answer).map(NegotiateResponse::from)
     }
 
     /// The negotiate answer for a SignalR client of `hub`, with a token the service generates.
@@ -183,6 +186,7 @@ impl From<signalr_rest::NegotiateResponse> for NegotiateResponse {
 }
 
 fn build(
+    env: &Env,
     settings: ClientSettings,
     options: Option<ClientOptions>,
     token_provider: Option<Function<'_, String, Promise<String>>>,
@@ -196,7 +200,7 @@ fn build(
         }
         builder.build()
     });
-    napi_result(built).map(|inner| ServiceClient { inner, logging })
+    napi_result(env, built).map(|inner| ServiceClient { inner, logging })
 }
 
 /// Runs `work` as a cancellable Promise with the client's events going to its logger.

@@ -6,10 +6,12 @@
 mod cancel;
 mod client;
 mod error;
+mod json;
 mod logging;
 mod simulator;
+// Public like `upstream`, so clippy of a test-panic test build sees its functions used.
 #[cfg(feature = "test-panic")]
-mod test_panic;
+pub mod test_panic;
 mod token_provider;
 // Public so its free #[napi] functions count as used in test builds, where napi registers nothing.
 pub mod upstream;

@@ -6,10 +6,10 @@ use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 use signalr_rest::settings::{Convention, SimulatorSettings};
-use signalr_rest::{Error, PayloadMessage};
 
 use crate::cancel::{spawn, Cancellation};
 use crate::error::napi_result;
+use crate::json::Parsed;
 use crate::{millis, seconds};
 
 /// A live connection of a hub.
@@ -111,14 +111,16 @@ impl Simulator {
 
     /// A token signed with the simulator's key for `audience`, valid for `lifetime_seconds`.
     #[napi(catch_unwind)]
-    pub fn access_token(&self, audience: String, lifetime_seconds: f64) -> napi::Result<String> {
-        self.with_running(|sim| sim.access_token(&audience, seconds("lifetimeSeconds", lifetime_seconds)?))
+    pub fn access_token(&self, env: &Env, audience: String, lifetime_seconds: f64) -> napi::Result<String> {
+        let token = seconds("lifetimeSeconds", lifetime_seconds)
+            .and_then(|lifetime| self.core.access_token(&audience, lifetime));
+        napi_result(env, token)
     }
 
     /// Connects a virtual client to `hub`, as `user_id` if given.
     #[napi(catch_unwind)]
-    pub fn connect(&self, hub: String, user_id: Option<String>) -> napi::Result<VirtualClient> {
-        let client = self.with_running(|sim| sim.connect(&hub, user_id.as_deref()))?;
+    pub fn connect(&self, env: &Env, hub: String, user_id: Option<String>) -> napi::Result<VirtualClient> {
+        let client = napi_result(env, self.core.connect(&hub, user_id.as_deref()))?;
         Ok(VirtualClient {
             inner: Arc::new(client),
         })
@@ -126,86 +128,77 @@ impl Simulator {
 
     /// Hubs any call has used, lower case, sorted.
     #[napi(catch_unwind)]
-    pub fn hubs(&self) -> napi::Result<Vec<String>> {
-        self.with_running(|sim| Ok(sim.hubs()))
+    pub fn hubs(&self) -> Vec<String> {
+        self.core.hubs()
     }
 
     /// The hub's live connections.
     #[napi(catch_unwind)]
-    pub fn connections(&self, hub: String) -> napi::Result<Vec<ConnectionInfo>> {
-        self.with_running(|sim| {
-            Ok(sim
-                .connections(&hub)
-                .into_iter()
-                .map(|c| ConnectionInfo {
-                    connection_id: c.connection_id,
-                    user_id: c.user_id,
-                })
-                .collect())
-        })
+    pub fn connections(&self, hub: String) -> Vec<ConnectionInfo> {
+        self.core
+            .connections(&hub)
+            .into_iter()
+            .map(|c| ConnectionInfo {
+                connection_id: c.connection_id,
+                user_id: c.user_id,
+            })
+            .collect()
     }
 
     /// The hub's groups that have connections.
     #[napi(catch_unwind)]
-    pub fn groups(&self, hub: String) -> napi::Result<Vec<GroupInfo>> {
-        self.with_running(|sim| {
-            Ok(sim
-                .groups(&hub)
-                .into_iter()
-                .map(|g| GroupInfo {
-                    name: g.name,
-                    connection_ids: g.connection_ids,
-                })
-                .collect())
-        })
+    pub fn groups(&self, hub: String) -> Vec<GroupInfo> {
+        self.core
+            .groups(&hub)
+            .into_iter()
+            .map(|g| GroupInfo {
+                name: g.name,
+                connection_ids: g.connection_ids,
+            })
+            .collect()
     }
 
     /// The hub's unexpired user-group mappings.
     #[napi(catch_unwind)]
-    pub fn user_groups(&self, hub: String) -> napi::Result<Vec<UserGroupMapping>> {
-        self.with_running(|sim| {
-            Ok(sim
-                .user_groups(&hub)
-                .into_iter()
-                .map(|m| UserGroupMapping {
-                    user_id: m.user_id,
-                    group: m.group,
-                    expires_at_ms: m
-                        .expires_at
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0.0, |d| d.as_millis() as f64),
-                })
-                .collect())
-        })
+    pub fn user_groups(&self, hub: String) -> Vec<UserGroupMapping> {
+        self.core
+            .user_groups(&hub)
+            .into_iter()
+            .map(|m| UserGroupMapping {
+                user_id: m.user_id,
+                group: m.group,
+                expires_at_ms: m
+                    .expires_at
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0.0, |d| d.as_millis() as f64),
+            })
+            .collect()
     }
 
     /// The upstream calls made so far (the last 1000), oldest first.
     #[napi(catch_unwind)]
-    pub fn upstream_calls(&self) -> napi::Result<Vec<UpstreamCall>> {
-        self.with_running(|sim| {
-            Ok(sim
-                .upstream_calls()
-                .into_iter()
-                .map(|c| UpstreamCall {
-                    connection_id: c.connection_id,
-                    hub: c.hub,
-                    category: c.category,
-                    event: c.event,
-                    url: c.url,
-                    status: c.status.map(u32::from),
-                    error: c.error,
-                })
-                .collect())
-        })
+    pub fn upstream_calls(&self) -> Vec<UpstreamCall> {
+        self.core
+            .upstream_calls()
+            .into_iter()
+            .map(|c| UpstreamCall {
+                connection_id: c.connection_id,
+                hub: c.hub,
+                category: c.category,
+                event: c.event,
+                url: c.url,
+                status: c.status.map(u32::from),
+                error: c.error,
+            })
+            .collect()
     }
 
     /// Moves the simulator's clock forward by `seconds`.
     #[napi(catch_unwind)]
-    pub fn advance_clock(&self, by_seconds: f64) -> napi::Result<()> {
-        self.with_running(|sim| {
-            sim.advance_clock(seconds("seconds", by_seconds)?);
-            Ok(())
-        })
+    pub fn advance_clock(&self, env: &Env, by_seconds: f64) -> napi::Result<()> {
+        let by = napi_result(env, seconds("seconds", by_seconds))?;
+        self.core.advance_clock(by);
+        Ok(())
     }
 
     /// Stops serving; resolves once the server has ended. Closing twice is harmless.
@@ -217,20 +210,6 @@ impl Simulator {
             Ok(())
         })
     }
-
-    /// Runs `use_it` on the core simulator; a shut-down simulator's refusals are the core's.
-    fn with_running<T>(
-        &self,
-        use_it: impl FnOnce(&signalr_rest::Simulator) -> signalr_rest::Result<T>,
-    ) -> napi::Result<T> {
-        napi_result(use_it(&self.core))
-    }
-}
-
-/// Messages as JSON text (`{ target, arguments }` each), read by JS with `JSON.parse`.
-fn to_json(messages: &[PayloadMessage]) -> signalr_rest::Result<String> {
-    serde_json::to_string(messages)
-        .map_err(|e| Error::Transport(format!("cannot encode received messages: {e}")))
 }
 
 /// An in-process client connected to a hub of the simulator.
@@ -253,10 +232,13 @@ impl VirtualClient {
         self.inner.user_id().map(str::to_string)
     }
 
-    /// Every invocation received so far, in order, as JSON text.
-    #[napi(catch_unwind)]
-    pub fn received_json(&self) -> napi::Result<String> {
-        napi_result(to_json(&self.inner.received()))
+    /// Every invocation received so far, in order.
+    #[napi(
+        ts_return_type = "Array<{ target: string, arguments: Array<unknown> }>",
+        catch_unwind
+    )]
+    pub fn received(&self, env: &Env) -> napi::Result<Parsed> {
+        napi_result(env, Parsed::messages(&self.inner.received()))
     }
 
     /// Whether the service closed this connection.
@@ -271,20 +253,22 @@ impl VirtualClient {
         self.inner.close_reason()
     }
 
-    /// The first invocation of `target` as JSON text (a one-message list), waiting up to `timeout_ms` for it.
-    #[napi(ts_return_type = "Promise<string>", catch_unwind)]
-    pub fn wait_for_json<'env>(
+    /// The first invocation of `target`, waiting up to `timeout_ms` for it.
+    #[napi(
+        ts_return_type = "Promise<{ target: string, arguments: Array<unknown> }>",
+        catch_unwind
+    )]
+    pub fn wait_for<'env>(
         &self,
         env: &'env Env,
         target: String,
         timeout_ms: f64,
         cancel: Option<&Cancellation>,
-    ) -> napi::Result<PromiseRaw<'env, String>> {
+    ) -> napi::Result<PromiseRaw<'env, Parsed>> {
         let client = self.inner.clone();
         spawn(env, cancel, async move {
             let timeout = millis("timeout", timeout_ms)?;
-            let message = client.wait_for(&target, timeout).await?;
-            to_json(&[message])
+            Parsed::message(&client.wait_for(&target, timeout).await?)
         })
     }
 

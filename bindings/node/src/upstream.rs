@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use napi::bindgen_prelude::Buffer;
+use napi::Env;
 use napi_derive::napi;
 use signalr_rest::protocol::Protocol;
 use signalr_rest::upstream::{self, UpstreamContext, UpstreamEvent};
@@ -54,16 +55,16 @@ fn event(kind: &str, c: UpstreamContext) -> NativeUpstreamEvent {
 /// Verifies and reads an upstream request; `headers` have lower-case names.
 #[napi(catch_unwind)]
 pub fn upstream_parse_request(
+    env: &Env,
     headers: HashMap<String, String>,
     body: Buffer,
     access_keys: Vec<String>,
 ) -> napi::Result<NativeUpstreamEvent> {
     let keys: Vec<&str> = access_keys.iter().map(String::as_str).collect();
-    let parsed = napi_result(upstream::parse_upstream_request(
-        |name| headers.get(name).map(String::as_str),
-        &body,
-        &keys,
-    ))?;
+    let parsed = napi_result(
+        env,
+        upstream::parse_upstream_request(|name| headers.get(name).map(String::as_str), &body, &keys),
+    )?;
     Ok(match parsed {
         UpstreamEvent::Connected(c) => event("connected", c),
         UpstreamEvent::Disconnected { context, error } => NativeUpstreamEvent {
@@ -95,6 +96,7 @@ pub fn upstream_parse_request(
 /// an empty completion.
 #[napi(catch_unwind)]
 pub fn upstream_completion_body(
+    env: &Env,
     protocol: String,
     invocation_id: String,
     result_json: Option<String>,
@@ -104,22 +106,25 @@ pub fn upstream_completion_body(
         "json" => Protocol::Json,
         "messagepack" => Protocol::MessagePack,
         other => {
-            return napi_result(Err(Error::invalid(
-                "protocol",
-                format!("protocol must be \"json\" or \"messagepack\"; got {other:?}"),
-            )))
+            return napi_result(
+                env,
+                Err(Error::invalid(
+                    "protocol",
+                    format!("protocol must be \"json\" or \"messagepack\"; got {other:?}"),
+                )),
+            )
         }
     };
     let answer = match (&result_json, &error) {
         (Some(_), Some(_)) => {
-            return napi_result(Err(Error::invalid(
-                "error",
-                "give a result or an error, not both",
-            )))
+            return napi_result(
+                env,
+                Err(Error::invalid("error", "give a result or an error, not both")),
+            )
         }
         (Some(json), None) => Ok(Some(json.as_str())),
         (None, Some(error)) => Err(error.as_str()),
         (None, None) => Ok(None),
     };
-    napi_result(upstream::completion_body(protocol, &invocation_id, answer)).map(Buffer::from)
+    napi_result(env, upstream::completion_body(protocol, &invocation_id, answer)).map(Buffer::from)
 }
