@@ -78,7 +78,7 @@ function parseRequest(headers, body, accessKeys) {
         ...context,
         invocationId: native.invocationId ?? null,
         target: /** @type {string} */ (native.target),
-        arguments: JSON.parse(/** @type {string} */ (native.argumentsJson)),
+        arguments: /** @type {import('../index').JsonValue[]} */ (native.arguments),
         protocol: /** @type {'json' | 'messagepack'} */ (native.protocol),
       };
     default:

@@ -6,7 +6,7 @@
 
 use napi::bindgen_prelude::{ToNapiValue, TypeName, ValueType};
 use napi::{check_status, sys};
-use signalr_rest::{Error, PayloadMessage};
+use signalr_rest::{Arguments, Error, PayloadMessage};
 
 /// JSON text the core wrote, returned to JS as the value `JSON.parse` makes of it.
 pub struct Parsed(String);
@@ -15,6 +15,11 @@ impl Parsed {
     /// `messages` as a JS array of `{ target, arguments }` objects.
     pub(crate) fn messages(messages: &[PayloadMessage]) -> signalr_rest::Result<Self> {
         serde_json::to_string(messages).map(Parsed).map_err(unencodable)
+    }
+
+    /// Invocation `arguments` as a JS array.
+    pub(crate) fn arguments(arguments: &Arguments) -> Self {
+        Parsed(arguments.as_json().to_string())
     }
 
     /// `message` as a JS `{ target, arguments }` object.

@@ -10,9 +10,10 @@ use signalr_rest::upstream::{self, UpstreamContext, UpstreamEvent};
 use signalr_rest::Error;
 
 use crate::error::napi_result;
+use crate::json::Parsed;
 
 /// A verified upstream request; node/lib/upstream.js shapes it per `kind`.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct NativeUpstreamEvent {
     /// `connected`, `disconnected` or `invocation`.
     pub kind: String,
@@ -25,8 +26,9 @@ pub struct NativeUpstreamEvent {
     pub query: Vec<Vec<String>>,
     pub invocation_id: Option<String>,
     pub target: Option<String>,
-    /// The arguments as JSON array text.
-    pub arguments_json: Option<String>,
+    /// The arguments, as JSON.parse reads their JSON text.
+    #[napi(ts_type = "Array<unknown>")]
+    pub arguments: Option<Parsed>,
     /// `json` or `messagepack`.
     pub protocol: Option<String>,
     pub error: Option<String>,
@@ -46,7 +48,7 @@ fn event(kind: &str, c: UpstreamContext) -> NativeUpstreamEvent {
         query: pairs(c.query),
         invocation_id: None,
         target: None,
-        arguments_json: None,
+        arguments: None,
         protocol: None,
         error: None,
     }
@@ -78,7 +80,7 @@ pub fn upstream_parse_request(
             protocol,
         } => NativeUpstreamEvent {
             invocation_id,
-            arguments_json: Some(message.arguments.as_json().to_string()),
+            arguments: Some(Parsed::arguments(&message.arguments)),
             target: Some(message.target),
             protocol: Some(
                 match protocol {
