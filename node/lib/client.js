@@ -69,11 +69,11 @@ function notAToken(value) {
 
 /**
  * `provider` wrapped for the addon, or undefined: the wrapper never throws or rejects, so the
- * Rust side sees every outcome as JSON text (`{ token }` or `{ error, name }`).
+ * Rust side sees every outcome as a TokenAnswer (`{ token }` or `{ error, name }`).
  */
 /**
  * @param {unknown} provider
- * @returns {((audience: string) => Promise<string>) | undefined}
+ * @returns {((audience: string) => Promise<import('./addon').TokenAnswer>) | undefined}
  */
 function nativeTokenProvider(provider) {
   if (provider === undefined || provider === null) return undefined;
@@ -84,16 +84,18 @@ function nativeTokenProvider(provider) {
   }
   const name = provider.name || 'tokenProvider';
   const call = /** @type {import('../index').TokenProvider} */ (provider);
-  return async (audience) => {
+  /** @type {(audience: string) => Promise<import('./addon').TokenAnswer>} */
+  const wrapped = async (audience) => {
     try {
       const token = await call(audience);
-      if (typeof token !== 'string') return JSON.stringify({ error: notAToken(token), name });
-      return JSON.stringify({ token });
+      if (typeof token !== 'string') return { error: notAToken(token), name };
+      return { token };
     } catch (error) {
       const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      return JSON.stringify({ error: why, name });
+      return { error: why, name };
     }
   };
+  return wrapped;
 }
 
 /**

@@ -71,7 +71,7 @@ function asFunction(logger) {
  */
 /**
  * @param {unknown} logger
- * @returns {((eventJson: string) => void) | undefined}
+ * @returns {((event: { level: string, message: string, fields: LogFields }) => void) | undefined}
  */
 function nativeLogger(logger) {
   /** @type {LogFunction} */
@@ -83,11 +83,10 @@ function nativeLogger(logger) {
     log = asFunction(logger);
   }
   let warned = false;
-  return (eventJson) => {
-    /** @type {{ level: LogLevel, message: string, fields: LogFields }} */
-    const { level, message, fields } = JSON.parse(eventJson);
+  return ({ level, message, fields }) => {
     try {
-      log(level, message, fields);
+      // The core's levels are the four LogLevel names (bindings/node/src/logging.rs).
+      log(/** @type {LogLevel} */ (level), message, fields);
     } catch (error) {
       if (!warned) {
         warned = true;

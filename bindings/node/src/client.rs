@@ -12,9 +12,10 @@ use signalr_rest::{ClientTokenOptions, Error, PayloadMessage, ServiceClientBuild
 
 use crate::cancel::{spawn, Cancellation};
 use crate::error::napi_result;
+use crate::json::Parsed;
 use crate::logging::Logging;
 use crate::seconds;
-use crate::token_provider::JsTokenProvider;
+use crate::token_provider::{JsTokenProvider, TokenAnswer};
 
 /// Retry settings; absent fields keep the core defaults.
 #[napi(object)]
@@ -71,8 +72,11 @@ impl ServiceClient {
         env: &Env,
         connection_string: String,
         options: Option<ClientOptions>,
-        token_provider: Option<Function<'_, String, Promise<String>>>,
-        logger: Option<Function<'_, String, ()>>,
+        token_provider: Option<Function<'_, String, Promise<TokenAnswer>>>,
+        #[napi(
+            ts_arg_type = "((event: { level: string, target: string, message: string, fields: Record<string, string | number | boolean> }) => void) | undefined | null"
+        )]
+        logger: Option<Function<'_, Parsed, ()>>,
     ) -> napi::Result<Self> {
         let settings = ClientSettings {
             connection_string: Some(connection_string),
@@ -90,8 +94,11 @@ impl ServiceClient {
         access_key: Option<String>,
         client_endpoint: Option<String>,
         options: Option<ClientOptions>,
-        token_provider: Option<Function<'_, String, Promise<String>>>,
-        logger: Option<Function<'_, String, ()>>,
+        token_provider: Option<Function<'_, String, Promise<TokenAnswer>>>,
+        #[napi(
+            ts_arg_type = "((event: { level: string, target: string, message: string, fields: Record<string, string | number | boolean> }) => void) | undefined | null"
+        )]
+        logger: Option<Function<'_, Parsed, ()>>,
     ) -> napi::Result<Self> {
         let settings = ClientSettings {
             endpoint: Some(endpoint),
@@ -189,8 +196,8 @@ fn build(
     env: &Env,
     settings: ClientSettings,
     options: Option<ClientOptions>,
-    token_provider: Option<Function<'_, String, Promise<String>>>,
-    logger: Option<Function<'_, String, ()>>,
+    token_provider: Option<Function<'_, String, Promise<TokenAnswer>>>,
+    logger: Option<Function<'_, Parsed, ()>>,
 ) -> napi::Result<ServiceClient> {
     let provider = token_provider.map(JsTokenProvider::new).transpose()?;
     let logging = Logging::new(logger)?;

@@ -17,6 +17,11 @@ impl Parsed {
         serde_json::to_string(messages).map(Parsed).map_err(unencodable)
     }
 
+    /// `value` as the equal JS value.
+    pub(crate) fn json(value: &serde_json::Value) -> Self {
+        Parsed(value.to_string())
+    }
+
     /// Invocation `arguments` as a JS array.
     pub(crate) fn arguments(arguments: &Arguments) -> Self {
         Parsed(arguments.as_json().to_string())

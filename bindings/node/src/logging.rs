@@ -1,5 +1,5 @@
 //! A client's `logger`: the core's tracing events (one per request attempt, retries) during
-//! that client's calls, handed to a JS function as JSON text.
+//! that client's calls, handed to a JS function as `{ level, target, message, fields }` objects.
 //!
 //! Each client with a logger has its own `tracing` dispatcher, set only while its calls run, so
 //! two clients with different loggers never see each other's events and nothing is global.
@@ -11,14 +11,16 @@ use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use serde_json::{json, Map, Value};
 use tracing::field::{Field, Visit};
+
+use crate::json::Parsed;
 use tracing::instrument::WithSubscriber;
 use tracing::level_filters::LevelFilter;
 use tracing::span::{Attributes, Id, Record};
 use tracing::subscriber::Interest;
 use tracing::{Dispatch, Event, Level, Metadata, Subscriber};
 
-/// `(eventJson) => void`, wrapped by lib/logging.js; weak, so it does not keep Node running.
-type Sink = ThreadsafeFunction<String, (), String, napi::Status, false, true>;
+/// `(event) => void`, wrapped by lib/logging.js; weak, so it does not keep Node running.
+type Sink = ThreadsafeFunction<Parsed, (), Parsed, napi::Status, false, true>;
 
 /// Where a client's events go: nowhere, or its logger.
 #[derive(Clone, Default)]
@@ -27,13 +29,13 @@ pub(crate) struct Logging {
 }
 
 impl Logging {
-    /// Events for `sink`, a JS function taking one event's JSON text.
-    pub(crate) fn new(sink: Option<Function<'_, String, ()>>) -> napi::Result<Self> {
+    /// Events for `sink`, a JS function taking one event object.
+    pub(crate) fn new(sink: Option<Function<'_, Parsed, ()>>) -> napi::Result<Self> {
         let Some(sink) = sink else {
             return Ok(Logging::default());
         };
         let sink = sink
-            .build_threadsafe_function::<String>()
+            .build_threadsafe_function::<Parsed>()
             .weak::<true>()
             .callee_handled::<false>()
             .build()?;
@@ -95,15 +97,14 @@ impl Subscriber for JsSubscriber {
         let mut fields = Fields::default();
         event.record(&mut fields);
         let metadata = event.metadata();
-        let text = json!({
+        let event = Parsed::json(&json!({
             "level": metadata.level().as_str().to_ascii_lowercase(),
             "target": metadata.target(),
             "message": fields.message,
             "fields": Value::Object(fields.values),
-        })
-        .to_string();
+        }));
         // Non-blocking: a logger that falls behind loses events rather than stalling requests.
-        let _ = self.sink.call(text, ThreadsafeFunctionCallMode::NonBlocking);
+        let _ = self.sink.call(event, ThreadsafeFunctionCallMode::NonBlocking);
     }
 
     fn enter(&self, _span: &Id) {}

@@ -5,14 +5,24 @@ use std::fmt;
 
 use napi::bindgen_prelude::{Function, Promise};
 use napi::threadsafe_function::ThreadsafeFunction;
-use serde_json::Value;
+use napi_derive::napi;
 use signalr_rest::auth::TokenFuture;
 use signalr_rest::Error;
 
-/// The provider as `node/lib/client.js` wraps it: `(audience) => Promise<string>` that never
-/// rejects, resolving to the JSON text `{"token"}` or `{"error", "name"}`. Weak: a client's provider does not keep
-/// the process alive.
-type ProviderFunction = ThreadsafeFunction<String, Promise<String>, String, napi::Status, false, true>;
+/// What the wrapped provider resolves to: `token`, or `error` with the provider's `name`.
+#[napi(object)]
+pub struct TokenAnswer {
+    /// The token the provider returned.
+    pub token: Option<String>,
+    /// Why the provider gave no token.
+    pub error: Option<String>,
+    /// The provider function's name, for the error.
+    pub name: Option<String>,
+}
+
+/// The provider as `node/lib/client.js` wraps it: `(audience) => Promise<TokenAnswer>` that never
+/// rejects. Weak: a client's provider does not keep the process alive.
+type ProviderFunction = ThreadsafeFunction<String, Promise<TokenAnswer>, String, napi::Status, false, true>;
 
 /// A JS provider seen by the core; whatever goes wrong becomes `Unauthorized` naming it.
 pub(crate) struct JsTokenProvider {
@@ -21,7 +31,7 @@ pub(crate) struct JsTokenProvider {
 
 impl JsTokenProvider {
     /// Adapts the wrapped provider for calls from any thread.
-    pub(crate) fn new(function: Function<'_, String, Promise<String>>) -> napi::Result<Self> {
+    pub(crate) fn new(function: Function<'_, String, Promise<TokenAnswer>>) -> napi::Result<Self> {
         let function = function
             .build_threadsafe_function::<String>()
             .weak::<true>()
@@ -46,16 +56,14 @@ impl signalr_rest::TokenProvider for JsTokenProvider {
                 .call_async_catch(audience.to_string())
                 .await
                 .map_err(|e| failed("tokenProvider", format!("it could not be called: {e}")))?;
-            let text = promise
+            let answer = promise
                 .await
                 .map_err(|e| failed("tokenProvider", format!("it rejected: {e}")))?;
-            let answer: Value = serde_json::from_str(&text)
-                .map_err(|e| failed("tokenProvider", format!("unreadable answer: {e}")))?;
-            if let Some(token) = answer["token"].as_str() {
-                return Ok(token.to_string());
+            if let Some(token) = answer.token {
+                return Ok(token);
             }
-            let name = answer["name"].as_str().unwrap_or("tokenProvider");
-            Err(failed(name, answer["error"].as_str().unwrap_or("no token")))
+            let name = answer.name.as_deref().unwrap_or("tokenProvider");
+            Err(failed(name, answer.error.as_deref().unwrap_or("no token")))
         })
     }
 }
