@@ -20,5 +20,8 @@ fn every_package_has_the_workspace_version() {
     let start = after_artifact.find("<version>").expect("version") + "<version>".len();
     let end = after_artifact[start..].find("</version>").expect("</version>");
     assert_eq!(&after_artifact[start..start + end], version, "kotlin/pom.xml");
-    assert!(read("python/pyproject.toml").contains("dynamic = [\"version\"]"), "python takes Cargo's");
+    assert!(
+        read("python/pyproject.toml").contains("dynamic = [\"version\"]"),
+        "python takes Cargo's"
+    );
 }
