@@ -6,9 +6,8 @@ use std::sync::Arc;
 use napi::bindgen_prelude::{Function, Promise, PromiseRaw, ToNapiValue};
 use napi::Env;
 use napi_derive::napi;
-use serde_json::{Map, Value};
-use signalr_rest::settings::{ClientSettings, Convention};
-use signalr_rest::{ClientTokenOptions, Error, PayloadMessage, ServiceClientBuilder};
+use signalr_rest::settings::{ClientSettings, Convention, TokenSettings};
+use signalr_rest::{ClientTokenOptions, PayloadMessage, ServiceClientBuilder};
 
 use crate::cancel::{spawn, Cancellation};
 use crate::error::napi_result;
@@ -266,20 +265,14 @@ fn configure(
     Ok(builder)
 }
 
+/// The client-token options of `options`, by the core's rules (lifetime in seconds).
 fn token_options(options: Option<NegotiateOptions>) -> signalr_rest::Result<ClientTokenOptions> {
-    let mut converted = ClientTokenOptions::default();
-    let Some(options) = options else {
-        return Ok(converted);
-    };
-    converted.user_id = options.user_id;
-    if let Some(lifetime) = options.lifetime_seconds {
-        converted.lifetime = seconds("lifetimeSeconds", lifetime)?;
-    }
-    if let Some(text) = options.claims_json {
-        converted.claims = serde_json::from_str::<Map<String, Value>>(&text)
-            .map_err(|e| Error::invalid("claims", format!("claims must be a JSON object: {e}")))?;
-    }
-    Ok(converted)
+    let settings = options.map_or_else(TokenSettings::default, |o| TokenSettings {
+        user_id: o.user_id,
+        lifetime_seconds: o.lifetime_seconds,
+        claims_json: o.claims_json,
+    });
+    settings.options(Convention::CAMEL_MILLIS)
 }
 
 /// Operations on one hub; every method resolves when the service has answered.
