@@ -2,6 +2,7 @@
 //! into the core's types here, once: every language refuses a bad value with the same words, and
 //! adding an option is one field here plus one line per binding.
 
+#[cfg(feature = "simulator")]
 use std::net::IpAddr;
 use std::time::Duration;
 
