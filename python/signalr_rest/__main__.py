@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import threading
+import time
 from collections.abc import Sequence
 
 from . import _native
@@ -48,9 +48,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit code (2 for bad input, as the CLI)."""
     args = _parser().parse_args(argv)
-    stop = threading.Event()
+    # The handler only records the signal: a handler that takes a lock (threading.Event.set)
+    # can deadlock when the signal lands while the main thread holds that same lock.
+    stops: list[int] = []
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda signum, _: stops.append(signum))
     try:
         simulator = Simulator(
             args.port,
@@ -67,8 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with simulator:
         print(simulator.connection_string, flush=True)
         print("simulator ready; press Ctrl-C to stop", file=sys.stderr, flush=True)
-        while not stop.wait(0.5):
-            pass
+        while not stops:
+            time.sleep(0.1)
     return 0
 
 

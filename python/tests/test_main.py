@@ -46,7 +46,9 @@ def test_serve_defaults_to_the_dev_key_of_the_cli_and_port_8888_unless_told() ->
     with _serve("--port", "0") as serve:
         assert serve.stdout is not None
         assert f"AccessKey={_native.DEV_ACCESS_KEY};" in serve.stdout.readline()
+        # At once, so the signal lands as the process enters its wait (a deadlock once).
         serve.terminate()
+        assert serve.wait(timeout=10) == 0
 
 
 def test_bad_options_exit_2_naming_them() -> None:
