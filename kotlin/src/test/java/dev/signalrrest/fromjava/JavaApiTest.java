@@ -61,7 +61,7 @@ class JavaApiTest {
     @Test
     void theReadmeExampleRuns() throws Exception {
         String notFoundCode = null;
-        try (Simulator simulator = Simulator.startBlocking();
+        try (Simulator simulator = Simulator.startBlocking();   // or your service's connection string
              VirtualClient alice = simulator.connect("chat", "alice");
              ServiceClient service = ServiceClient.fromConnectionString(
                  simulator.getConnectionString(),
