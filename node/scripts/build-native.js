@@ -1,7 +1,10 @@
 'use strict';
-// Install step: builds the native addon from the Rust sources with @napi-rs/cli, unless a
-// prebuilt per-platform package is installed. Sources are taken from `rust/` in a packed
-// tarball (see prepack.js) or from the repository around this package.
+// Install step of the package as the repository has it (and as `npm pack` there packs it): exits
+// at once when the prebuilt platform package resolves; otherwise says so in one line and builds the
+// native addon from the Rust sources with @napi-rs/cli. Sources are taken from `rust/` in a packed
+// tarball (see prepack.js) or from the repository around this package. `--from-source` (npm run
+// build) always builds. The published package has neither this script nor @napi-rs/cli
+// (scripts/release-package.js removes them).
 
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -30,20 +33,31 @@ function cargoFeatures() {
 }
 
 function main() {
-  if (prebuiltInstalled() && !process.argv.includes('--from-source')) {
-    console.log(`signalr-rest: using the prebuilt ${PREBUILT_PACKAGE}`);
-    return 0;
-  }
+  const fromSource = process.argv.includes('--from-source');
+  if (!fromSource && prebuiltInstalled()) return 0;
   const packed = fs.existsSync(path.join(packedSources, 'Cargo.toml'));
   const sources = packed ? packedSources : path.join(packageDir, '..');
   const manifest = path.join(sources, 'bindings', 'node', 'Cargo.toml');
+  if (fromSource) {
+    console.log(`signalr-rest: building the native addon for ${PLATFORM} from ${sources}`);
+  } else {
+    console.log(
+      `signalr-rest: no prebuilt binary for ${PLATFORM}; building the native addon from source, needs Rust`,
+    );
+  }
   if (!fs.existsSync(manifest)) {
     console.error(`signalr-rest: cannot build for ${PLATFORM}: ${manifest} is missing`);
     return 1;
   }
+  const cargo = spawnSync('cargo', ['--version'], { stdio: 'ignore' });
+  if (cargo.error || cargo.status !== 0) {
+    console.error(
+      'signalr-rest: cargo is not on the PATH; install Rust 1.88 or newer (https://rustup.rs) and reinstall',
+    );
+    return 1;
+  }
   const cliManifest = require.resolve('@napi-rs/cli/package.json');
   const cli = path.join(path.dirname(cliManifest), require(cliManifest).bin.napi);
-  console.log(`signalr-rest: building the native addon for ${PLATFORM} from ${sources}`);
   const build = spawnSync(
     process.execPath,
     [cli, 'build', '--platform', '--release', '--manifest-path', manifest,

@@ -8,6 +8,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { test } = require('node:test');
+const { PLATFORM } = require('../lib/native');
 
 const packageDir = path.join(__dirname, '..');
 const readme = fs.readFileSync(path.join(packageDir, 'README.md'), 'utf8');
@@ -72,14 +73,24 @@ test('the npm pack tarball installs in a fresh project and runs with require, im
       'the tarball carries the Rust sources',
     );
     assert.ok(!packed.files.some((f) => f.path.endsWith('.node')), 'no prebuilt addon is packed');
+    for (const file of ['LICENSE', 'bin/signalr-rest.js', 'scripts/build-native.js']) {
+      assert.ok(packed.files.some((f) => f.path === file), `the tarball carries ${file}`);
+    }
     assert.ok(!fs.existsSync(path.join(packageDir, 'rust')), 'postpack removed the copied sources');
+    assert.ok(!fs.existsSync(path.join(packageDir, 'LICENSE')), 'postpack removed the copied LICENSE');
 
     const project = path.join(work, 'app');
     fs.mkdirSync(project);
     fs.writeFileSync(path.join(project, 'package.json'), '{ "name": "app", "private": true }\n');
-    run('npm', ['install', '--no-audit', '--no-fund', path.join(work, packed.filename)], project, {
-      CARGO_TARGET_DIR: targetDir,
-    });
+    // --foreground-scripts: the install script's output, which says once why it builds.
+    const installed = run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--foreground-scripts', path.join(work, packed.filename)],
+      project,
+      { CARGO_TARGET_DIR: targetDir },
+    );
+    const why = `signalr-rest: no prebuilt binary for ${PLATFORM}; building the native addon from source, needs Rust`;
+    assert.equal(installed.split('\n').filter((line) => line.startsWith('signalr-rest:')).join('\n'), why);
 
     fs.writeFileSync(path.join(project, 'check.cjs'), CJS_CHECK);
     fs.writeFileSync(path.join(project, 'check.mjs'), ESM_CHECK);

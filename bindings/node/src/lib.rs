@@ -18,7 +18,12 @@ pub mod upstream;
 
 use std::time::Duration;
 
+use napi_derive::napi;
 use signalr_rest::settings::Convention;
+
+/// The public, fixed key `signalr-rest serve` uses unless given one (local development only).
+#[napi]
+pub const DEV_ACCESS_KEY: &str = signalr_rest::simulator::DEV_ACCESS_KEY;
 
 /// A JS number of seconds as a `Duration`; the core's rule, named as written (`lifetimeSeconds`).
 pub(crate) fn seconds(field: &str, value: f64) -> Result<Duration, signalr_rest::Error> {
