@@ -183,16 +183,38 @@ fn parse_api_version(text: &str) -> Result<signalr_rest::ApiVersion, String> {
 /// Options of `serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on; "localhost" means 127.0.0.1.
-    #[arg(long, default_value = "127.0.0.1", value_parser = parse_host)]
+    /// Address to listen on; "localhost" means 127.0.0.1, 0.0.0.0 every IPv4 interface (as in
+    /// a container).
+    #[arg(long, env = "SIGNALR_REST_HOST", default_value = "127.0.0.1", value_parser = parse_host)]
     pub host: IpAddr,
     /// Port to listen on; 0 lets the OS choose (the connection string shows the real one).
-    #[arg(long, default_value_t = 8888)]
+    #[arg(long, env = "SIGNALR_REST_PORT", default_value_t = 8888)]
     pub port: u16,
     /// Access key REST tokens must be signed with; the default is a public dev key, so give
     /// your own whenever the port is reachable by others.
-    #[arg(long, value_name = "KEY", default_value = DEV_ACCESS_KEY)]
+    // The default is shown in --help (it is public); a key from the environment is not.
+    #[arg(
+        long,
+        env = "SIGNALR_REST_ACCESS_KEY",
+        hide_env_values = true,
+        value_name = "KEY",
+        default_value = DEV_ACCESS_KEY
+    )]
     pub access_key: String,
+    /// The URL clients reach the simulator at, e.g. http://localhost:18888 when a container's
+    /// port 8888 is published as 18888: the printed connection string names it instead of the
+    /// listen address. The simulator itself answers on any address.
+    #[arg(
+        long,
+        env = "SIGNALR_REST_ADVERTISE_URL",
+        value_name = "URL",
+        value_parser = parse_advertise_url
+    )]
+    pub advertise_url: Option<String>,
+    /// Serve the live dashboard at /dashboard/ (true) or not (false); by default it is served
+    /// only on a loopback host, since it has no login.
+    #[arg(long, env = "SIGNALR_REST_DASHBOARD", value_name = "BOOL")]
+    pub dashboard: Option<bool>,
     /// Silence after which a WebSocket client gets a ping, in seconds (default 15).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub ping_interval: Option<Duration>,
@@ -396,6 +418,28 @@ fn parse_host(text: &str) -> Result<IpAddr, String> {
     }
 }
 
+/// `http://host[:port]`, a trailing slash dropped. Only http: the simulator serves plain HTTP
+/// and checks each token's audience against `http://{Host header}`, so a URL behind a TLS proxy
+/// would hand out a connection string whose tokens are all refused.
+fn parse_advertise_url(text: &str) -> Result<String, String> {
+    let bad = |why: &str| format!("advertise URL {text:?} {why}, e.g. http://localhost:18888");
+    let Some(authority) = text.strip_prefix("http://") else {
+        return Err(bad("must start with http:// (the simulator serves plain HTTP)"));
+    };
+    let authority = authority.strip_suffix('/').unwrap_or(authority);
+    if authority.is_empty() {
+        return Err(bad("has no host"));
+    }
+    // `;` would end the Endpoint field of the connection string.
+    if let Some(c) = authority
+        .chars()
+        .find(|c| matches!(c, '/' | '?' | '#' | ';' | '@') || c.is_whitespace() || c.is_control())
+    {
+        return Err(bad(&format!("must be only scheme, host and port (it has {c:?})")));
+    }
+    Ok(format!("http://{authority}"))
+}
+
 fn parse_ttl(text: &str) -> Result<Duration, String> {
     let seconds: i64 = text
         .parse()
@@ -469,6 +513,31 @@ mod tests {
         assert!(parse_lifetime("0").is_err());
         assert!(parse_lifetime("18446744073709551615").is_err());
         assert_eq!(parse_lifetime("60"), Ok(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn advertise_urls_are_http_scheme_host_and_port() {
+        assert_eq!(
+            parse_advertise_url("http://localhost:18888/"),
+            Ok("http://localhost:18888".to_string())
+        );
+        assert_eq!(
+            parse_advertise_url("http://[::1]:8888"),
+            Ok("http://[::1]:8888".to_string())
+        );
+        for bad in [
+            "localhost:8888",
+            "https://example.com",
+            "http://",
+            "http://h/path",
+            "http://h:1;AccessKey=x",
+            "http://h?x=1",
+            "http://u@h",
+            "http://h 1",
+        ] {
+            let err = parse_advertise_url(bad).unwrap_err();
+            assert!(err.contains(bad), "{err}");
+        }
     }
 
     #[test]

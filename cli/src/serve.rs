@@ -31,6 +31,7 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
         upstream_timeout: args
             .upstream_timeout
             .unwrap_or(signalr_rest::simulator::UPSTREAM_TIMEOUT),
+        dashboard: args.dashboard,
     };
     let simulator = Simulator::start(options).await.map_err(|e| match e {
         Error::Transport(message) => Failure::Service(format!(
@@ -40,8 +41,17 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
         )),
         other => Failure::from(other),
     })?;
-    let line = simulator.connection_string();
+    let line = match &args.advertise_url {
+        // The simulator answers on whatever address reached it (token audiences are checked
+        // against the Host header), so only the printed endpoint changes.
+        Some(url) => format!("Endpoint={url};AccessKey={};Version=1.0;", simulator.access_key()),
+        None => simulator.connection_string(),
+    };
     announce(&line)?;
+    if simulator.dashboard_url().is_some() {
+        let base = args.advertise_url.clone().unwrap_or_else(|| simulator.url());
+        eprintln!("dashboard: {base}{}", signalr_rest::simulator::DASHBOARD_PATH);
+    }
     let signal = stop.wait().await?;
     tracing::info!(signal, "shutting down");
     simulator.shutdown().await;

@@ -20,6 +20,14 @@ const DEV_KEY: &str = "SignalRRestDevKey0000000000000000000000000000";
 /// so a request that did go out would show up as exit 1 instead of 2.
 const UNREACHABLE: &str = "Endpoint=http://127.0.0.1:9;AccessKey=key;Version=1.0;";
 
+/// The environment variables `serve` reads its settings from.
+const SERVE_ENV: [&str; 4] = [
+    "SIGNALR_REST_HOST",
+    "SIGNALR_REST_PORT",
+    "SIGNALR_REST_ACCESS_KEY",
+    "SIGNALR_REST_ADVERTISE_URL",
+];
+
 /// A `serve` child process, killed when dropped so no test leaks one.
 struct Serve {
     child: Child,
@@ -29,9 +37,18 @@ struct Serve {
 
 impl Serve {
     fn start(extra: &[&str]) -> Serve {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--port", "0"])
-            .args(extra)
+        Serve::spawn(&[&["--port", "0"], extra].concat(), &[])
+    }
+
+    /// `serve` with `args`, the serve settings from the environment only as `env` gives them.
+    fn spawn(args: &[&str], env: &[(&str, &str)]) -> Serve {
+        let mut command = Command::new(BIN);
+        command.arg("serve").args(args);
+        for name in SERVE_ENV {
+            command.env_remove(name);
+        }
+        command.envs(env.iter().copied());
+        let mut child = command
             .env_remove("SIGNALR_CONNECTION_STRING")
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
@@ -77,6 +94,18 @@ impl Serve {
         after[..after.find(';').expect(";")]
             .parse()
             .expect("numeric port")
+    }
+
+    /// The port the log says the simulator bound, whatever endpoint the first line names.
+    fn bound_port(&self) -> u16 {
+        self.wait_for_log("simulator listening");
+        let log = self.stderr();
+        let after = log
+            .split("simulator listening address=127.0.0.1:")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no bound address in the log: {log}"));
+        let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().expect("numeric port")
     }
 
     fn stderr(&self) -> String {
@@ -174,6 +203,58 @@ fn serve_defaults_to_the_documented_dev_key() {
     let output = cli(serve.connection_string(), &["health"]);
     assert_exit(&output, 0);
     assert_eq!(stdout(&output), "");
+}
+
+#[test]
+fn serve_takes_host_port_key_and_advertised_url_from_the_environment() {
+    let serve = Serve::spawn(
+        &[],
+        &[
+            ("SIGNALR_REST_HOST", "127.0.0.1"),
+            ("SIGNALR_REST_PORT", "0"),
+            ("SIGNALR_REST_ACCESS_KEY", "env-key"),
+            ("SIGNALR_REST_ADVERTISE_URL", "http://localhost:1/"),
+        ],
+    );
+    assert_eq!(
+        serve.connection_string(),
+        "Endpoint=http://localhost:1;AccessKey=env-key;Version=1.0;"
+    );
+    assert!(
+        !serve.stderr().contains("env-key"),
+        "the key stays out of the log"
+    );
+    // Reached by another name than the bound 127.0.0.1 (as a container is through a published
+    // port), the simulator still accepts the tokens: it checks them against the Host header.
+    let port = serve.bound_port();
+    let outside = format!("Endpoint=http://localhost:{port};AccessKey=env-key;Version=1.0;");
+    let sent = cli(&outside, &["send", "all", "--hub", "chat", "--target", "t", "1"]);
+    assert_exit(&sent, 0);
+    assert_exit(&cli(&outside, &["health"]), 0);
+}
+
+#[test]
+fn advertise_url_option_wins_over_the_environment_and_bad_ones_exit_2() {
+    let serve = Serve::spawn(
+        &["--port", "0", "--advertise-url", "http://sim.test:8888"],
+        &[("SIGNALR_REST_ADVERTISE_URL", "http://localhost:1")],
+    );
+    assert!(
+        serve
+            .connection_string()
+            .starts_with("Endpoint=http://sim.test:8888;AccessKey="),
+        "{}",
+        serve.connection_string()
+    );
+    for bad in ["https://sim.test", "sim.test:8888", "http://sim.test/path"] {
+        let output = Command::new(BIN)
+            .args(["serve", "--port", "0", "--advertise-url", bad])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run");
+        assert_exit(&output, 2);
+        assert!(stderr(&output).contains(bad), "{}", stderr(&output));
+    }
 }
 
 #[test]
