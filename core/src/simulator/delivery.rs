@@ -90,6 +90,25 @@ impl Sink {
         }
     }
 
+    /// How the client is spoken to: `json`, `messagepack`, or `virtual` (in-process).
+    pub fn protocol_name(&self) -> &'static str {
+        match self {
+            Sink::Virtual(_) => "virtual",
+            Sink::Socket(socket) => match socket.protocol {
+                Protocol::Json => "json",
+                Protocol::MessagePack => "messagepack",
+            },
+        }
+    }
+
+    /// Bytes queued for the client and not yet written to its socket.
+    pub fn queued_bytes(&self) -> usize {
+        match self {
+            Sink::Virtual(_) => 0,
+            Sink::Socket(socket) => socket.queued_bytes.load(Ordering::Relaxed),
+        }
+    }
+
     /// Ends the connection, telling the client `reason`; it may reconnect.
     pub fn close(&self, reason: Option<String>) {
         match self {

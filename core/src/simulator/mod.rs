@@ -1,7 +1,9 @@
 //! A local stand-in for the service: the REST API over real sockets, in-process virtual
 //! clients, inspection of hubs, connections, groups and mappings, and a clock tests can advance.
 
+mod activity;
 mod clock;
+mod dashboard;
 mod delivery;
 mod errors;
 mod inbox;
@@ -16,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use axum::extract::Request;
+use axum::extract::{Request, State as AxumState};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use tokio::sync::{watch, Notify};
@@ -25,6 +27,8 @@ use tokio::task::JoinHandle;
 use crate::auth::AccessKey;
 use crate::error::{Error, Result};
 use crate::model::{validate_hub, validate_id, PayloadMessage};
+pub use activity::ACTIVITY_HISTORY;
+pub use dashboard::DASHBOARD_PATH;
 pub use delivery::{OVERFLOW_REASON, QUEUE_CAPACITY, QUEUE_CAPACITY_BYTES};
 pub use errors::MAX_HEADER_BYTES;
 pub use rest::MAX_BODY_BYTES;
@@ -69,6 +73,10 @@ pub struct SimulatorOptions {
     pub upstreams: Vec<UpstreamTemplate>,
     /// Time an upstream call may take (default 30 s).
     pub upstream_timeout: Duration,
+    /// Serve the live dashboard at [`DASHBOARD_PATH`]. `None` (default) serves it only when
+    /// `host` is a loopback address: it has no login, so a simulator on `0.0.0.0` shows it to
+    /// the network only when asked with `Some(true)`.
+    pub dashboard: Option<bool>,
 }
 
 impl Default for SimulatorOptions {
@@ -82,6 +90,7 @@ impl Default for SimulatorOptions {
             secondary_access_key: None,
             upstreams: Vec::new(),
             upstream_timeout: UPSTREAM_TIMEOUT,
+            dashboard: None,
         }
     }
 }
@@ -126,6 +135,8 @@ pub(crate) struct Shared {
     pub sockets: LiveSockets,
     pub secondary_key: Option<AccessKey>,
     pub upstream: Arc<upstream::Upstream>,
+    /// Turns true when shutdown starts; endless responses (the dashboard's events) end then.
+    pub stopping: watch::Receiver<bool>,
 }
 
 impl Shared {
@@ -186,6 +197,7 @@ pub struct Simulator {
     shared: Arc<Shared>,
     stop: watch::Sender<bool>,
     server: Mutex<Option<JoinHandle<()>>>,
+    dashboard: bool,
 }
 
 impl Simulator {
@@ -211,7 +223,9 @@ impl Simulator {
         let address = listener
             .local_addr()
             .map_err(|e| Error::Transport(format!("cannot read the bound address: {e}")))?;
+        let (stop, mut stopped) = watch::channel(false);
         let shared = Arc::new(Shared {
+            stopping: stop.subscribe(),
             state: State::default(),
             access_key,
             negotiations: Default::default(),
@@ -221,14 +235,17 @@ impl Simulator {
             secondary_key,
             upstream,
         });
-        let app = rest::routes(shared.clone())
-            .merge(negotiate::routes(shared.clone()))
+        let dashboard = serves_dashboard(options.dashboard, options.host);
+        let mut app = rest::routes(shared.clone()).merge(negotiate::routes(shared.clone()));
+        if dashboard {
+            app = app.merge(dashboard::routes(shared.clone()));
+        }
+        let app = app
             .fallback(errors::no_route)
             .layer(middleware::from_fn(errors::json_errors))
             .layer(tower_http::catch_panic::CatchPanicLayer::custom(errors::panicked))
             .layer(middleware::from_fn(errors::limit_headers))
-            .layer(middleware::from_fn(log_request));
-        let (stop, mut stopped) = watch::channel(false);
+            .layer(middleware::from_fn_with_state(shared.clone(), log_request));
         let server = tokio::spawn(async move {
             let serving = axum::serve(listener, app).with_graceful_shutdown(async move {
                 // A dropped handle closes the channel; that is not a request to stop.
@@ -246,6 +263,7 @@ impl Simulator {
             shared,
             stop,
             server: Mutex::new(Some(server)),
+            dashboard,
         })
     }
 
@@ -258,6 +276,11 @@ impl Simulator {
     /// given as loopback, since not every client can connect to the wildcard itself.
     pub fn url(&self) -> String {
         reachable_url(self.address)
+    }
+
+    /// The live dashboard's address (`{url}/dashboard/`), when it is served.
+    pub fn dashboard_url(&self) -> Option<String> {
+        self.dashboard.then(|| format!("{}{DASHBOARD_PATH}", self.url()))
     }
 
     /// The access key tokens must be signed with.
@@ -366,6 +389,11 @@ impl Simulator {
     }
 }
 
+/// Whether the dashboard is served: as asked, else only on a loopback host (it has no login).
+fn serves_dashboard(asked: Option<bool>, host: IpAddr) -> bool {
+    asked.unwrap_or(host.is_loopback())
+}
+
 /// `http://{address}`, with a wildcard IP (`0.0.0.0`, `::`) replaced by loopback of its family.
 fn reachable_url(mut address: SocketAddr) -> String {
     if address.ip().is_unspecified() {
@@ -430,18 +458,43 @@ impl Drop for VirtualClient {
     }
 }
 
-async fn log_request(request: Request, next: Next) -> Response {
+/// Logs every request, and records those of the REST API and clients in the activity log.
+async fn log_request(AxumState(shared): AxumState<Arc<Shared>>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
     let started = Instant::now();
     let response = next.run(request).await;
-    tracing::info!(%method, %path, status = response.status().as_u16(), elapsed = ?started.elapsed(), "request");
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    tracing::info!(%method, %path, status, ?elapsed, "request");
+    if path.starts_with("/api/") || path.starts_with("/client") {
+        let error_code = response
+            .headers()
+            .get("x-ms-error-code")
+            .and_then(|v| v.to_str().ok());
+        shared.state.activity.record(serde_json::json!({
+            "kind": "request", "method": method.as_str(), "path": path, "status": status,
+            "errorCode": error_code, "ms": elapsed.as_secs_f64() * 1000.0,
+        }));
+    }
     response
 }
 
 #[cfg(test)]
 mod tests {
-    use super::reachable_url;
+    use super::{reachable_url, serves_dashboard};
+
+    #[test]
+    fn the_dashboard_is_served_on_loopback_unless_asked_otherwise() {
+        let host = |text: &str| text.parse().unwrap();
+        assert!(serves_dashboard(None, host("127.0.0.1")));
+        assert!(serves_dashboard(None, host("::1")));
+        assert!(!serves_dashboard(None, host("0.0.0.0")));
+        assert!(!serves_dashboard(None, host("::")));
+        assert!(!serves_dashboard(None, host("192.168.1.5")));
+        assert!(serves_dashboard(Some(true), host("0.0.0.0")));
+        assert!(!serves_dashboard(Some(false), host("127.0.0.1")));
+    }
 
     #[test]
     fn a_wildcard_listen_address_is_handed_out_as_loopback() {

@@ -1,11 +1,16 @@
 //! The simulator's in-memory model: hubs, connections, groups and user-group mappings.
 //!
-//! Pure bookkeeping behind one lock; REST routes and client endpoints call into it.
+//! Bookkeeping behind one lock; REST routes and client endpoints call into it, and what it
+//! does is recorded in its activity log.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use serde_json::{json, Value};
+
+use super::activity::ActivityLog;
 use super::clock::{to_system_time, Clock};
 use super::delivery::{Frame, Sink, OVERFLOW_REASON};
 use crate::model::PayloadMessage;
@@ -21,6 +26,8 @@ struct Connection {
     user_id: Option<String>,
     groups: HashSet<String>,
     sink: Sink,
+    /// When it connected, on the simulator's clock.
+    connected_at_ms: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -80,19 +87,30 @@ impl Hub {
     }
 
     /// Delivers to each listed connection but the excluded; connections that cannot keep up
-    /// are closed with a reason rather than left connected with messages lost.
-    fn deliver_to(&mut self, ids: &[String], excluded: &[String], frame: &Arc<Frame>) {
-        let overflowed: Vec<&String> = ids
-            .iter()
-            .filter(|id| !excluded.contains(id))
-            .filter(|id| self.connections.get(*id).is_some_and(|c| !c.sink.deliver(frame)))
-            .collect();
-        for id in overflowed {
+    /// are closed with a reason rather than left connected with messages lost. Returns how
+    /// many connections got the frame, and the ids of those closed.
+    fn deliver_to(
+        &mut self,
+        ids: &[String],
+        excluded: &[String],
+        frame: &Arc<Frame>,
+    ) -> (usize, Vec<String>) {
+        let mut delivered = 0;
+        let mut overflowed = Vec::new();
+        for id in ids.iter().filter(|id| !excluded.contains(id)) {
+            match self.connections.get(id).map(|c| c.sink.deliver(frame)) {
+                Some(true) => delivered += 1,
+                Some(false) => overflowed.push(id.clone()),
+                None => {}
+            }
+        }
+        for id in &overflowed {
             if let Some(connection) = self.remove(id) {
                 tracing::warn!(connection = %id, "closing a connection whose queue is full");
                 connection.sink.close(Some(OVERFLOW_REASON.to_string()));
             }
         }
+        (delivered, overflowed)
     }
 
     /// Takes a connection out of the hub, its groups and its user's list.
@@ -130,8 +148,11 @@ pub(crate) enum Scope<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct State {
     hubs: Mutex<BTreeMap<String, Hub>>,
-    sequence: std::sync::atomic::AtomicU64,
+    sequence: AtomicU64,
+    /// Bumped by every call that may change a hub, so a watcher knows when to look again.
+    version: AtomicU64,
     pub clock: Clock,
+    pub activity: ActivityLog,
 }
 
 impl State {
@@ -141,7 +162,40 @@ impl State {
 
     /// Runs `f` on hub `name`, creating the hub first if needed.
     fn with_hub<T>(&self, name: &str, f: impl FnOnce(&mut Hub) -> T) -> T {
-        f(self.lock().entry(name.to_ascii_lowercase()).or_default())
+        let result = f(self.lock().entry(name.to_ascii_lowercase()).or_default());
+        self.version.fetch_add(1, Ordering::Relaxed);
+        result
+    }
+
+    /// A number that changes whenever a hub may have changed.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Relaxed)
+    }
+
+    /// Records a delivery of `message` to `to` (`all`, `user`, `group`, `connection`) and the
+    /// connections closed because they could not keep up.
+    fn record_delivery(
+        &self,
+        hub: &str,
+        to: &str,
+        name: Option<&str>,
+        message: &PayloadMessage,
+        outcome: (usize, Vec<String>),
+    ) {
+        let (recipients, overflowed) = outcome;
+        self.activity.record(json!({
+            "kind": "delivery", "hub": hub, "to": to, "name": name,
+            "target": message.target, "recipients": recipients,
+        }));
+        for id in overflowed {
+            self.record_disconnect(hub, &id, Some(OVERFLOW_REASON));
+        }
+    }
+
+    fn record_disconnect(&self, hub: &str, connection_id: &str, reason: Option<&str>) {
+        self.activity.record(json!({
+            "kind": "disconnected", "hub": hub, "connection": connection_id, "reason": reason,
+        }));
     }
 
     /// Runs `f` on hub `name` if it exists, without creating it.
@@ -153,12 +207,16 @@ impl State {
     }
 
     fn next_sequence(&self) -> u64 {
-        self.sequence.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        self.sequence.fetch_add(1, Ordering::Relaxed)
     }
 
     /// Registers a connection; it joins the groups its user is mapped to.
     pub fn connect(&self, hub: &str, connection_id: &str, user_id: Option<&str>, sink: Sink) {
         let now = self.clock.now_ms();
+        self.activity.record(json!({
+            "kind": "connected", "hub": hub, "connection": connection_id, "user": user_id,
+            "protocol": sink.protocol_name(),
+        }));
         self.with_hub(hub, |h| {
             h.connections.insert(
                 connection_id.to_string(),
@@ -166,6 +224,7 @@ impl State {
                     user_id: user_id.map(str::to_string),
                     groups: HashSet::new(),
                     sink,
+                    connected_at_ms: now,
                 },
             );
             if let Some(user) = user_id {
@@ -187,7 +246,8 @@ impl State {
     /// Removes a connection from its groups and the hub; tells its sink with `close_reason`
     /// when the service closed it. Returns whether it existed.
     pub fn disconnect(&self, hub: &str, connection_id: &str, close_reason: Option<Option<String>>) -> bool {
-        self.with_hub(hub, |h| {
+        let reason = close_reason.clone().flatten();
+        let existed = self.with_hub(hub, |h| {
             let Some(connection) = h.remove(connection_id) else {
                 return false;
             };
@@ -195,12 +255,16 @@ impl State {
                 connection.sink.close(reason);
             }
             true
-        })
+        });
+        if existed {
+            self.record_disconnect(hub, connection_id, reason.as_deref());
+        }
+        existed
     }
 
     /// Closes every connection in `scope` but the excluded, telling each client `reason`.
     pub fn close_connections(&self, hub: &str, scope: Scope<'_>, excluded: &[String], reason: Option<&str>) {
-        self.with_hub(hub, |h| {
+        let closed = self.with_hub(hub, |h| {
             let ids: Vec<String> = match scope {
                 Scope::Hub => h.connections.keys().cloned().collect(),
                 Scope::Group(group) => h
@@ -210,12 +274,18 @@ impl State {
                     .unwrap_or_default(),
                 Scope::User(user) => h.user_connections(user),
             };
-            for id in ids.iter().filter(|id| !excluded.contains(id)) {
-                if let Some(connection) = h.remove(id) {
-                    connection.sink.close(reason.map(str::to_string));
-                }
-            }
-        })
+            ids.into_iter()
+                .filter(|id| !excluded.contains(id))
+                .filter(|id| {
+                    h.remove(id)
+                        .map(|connection| connection.sink.close(reason.map(str::to_string)))
+                        .is_some()
+                })
+                .collect::<Vec<String>>()
+        });
+        for id in closed {
+            self.record_disconnect(hub, &id, reason);
+        }
     }
 
     /// Takes a connection out of every group it is in (mappings of its user stay).
@@ -234,35 +304,39 @@ impl State {
 
     pub fn send_to_all(&self, hub: &str, message: PayloadMessage, excluded: &[String]) {
         let frame = Arc::new(Frame::new(message));
-        self.with_hub(hub, |h| {
+        let outcome = self.with_hub(hub, |h| {
             let ids: Vec<String> = h.connections.keys().cloned().collect();
             h.deliver_to(&ids, excluded, &frame)
-        })
+        });
+        self.record_delivery(hub, "all", None, &frame.message, outcome);
     }
 
     pub fn send_to_user(&self, hub: &str, user_id: &str, message: PayloadMessage) {
         let frame = Arc::new(Frame::new(message));
-        self.with_hub(hub, |h| {
+        let outcome = self.with_hub(hub, |h| {
             let ids = h.user_connections(user_id);
             h.deliver_to(&ids, &[], &frame)
-        })
+        });
+        self.record_delivery(hub, "user", Some(user_id), &frame.message, outcome);
     }
 
     pub fn send_to_connection(&self, hub: &str, connection_id: &str, message: PayloadMessage) {
         let frame = Arc::new(Frame::new(message));
-        self.with_hub(hub, |h| h.deliver_to(&[connection_id.to_string()], &[], &frame))
+        let outcome = self.with_hub(hub, |h| h.deliver_to(&[connection_id.to_string()], &[], &frame));
+        self.record_delivery(hub, "connection", Some(connection_id), &frame.message, outcome);
     }
 
     pub fn send_to_group(&self, hub: &str, group: &str, message: PayloadMessage, excluded: &[String]) {
         let frame = Arc::new(Frame::new(message));
-        self.with_hub(hub, |h| {
+        let outcome = self.with_hub(hub, |h| {
             let ids: Vec<String> = h
                 .groups
                 .get(group)
                 .map(|ids| ids.iter().cloned().collect())
                 .unwrap_or_default();
             h.deliver_to(&ids, excluded, &frame)
-        })
+        });
+        self.record_delivery(hub, "group", Some(group), &frame.message, outcome);
     }
 
     pub fn connection_exists(&self, hub: &str, connection_id: &str) -> bool {
@@ -407,6 +481,61 @@ impl State {
         });
         list.sort_by(|a, b| a.name.cmp(&b.name));
         list
+    }
+
+    /// Every hub as the dashboard shows it: connections (at most `limit` per hub, with the
+    /// total), groups with members, and unexpired user-group mappings with their expiry in ms
+    /// since the epoch on the simulator's clock.
+    pub fn snapshot(&self, limit: usize) -> Value {
+        let now = self.clock.now_ms();
+        let hubs = self.lock();
+        let hubs: Vec<Value> = hubs
+            .iter()
+            .map(|(name, h)| {
+                let mut ids: Vec<&String> = h.connections.keys().collect();
+                ids.sort();
+                let connections: Vec<Value> = ids
+                    .iter()
+                    .take(limit)
+                    .map(|id| {
+                        let c = &h.connections[*id];
+                        let mut groups: Vec<&String> = c.groups.iter().collect();
+                        groups.sort();
+                        json!({
+                            "id": id, "user": c.user_id, "protocol": c.sink.protocol_name(),
+                            "connectedAt": c.connected_at_ms, "queuedBytes": c.sink.queued_bytes(),
+                            "groups": groups,
+                        })
+                    })
+                    .collect();
+                let mut groups: Vec<Value> = h
+                    .groups
+                    .iter()
+                    .map(|(group, members)| {
+                        let mut members: Vec<&String> = members.iter().collect();
+                        members.sort();
+                        json!({"name": group, "connections": members})
+                    })
+                    .collect();
+                groups.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+                let mut mappings: Vec<Value> = h
+                    .mappings
+                    .iter()
+                    .flat_map(|(user, groups)| {
+                        groups
+                            .iter()
+                            .filter(|(_, m)| m.expires_at_ms > now)
+                            .map(move |(group, m)| json!({"user": user, "group": group, "expiresAt": m.expires_at_ms}))
+                    })
+                    .collect();
+                mappings.sort_by(|a, b| (a["user"].as_str(), a["group"].as_str()).cmp(&(b["user"].as_str(), b["group"].as_str())));
+                json!({
+                    "name": name, "connectionCount": h.connections.len(), "connections": connections,
+                    "groups": groups, "userGroups": mappings,
+                })
+            })
+            .collect();
+        json!({"now": now, "hubs": hubs})
     }
 
     /// The hub's unexpired user-group mappings, sorted by user then group.
