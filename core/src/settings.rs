@@ -234,6 +234,8 @@ pub struct SimulatorSettings {
     pub upstreams: Vec<String>,
     /// Time an upstream call may take.
     pub upstream_timeout: Option<f64>,
+    /// Serve the live dashboard; absent means only on a loopback host.
+    pub dashboard: Option<bool>,
 }
 
 #[cfg(feature = "simulator")]
@@ -243,6 +245,7 @@ impl SimulatorSettings {
         let mut options = SimulatorOptions {
             access_key: self.access_key.clone(),
             secondary_access_key: self.secondary_access_key.clone(),
+            dashboard: self.dashboard,
             ..SimulatorOptions::default()
         };
         if let Some(text) = &self.host {

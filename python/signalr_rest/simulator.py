@@ -134,6 +134,9 @@ class Simulator(ClosesOnExit):
     (``"URL;hub=..;category=..;event=.."``), tried in order; each upstream call may take
     ``upstream_timeout`` (default 30 s) and is signed with ``access_key`` and, when given,
     ``secondary_access_key``.
+
+    ``dashboard`` serves the live dashboard at ``dashboard_url``: by default (``None``) only
+    when ``host`` is a loopback address, since the page has no login.
     """
 
     def __init__(
@@ -146,6 +149,7 @@ class Simulator(ClosesOnExit):
         upstreams: Sequence[str] = (),
         upstream_timeout: Seconds | None = None,
         secondary_access_key: str | None = None,
+        dashboard: bool | None = None,
     ) -> None:
         if isinstance(upstreams, str):
             upstreams = [upstreams]
@@ -161,6 +165,7 @@ class Simulator(ClosesOnExit):
                 None if upstream_timeout is None else seconds("upstream_timeout", upstream_timeout)
             ),
             secondary_access_key=secondary_access_key,
+            dashboard=dashboard,
         )
 
     @property
@@ -177,6 +182,11 @@ class Simulator(ClosesOnExit):
     def access_key(self) -> str:
         """The access key tokens must be signed with."""
         return self._native.access_key
+
+    @property
+    def dashboard_url(self) -> str | None:
+        """The live dashboard's URL (``{url}/dashboard/``), or None when it is not served."""
+        return self._native.dashboard_url
 
     def access_token(self, audience: str, lifetime: Seconds = timedelta(hours=1)) -> str:
         """A token signed with this simulator's key for ``audience`` (a request URL).

@@ -69,6 +69,7 @@ impl Simulator {
         upstreams: Option<Vec<String>>,
         upstream_timeout_ms: Option<f64>,
         secondary_access_key: Option<String>,
+        dashboard: Option<bool>,
     ) -> napi::Result<PromiseRaw<'env, Simulator>> {
         let settings = SimulatorSettings {
             host,
@@ -78,6 +79,7 @@ impl Simulator {
             secondary_access_key,
             upstreams: upstreams.unwrap_or_default(),
             upstream_timeout: upstream_timeout_ms,
+            dashboard,
         };
         spawn(env, None, async move {
             let options = settings.options(Convention::CAMEL_MILLIS)?;
@@ -107,6 +109,12 @@ impl Simulator {
     #[napi(getter, catch_unwind)]
     pub fn access_key(&self) -> String {
         self.access_key.clone()
+    }
+
+    /// The live dashboard's URL, or null when it is not served.
+    #[napi(getter, catch_unwind)]
+    pub fn dashboard_url(&self) -> Option<String> {
+        self.core.dashboard_url()
     }
 
     /// A token signed with the simulator's key for `audience`, valid for `lifetime_seconds`.

@@ -48,7 +48,7 @@ impl Simulator {
     /// Starts serving on `host`:`port` (0: any free port) with `access_key` (None: random).
     #[new]
     /// `upstreams` are templates in the CLI form (`URL;hub=..;event=..`), tried in order.
-    #[pyo3(signature = (*, host, port, access_key, ping_interval, upstreams, upstream_timeout, secondary_access_key))]
+    #[pyo3(signature = (*, host, port, access_key, ping_interval, upstreams, upstream_timeout, secondary_access_key, dashboard))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -59,6 +59,7 @@ impl Simulator {
         upstreams: Vec<String>,
         upstream_timeout: Option<f64>,
         secondary_access_key: Option<String>,
+        dashboard: Option<bool>,
     ) -> PyResult<Self> {
         let settings = SimulatorSettings {
             host: Some(host.to_string()),
@@ -68,6 +69,7 @@ impl Simulator {
             secondary_access_key,
             upstreams,
             upstream_timeout,
+            dashboard,
         };
         let options = settings.options(Convention::SNAKE_SECONDS).map_err(to_py_err)?;
         let inner = run_core(py, || runtime().block_on(signalr_rest::Simulator::start(options)))?;
@@ -95,6 +97,12 @@ impl Simulator {
     #[getter]
     fn access_key(&self) -> &str {
         &self.access_key
+    }
+
+    /// The live dashboard's URL, or None when it is not served.
+    #[getter]
+    fn dashboard_url(&self) -> Option<String> {
+        self.inner.dashboard_url()
     }
 
     /// A token signed with the simulator's key for `audience`, valid for `lifetime` seconds.

@@ -37,6 +37,9 @@ pub struct SimulatorOptions {
     /// Seconds of silence after which a WebSocket client gets a ping.
     #[uniffi(default)]
     pub ping_interval_seconds: Option<f64>,
+    /// Serve the live dashboard; absent means only on a loopback host (it has no login).
+    #[uniffi(default)]
+    pub dashboard: Option<bool>,
 }
 
 impl SimulatorOptions {
@@ -50,6 +53,7 @@ impl SimulatorOptions {
             secondary_access_key: self.secondary_access_key,
             upstreams: self.upstreams,
             upstream_timeout: self.upstream_timeout_seconds,
+            dashboard: self.dashboard,
         }
     }
 }
@@ -198,6 +202,11 @@ impl Simulator {
     /// `Endpoint=...;AccessKey=...;Version=1.0;` for clients of this simulator.
     pub fn connection_string(&self) -> String {
         self.inner.connection_string()
+    }
+
+    /// The live dashboard's URL, or nil/null when it is not served.
+    pub fn dashboard_url(&self) -> Option<String> {
+        self.inner.dashboard_url()
     }
 
     /// The access key tokens must be signed with.
