@@ -47,11 +47,12 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
         Some(url) => format!("Endpoint={url};AccessKey={};Version=1.0;", simulator.access_key()),
         None => simulator.connection_string(),
     };
-    announce(&line)?;
+    // Before "ready", so whoever waits for that line has seen this one.
     if simulator.dashboard_url().is_some() {
         let base = args.advertise_url.clone().unwrap_or_else(|| simulator.url());
         eprintln!("dashboard: {base}{}", signalr_rest::simulator::DASHBOARD_PATH);
     }
+    announce(&line)?;
     let signal = stop.wait().await?;
     tracing::info!(signal, "shutting down");
     simulator.shutdown().await;

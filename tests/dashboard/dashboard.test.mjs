@@ -171,12 +171,15 @@ test('the dashboard can be turned off, and its token endpoint signs only REST pa
   const off = await serve('--dashboard', 'false');
   try {
     assert.equal((await fetch(`${off.endpoint}/dashboard/`)).status, 404);
+    // serve prints its dashboard line, if any, before "simulator ready".
+    await eventually(() => off.stderr().includes('simulator ready'), 'the ready line');
     assert.doesNotMatch(off.stderr(), /dashboard:/);
   } finally {
     await off.stop();
   }
   const on = await serve();
   try {
+    await eventually(() => on.stderr().includes('simulator ready'), 'the ready line');
     assert.match(on.stderr(), new RegExp(`dashboard: ${on.endpoint}/dashboard/`));
     const ask = (body) => fetch(`${on.endpoint}/dashboard/api/token`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
