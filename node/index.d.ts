@@ -281,6 +281,12 @@ export interface SimulatorOptions {
   upstreamTimeoutMs?: number;
   /** A second key upstream requests are also signed with. */
   secondaryAccessKey?: string;
+  /**
+   * Serve the live dashboard (hubs, connections, groups, an activity log, a send form) at
+   * {@link Simulator.dashboardUrl}; by default only when `host` is a loopback address, since the
+   * page has no login.
+   */
+  dashboard?: boolean;
 }
 
 /** One serverless upstream call the simulator made. */
@@ -348,6 +354,8 @@ export declare class Simulator {
   readonly connectionString: string;
   /** The access key tokens must be signed with. */
   readonly accessKey: string;
+  /** The live dashboard's URL (`${url}/dashboard/`), or null when it is not served. */
+  readonly dashboardUrl: string | null;
   /**
    * A token signed with this simulator's key for `audience` (a request URL), valid for
    * `lifetimeSeconds` (default 3600): what a {@link TokenProvider} hands out in tests.

@@ -66,9 +66,11 @@ fn rust_surface() -> Vec<(&'static str, &'static str)> {
         simulator_options."secondary_access_key" => |o: SimulatorOptions| o.secondary_access_key;
         simulator_options."upstreams" => |o: SimulatorOptions| o.upstreams;
         simulator_options."upstream_timeout" => |o: SimulatorOptions| o.upstream_timeout;
+        simulator_options."dashboard" => |o: SimulatorOptions| o.dashboard;
         simulator_methods."url" => Simulator::url;
         simulator_methods."connection_string" => Simulator::connection_string;
         simulator_methods."access_key" => Simulator::access_key;
+        simulator_methods."dashboard_url" => Simulator::dashboard_url;
         simulator_methods."access_token" => Simulator::access_token;
         simulator_methods."connect" => Simulator::connect;
         simulator_methods."hubs" => Simulator::hubs;

@@ -79,6 +79,20 @@ function optionalWholeNumber(value, name) {
 }
 
 /**
+ * `value` if it is a boolean, `undefined` if absent (`undefined` or `null`).
+ * @param {unknown} value
+ * @param {string} name
+ * @returns {boolean | undefined}
+ */
+function optionalBoolean(value, name) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`${name} must be a boolean, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
  * A list of strings, `[]` if absent.
  * @param {unknown} value
  * @param {string} name
@@ -230,6 +244,7 @@ module.exports = {
   number,
   optionalNumber,
   optionalWholeNumber,
+  optionalBoolean,
   stringList,
   options,
   optionalSignal,

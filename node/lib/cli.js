@@ -20,6 +20,8 @@ options:
   --ping-interval SECONDS        silence after which a WebSocket client gets a ping
   --upstream TEMPLATE            serverless upstream 'URL[;hub=..;category=..;event=..]', repeatable
   --upstream-timeout SECONDS     how long each upstream call may take
+  --dashboard true|false         serve the live dashboard at /dashboard/ (default: only on a
+                                 loopback host, since it has no login)
   -h, --help                     show this help
 `;
 
@@ -31,6 +33,7 @@ const OPTIONS = /** @type {const} */ ({
   'ping-interval': { type: 'string' },
   upstream: { type: 'string', multiple: true },
   'upstream-timeout': { type: 'string' },
+  dashboard: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 });
 
@@ -67,6 +70,18 @@ function seconds(value, name) {
 }
 
 /**
+ * `--dashboard` as a boolean, undefined when absent.
+ * @param {string | undefined} value
+ */
+function dashboard(value) {
+  if (value === undefined) return undefined;
+  if (value !== 'true' && value !== 'false') {
+    throw new UsageError(`--dashboard: expected true or false, got '${value}'`);
+  }
+  return value === 'true';
+}
+
+/**
  * The options `serve` starts the simulator with, from the command line; undefined for --help.
  * @param {string[]} argv
  */
@@ -93,6 +108,7 @@ function parse(argv) {
     pingIntervalMs: seconds(values['ping-interval'], 'ping-interval'),
     upstreams: values.upstream ?? [],
     upstreamTimeoutMs: seconds(values['upstream-timeout'], 'upstream-timeout'),
+    dashboard: dashboard(values.dashboard),
   };
 }
 
@@ -143,6 +159,9 @@ async function main(argv) {
       return error instanceof InvalidArgumentError ? 2 : 1;
     }
     process.stdout.write(`${simulator.connectionString}\n`);
+    if (simulator.dashboardUrl !== null) {
+      process.stderr.write(`dashboard: ${simulator.dashboardUrl}\n`);
+    }
     process.stderr.write('simulator ready; press Ctrl-C to stop\n');
     await stopped;
     await simulator.close();

@@ -37,7 +37,8 @@ class Simulator {
    * `upstreams` makes hubs serverless: templates as the CLI's `--upstream` takes them
    * (`'URL;hub=..;category=..;event=..'`), tried in order; each call may take
    * `upstreamTimeoutMs` (default 30000) and is signed with the access key and, when given,
-   * `secondaryAccessKey`.
+   * `secondaryAccessKey`. `dashboard` serves the live dashboard at `dashboardUrl`: by default
+   * only when `host` is a loopback address, since the page has no login.
    * @param {import('../index').SimulatorOptions} [options]
    */
   static async start(options) {
@@ -49,6 +50,7 @@ class Simulator {
       'upstreams',
       'upstreamTimeoutMs',
       'secondaryAccessKey',
+      'dashboard',
     ]);
     const port = check.optionalWholeNumber(read.port, 'port');
     const host = check.optionalString(read.host, 'host');
@@ -57,8 +59,18 @@ class Simulator {
     const upstreams = check.stringList(read.upstreams, 'upstreams');
     const timeoutMs = check.optionalNumber(read.upstreamTimeoutMs, 'upstreamTimeoutMs');
     const secondary = check.optionalString(read.secondaryAccessKey, 'secondaryAccessKey');
+    const dashboard = check.optionalBoolean(read.dashboard, 'dashboard');
     const native = await invokeAsync(undefined, () =>
-      addon.Simulator.start(host, port, accessKey, pingIntervalMs, upstreams, timeoutMs, secondary),
+      addon.Simulator.start(
+        host,
+        port,
+        accessKey,
+        pingIntervalMs,
+        upstreams,
+        timeoutMs,
+        secondary,
+        dashboard,
+      ),
     );
     return new Simulator(INTERNAL, native);
   }
@@ -76,6 +88,11 @@ class Simulator {
   /** The access key tokens must be signed with. */
   get accessKey() {
     return this.#native.accessKey;
+  }
+
+  /** The live dashboard's URL (`${url}/dashboard/`), or null when it is not served. */
+  get dashboardUrl() {
+    return this.#native.dashboardUrl ?? null;
   }
 
   /**

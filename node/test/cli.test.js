@@ -118,6 +118,7 @@ const BAD = [
   [['serve', '--host', 'not-an-ip', '--port', '0'], /not-an-ip/],
   [['serve', '--port', '0', '--upstream', 'ftp://x'], /ftp:\/\/x|upstream/],
   [['serve', '--port'], /--port/],
+  [['serve', '--port', '0', '--dashboard', 'yes'], /--dashboard.*yes/],
   [['bogus'], /bogus/],
   [[], /serve/],
 ];
@@ -143,3 +144,22 @@ test('a busy port exits 1 naming it', async (t) => {
   assert.equal(code, 1, stderr);
   assert.match(stderr, new RegExp(String(busy.port)));
 });
+
+for (const [args, shown] of [
+  [[], true],
+  [['--dashboard', 'true'], true],
+  [['--dashboard', 'false'], false],
+]) {
+  test(`serve ${args.join(' ') || '(no --dashboard)'} ${shown ? 'prints' : 'does not print'} the dashboard line`, async (t) => {
+    const serve = cli(t, 'serve', '--port', '0', ...args);
+    const endpoint = /^Endpoint=([^;]+);/.exec(await serve.firstLine())[1];
+    const page = await within(fetch(`${endpoint}/dashboard/`), 'GET /dashboard/');
+    assert.equal(page.status, shown ? 200 : 404);
+    await page.arrayBuffer();
+    serve.child.kill('SIGTERM');
+    const { code, stderr } = await serve.exit();
+    assert.equal(code, 0, stderr);
+    if (shown) assert.match(stderr, new RegExp(`^dashboard: ${endpoint}/dashboard/$`, 'm'));
+    else assert.doesNotMatch(stderr, /dashboard:/);
+  });
+}

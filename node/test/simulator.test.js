@@ -200,3 +200,41 @@ test('a shut-down simulator refuses connect and accessToken with the core error,
   }
   await sim.close();
 });
+
+test('the dashboard is served on loopback by default: dashboardUrl answers 200 with HTML', async () => {
+  const sim = await Simulator.start({ port: 0 });
+  try {
+    assert.equal(sim.dashboardUrl, `${sim.url}/dashboard/`);
+    const page = await fetch(sim.dashboardUrl, { signal: AbortSignal.timeout(5000) });
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(await page.text(), /<html/i);
+  } finally {
+    await sim.close();
+  }
+});
+
+test('dashboard: false serves none: dashboardUrl is null and /dashboard/ is 404', async () => {
+  const sim = await Simulator.start({ port: 0, dashboard: false });
+  try {
+    assert.equal(sim.dashboardUrl, null);
+    const page = await fetch(`${sim.url}/dashboard/`, { signal: AbortSignal.timeout(5000) });
+    assert.equal(page.status, 404);
+    await page.arrayBuffer();
+  } finally {
+    await sim.close();
+  }
+  const asked = await Simulator.start({ port: 0, dashboard: true });
+  try {
+    assert.equal(asked.dashboardUrl, `${asked.url}/dashboard/`);
+  } finally {
+    await asked.close();
+  }
+});
+
+test('a dashboard that is not a boolean is a TypeError naming it', async () => {
+  await assert.rejects(
+    Simulator.start({ port: 0, dashboard: /** @type {any} */ ('yes') }),
+    (error) => error instanceof TypeError && /^dashboard must be a boolean, got string yes$/.test(error.message),
+  );
+});

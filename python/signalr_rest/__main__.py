@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
         help="serverless upstream 'URL[;hub=..;category=..;event=..]', repeatable",
     )
     serve.add_argument("--upstream-timeout", type=float, metavar="SECONDS")
+    serve.add_argument(
+        "--dashboard",
+        choices=("true", "false"),
+        help="serve the live dashboard at /dashboard/ (true) or not (false); "
+        "by default it is served only on a loopback host, since it has no login",
+    )
     return parser
 
 
@@ -62,12 +68,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             upstreams=args.upstream,
             upstream_timeout=args.upstream_timeout,
             secondary_access_key=args.secondary_access_key,
+            dashboard=None if args.dashboard is None else args.dashboard == "true",
         )
     except SignalRError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2 if isinstance(error, InvalidArgumentError) else 1
     with simulator:
         print(simulator.connection_string, flush=True)
+        if simulator.dashboard_url is not None:
+            print(f"dashboard: {simulator.dashboard_url}", file=sys.stderr, flush=True)
         print("simulator ready; press Ctrl-C to stop", file=sys.stderr, flush=True)
         while not stops:
             time.sleep(0.1)

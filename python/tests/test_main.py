@@ -65,3 +65,34 @@ def test_a_busy_port_exits_1() -> None:
             _, err = serve.communicate(timeout=30)
     assert serve.returncode == 1
     assert port in err
+
+
+def _stderr_after_ready(*args: str) -> tuple[str, str]:
+    """The connection string and everything `serve` wrote on stderr, stopping it once ready."""
+    with _serve("--port", "0", *args) as serve:
+        assert serve.stdout is not None
+        connection_string = serve.stdout.readline().strip()
+        serve.terminate()
+        _, err = serve.communicate(timeout=10)
+    assert serve.returncode == 0
+    return connection_string, err
+
+
+def test_serve_prints_the_dashboard_url_on_stderr() -> None:
+    connection_string, err = _stderr_after_ready()
+    url = connection_string.split(";")[0].removeprefix("Endpoint=")
+    assert f"dashboard: {url}/dashboard/\n" in err
+
+
+def test_serve_with_dashboard_false_prints_no_dashboard_line() -> None:
+    connection_string, err = _stderr_after_ready("--dashboard", "false")
+    assert connection_string.startswith("Endpoint=http://127.0.0.1:")
+    assert "dashboard:" not in err
+    assert "simulator ready" in err
+
+
+def test_serve_refuses_a_dashboard_that_is_not_true_or_false() -> None:
+    with _serve("--port", "0", "--dashboard", "yes") as serve:
+        _, err = serve.communicate(timeout=30)
+    assert serve.returncode == 2
+    assert "--dashboard" in err

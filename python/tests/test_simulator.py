@@ -178,3 +178,36 @@ def test_ping_interval_sets_how_soon_a_silent_websocket_client_gets_a_ping() -> 
 def test_a_bad_ping_interval_is_refused_naming_it() -> None:
     with pytest.raises(InvalidArgumentError, match="ping_interval"):
         Simulator(ping_interval=-1)
+
+
+def test_the_dashboard_is_served_on_loopback_by_default() -> None:
+    import urllib.request
+
+    with Simulator() as sim:
+        assert sim.dashboard_url == f"{sim.url}/dashboard/"
+        with urllib.request.urlopen(sim.dashboard_url, timeout=5) as answer:
+            assert answer.status == 200
+            assert answer.headers.get_content_type() == "text/html"
+            assert "<html" in answer.read().decode().lower()
+
+
+def test_dashboard_false_serves_no_dashboard() -> None:
+    import urllib.error
+    import urllib.request
+
+    with Simulator(dashboard=False) as sim:
+        assert sim.dashboard_url is None
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{sim.url}/dashboard/", timeout=5)
+        assert refused.value.code == 404
+        refused.value.close()
+
+
+def test_dashboard_true_serves_it() -> None:
+    with Simulator(dashboard=True) as sim:
+        assert sim.dashboard_url == f"{sim.url}/dashboard/"
+
+
+def test_a_dashboard_that_is_not_a_bool_is_refused_naming_it() -> None:
+    with pytest.raises(TypeError, match="dashboard"):
+        Simulator(dashboard="yes")  # type: ignore[arg-type]

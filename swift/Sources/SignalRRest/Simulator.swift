@@ -81,7 +81,9 @@ public final class Simulator: Sendable {
     /// `URL[;hub=PATTERN][;category=PATTERN][;event=PATTERN]`, first match wins; each call may
     /// take `upstreamTimeout` seconds (default 30) and is signed with `accessKey` and
     /// `secondaryAccessKey` (which tokens may be signed with too). A WebSocket client gets a
-    /// ping after `pingInterval` seconds of silence (default: the core's).
+    /// ping after `pingInterval` seconds of silence (default: the core's). `dashboard` serves the
+    /// live dashboard at `dashboardUrl`; nil serves it only when `host` is a loopback address,
+    /// since the page has no login.
     public static func start(
         host: String? = nil,
         port: Int? = nil,
@@ -89,7 +91,8 @@ public final class Simulator: Sendable {
         upstreams: [String] = [],
         upstreamTimeout: TimeInterval? = nil,
         secondaryAccessKey: String? = nil,
-        pingInterval: TimeInterval? = nil
+        pingInterval: TimeInterval? = nil,
+        dashboard: Bool? = nil
     ) async throws -> Simulator {
         let options = SimulatorOptions(
             host: host,
@@ -98,7 +101,8 @@ public final class Simulator: Sendable {
             upstreams: upstreams,
             upstreamTimeoutSeconds: upstreamTimeout,
             secondaryAccessKey: secondaryAccessKey,
-            pingIntervalSeconds: pingInterval
+            pingIntervalSeconds: pingInterval,
+            dashboard: dashboard
         )
         SignalRRest.installLogSink()
         do {
@@ -118,6 +122,9 @@ public final class Simulator: Sendable {
 
     /// The access key tokens must be signed with.
     public var accessKey: String { simulator.accessKey() }
+
+    /// The live dashboard's URL (`{url}/dashboard/`), or nil when it is not served.
+    public var dashboardUrl: String? { simulator.dashboardUrl() }
 
     /// A REST token for `audience` signed with the simulator's key, valid `lifetime` seconds:
     /// what an app's backend hands to a `TokenProvider`.

@@ -34,7 +34,7 @@ data class ReceivedMessage(val target: String, val arguments: JsonArray) {
 
 /**
  * Simulator settings; null keeps the default (127.0.0.1, a free port, a random key, no upstream,
- * a 30 s upstream timeout, the core's ping interval). Java builds them with [builder]:
+ * a 30 s upstream timeout, the core's ping interval, the dashboard only on a loopback host). Java builds them with [builder]:
  * `SimulatorOptions.builder().upstream("http://127.0.0.1:7071/api/{hub}/{category}/{event}").build()`.
  */
 data class SimulatorOptions(
@@ -56,6 +56,11 @@ data class SimulatorOptions(
     val secondaryAccessKey: String? = null,
     /** Silence after which a WebSocket client gets a ping. */
     val pingInterval: Duration? = null,
+    /**
+     * Serve the live dashboard at [Simulator.dashboardUrl]; null serves it only when [host] is a
+     * loopback address, since the page has no login.
+     */
+    val dashboard: Boolean? = null,
 ) {
     internal fun toNative() = NativeSimulatorOptions(
         host,
@@ -65,6 +70,7 @@ data class SimulatorOptions(
         upstreamTimeout?.inSeconds,
         secondaryAccessKey,
         pingInterval?.inSeconds,
+        dashboard,
     )
 
     /** Simulator settings one at a time, with `java.time.Duration`s: how Java makes [SimulatorOptions]. */
@@ -93,6 +99,9 @@ data class SimulatorOptions(
         /** Silence after which a WebSocket client gets a ping. */
         fun pingInterval(interval: java.time.Duration) =
             apply { options = options.copy(pingInterval = interval.toKotlinDuration()) }
+
+        /** Serve the live dashboard (true) or not (false); by default only on a loopback host. */
+        fun dashboard(serve: Boolean) = apply { options = options.copy(dashboard = serve) }
 
         /** The settings so far. */
         fun build(): SimulatorOptions = options
@@ -182,6 +191,9 @@ class Simulator private constructor(private val simulator: NativeSimulator) : Au
 
     /** The access key tokens must be signed with. */
     val accessKey: String get() = simulator.accessKey()
+
+    /** The live dashboard's URL (`{url}/dashboard/`), or null when it is not served. */
+    val dashboardUrl: String? get() = simulator.dashboardUrl()
 
     /**
      * A REST token for [audience] signed with the simulator's key, valid for [lifetime]: what an
