@@ -1,10 +1,12 @@
 //! The simulator's dashboard over real sockets: its page, snapshot and event stream, and the
 //! option that turns it off. tests/dashboard drives the page itself in Chromium.
 
+mod raw_ws;
+
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use signalr_rest::simulator::DASHBOARD_PATH;
+use signalr_rest::simulator::{UpstreamTemplate, DASHBOARD_PATH};
 use signalr_rest::{HubClient, PayloadMessage, ServiceClient, Simulator, SimulatorOptions};
 
 async fn simulator(dashboard: Option<bool>) -> Simulator {
@@ -171,5 +173,31 @@ async fn the_event_stream_carries_requests_deliveries_connections_and_snapshots(
     .await;
     drop(bob);
     read_events_until(&mut events, &[r#""kind":"disconnected""#]).await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn upstream_calls_show_in_the_event_stream_failed_ones_with_the_reason() {
+    // Port 1 on loopback refuses: the call fails, and the page says why.
+    let (sim, service) = raw_ws::setup_with(SimulatorOptions {
+        upstreams: vec![UpstreamTemplate::new(
+            "http://127.0.0.1:1/{hub}/{category}/{event}",
+        )],
+        upstream_timeout: Duration::from_secs(5),
+        ..SimulatorOptions::default()
+    })
+    .await;
+    let mut events = reqwest::get(format!("{}/dashboard/api/events", sim.url()))
+        .await
+        .unwrap();
+    let _socket = raw_ws::connected(&sim, &service, Some("carol"), "json").await;
+    read_events_until(
+        &mut events,
+        &[
+            r#""kind":"upstream","hub":"chat""#,
+            r#""category":"connections","event":"connected","url":"http://127.0.0.1:1/chat/connections/connected","status":null"#,
+        ],
+    )
+    .await;
     sim.shutdown().await;
 }

@@ -211,10 +211,12 @@ impl Simulator {
         let keys = std::iter::once(access_key.expose().to_string())
             .chain(secondary_key.iter().map(|k| k.expose().to_string()))
             .collect();
+        let state = State::default();
         let upstream = Arc::new(upstream::Upstream::new(
             options.upstreams,
             keys,
             options.upstream_timeout,
+            state.activity.clone(),
         )?);
         let bind = SocketAddr::new(options.host, options.port);
         let listener = tokio::net::TcpListener::bind(bind)
@@ -226,7 +228,7 @@ impl Simulator {
         let (stop, mut stopped) = watch::channel(false);
         let shared = Arc::new(Shared {
             stopping: stop.subscribe(),
-            state: State::default(),
+            state,
             access_key,
             negotiations: Default::default(),
             ping_interval: options.ping_interval,

@@ -152,7 +152,8 @@ pub(crate) struct State {
     /// Bumped by every call that may change a hub, so a watcher knows when to look again.
     version: AtomicU64,
     pub clock: Clock,
-    pub activity: ActivityLog,
+    /// Shared with the upstream, which records its calls here too.
+    pub activity: Arc<ActivityLog>,
 }
 
 impl State {

@@ -16,6 +16,7 @@ use reqwest::header::CONTENT_TYPE;
 use tokio::sync::mpsc;
 use url::Url;
 
+use super::activity::ActivityLog;
 use crate::error::{Error, Result};
 use crate::model::PayloadMessage;
 use crate::protocol::{self, CompletionResult, Encoded, Protocol};
@@ -144,6 +145,7 @@ pub(crate) struct Upstream {
     timeout: Duration,
     http: reqwest::Client,
     calls: Mutex<VecDeque<UpstreamCall>>,
+    activity: Arc<ActivityLog>,
 }
 
 /// Who a client connection is, as upstream requests tell it.
@@ -192,7 +194,13 @@ impl UpstreamQueue {
 }
 
 impl Upstream {
-    pub fn new(templates: Vec<UpstreamTemplate>, keys: Vec<String>, timeout: Duration) -> Result<Self> {
+    /// The upstream of a simulator whose activity log is `activity`.
+    pub fn new(
+        templates: Vec<UpstreamTemplate>,
+        keys: Vec<String>,
+        timeout: Duration,
+        activity: Arc<ActivityLog>,
+    ) -> Result<Self> {
         for template in &templates {
             template.check_url()?;
         }
@@ -206,6 +214,7 @@ impl Upstream {
             timeout,
             http,
             calls: Mutex::new(VecDeque::new()),
+            activity,
         })
     }
 
@@ -408,6 +417,10 @@ impl Upstream {
         error: Option<String>,
     ) -> Answer {
         tracing::info!(hub = %client.hub, connection = %client.connection_id, category, event, %url, ?status, "upstream call");
+        self.activity.record(serde_json::json!({
+            "kind": "upstream", "hub": client.hub, "connection": client.connection_id,
+            "category": category, "event": event, "url": url, "status": status, "error": error,
+        }));
         let mut log = self.log();
         if log.len() == CALL_LOG_LENGTH {
             log.pop_front();

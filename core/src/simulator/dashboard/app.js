@@ -93,6 +93,10 @@ function describe(event) {
       return `${event.connection} connected (${event.protocol}) as ${event.user ?? 'anonymous'}`;
     case 'disconnected':
       return `${event.connection} disconnected${event.reason ? `: ${event.reason}` : ''}`;
+    case 'upstream': {
+      const outcome = event.status === null ? `failed: ${event.error}` : `→ ${event.status}`;
+      return `upstream ${event.category}/${event.event} for ${event.connection} to ${event.url} ${outcome}`;
+    }
     case 'lagged':
       return `${event.missed} event(s) not shown: the page fell behind`;
     default:
