@@ -134,6 +134,17 @@ test('the dashboard shows a real client, its group and messages live, filters, s
     await eventually(async () => (await page.locator('#log tr[data-kind="connected"]').count()) === 0,
       'the group filter to hide the connect line');
     await page.getByLabel('Group', { exact: true }).fill('');
+    await page.getByLabel('Connection', { exact: true }).fill(connectionId.slice(0, 8));
+    await eventually(async () => (await row.count()) === 1, 'the connection filter to keep alice');
+    await page.getByLabel('Connection', { exact: true }).fill('');
+    await page.locator('#filters').getByLabel('Hub').fill('other');
+    await eventually(async () => (await page.locator('section[data-hub="chat"]').count()) === 0,
+      'the hub filter to hide hub chat');
+    await eventually(async () => (await page.locator('#log tr').count()) === 0, 'the hub filter to empty the log');
+    await page.locator('#filters').getByLabel('Hub').fill('');
+    // The client's own requests (negotiate, the WebSocket) are logged under its hub.
+    await page.locator('#log tr[data-kind="request"]', { hasText: 'POST /client/negotiate → 200' })
+      .filter({ hasText: 'chat' }).waitFor({ timeout: WAIT_MS });
 
     // The send form goes through the REST API and reaches the client.
     const form = page.locator('#send');
@@ -142,7 +153,8 @@ test('the dashboard shows a real client, its group and messages live, filters, s
     await form.getByLabel(/^Name/).fill('alice');
     await form.getByLabel('Target').fill('fromPage');
     await form.getByLabel(/^Arguments/).fill('["from the page", 42]');
-    await form.getByRole('button', { name: 'Send' }).click();
+    // From the keyboard: Enter in a field submits the form.
+    await form.getByLabel(/^Arguments/).press('Enter');
     await page.locator('#send-result', { hasText: '→ 202' }).waitFor({ timeout: WAIT_MS });
     await eventually(() => alice.received.some((m) => m.target === 'fromPage'), 'the page\'s message at the client');
     assert.deepEqual(alice.received.find((m) => m.target === 'fromPage').args, ['from the page', 42]);

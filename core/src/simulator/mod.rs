@@ -464,6 +464,12 @@ impl Drop for VirtualClient {
 async fn log_request(AxumState(shared): AxumState<Arc<Shared>>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
+    // Client requests name their hub in the query (`/client/?hub=chat`).
+    let hub = request.uri().query().and_then(|query| {
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == "hub")
+            .map(|(_, hub)| hub.to_ascii_lowercase())
+    });
     let started = Instant::now();
     let response = next.run(request).await;
     let elapsed = started.elapsed();
@@ -475,7 +481,7 @@ async fn log_request(AxumState(shared): AxumState<Arc<Shared>>, request: Request
             .get("x-ms-error-code")
             .and_then(|v| v.to_str().ok());
         shared.state.activity.record(serde_json::json!({
-            "kind": "request", "method": method.as_str(), "path": path, "status": status,
+            "kind": "request", "method": method.as_str(), "path": path, "hub": hub, "status": status,
             "errorCode": error_code, "ms": elapsed.as_secs_f64() * 1000.0,
         }));
     }
