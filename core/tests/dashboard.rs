@@ -158,7 +158,7 @@ async fn the_event_stream_carries_requests_deliveries_connections_and_snapshots(
         &mut events,
         &[
             r#""kind":"delivery","hub":"chat","to":"user","name":"bob","target":"news","recipients":1"#,
-            r#""method":"POST","path":"/api/v1/hubs/chat/users/bob","status":202"#,
+            r#""method":"POST","path":"/api/v1/hubs/chat/users/bob","hub":null,"status":202"#,
             "event: snapshot",
         ],
     )
