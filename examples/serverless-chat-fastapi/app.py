@@ -12,9 +12,11 @@ import logging
 import os
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import FastAPI, Header, Request, Response
+from fastapi.responses import FileResponse
 
 from signalr_rest import JSON, InvalidArgumentError, NegotiateResponse, UnauthorizedError, aio
 from signalr_rest.upstream import ConnectedEvent, DisconnectedEvent, completion_body, parse_request
@@ -22,6 +24,9 @@ from signalr_rest.upstream import ConnectedEvent, DisconnectedEvent, completion_
 HUB = "chat"
 CONTENT_TYPES = {"json": "application/json", "messagepack": "application/x-msgpack"}
 log = logging.getLogger("chat")
+# The page (static/) and @microsoft/signalr's browser bundle, from client/ after `npm ci` there.
+STATIC = Path(__file__).parent / "static"
+SIGNALR_JS = Path(__file__).parent / "client/node_modules/@microsoft/signalr/dist/browser/signalr.min.js"
 
 
 def access_key_of(connection_string: str) -> str:
@@ -55,12 +60,30 @@ def create_app(
 
     app = FastAPI()
 
+    # The chat page: http://127.0.0.1:8000/?name=carol
+    @app.get("/")
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    @app.get("/chat.js")
+    def page_script() -> FileResponse:
+        return FileResponse(STATIC / "chat.js", media_type="text/javascript")
+
+    @app.get("/lib/signalr.min.js", response_model=None)
+    def signalr_bundle() -> FileResponse | Response:
+        if not SIGNALR_JS.is_file():
+            return Response("run `npm ci` in client/ for @microsoft/signalr", status_code=404)
+        return FileResponse(SIGNALR_JS, media_type="text/javascript")
+
     # @microsoft/signalr POSTs {url}/negotiate first: withUrl("http://127.0.0.1:8000/api").
     @app.post("/api/negotiate")
+    # The user id: the x-ms-signalr-user-id header, or ?user= (the page's: a browser client's
+    # custom headers go to the service too, whose CORS may not allow them).
     def negotiate(
         x_ms_signalr_user_id: Annotated[str | None, Header()] = None,
+        user: str | None = None,
     ) -> NegotiateResponse:
-        return signalr.negotiate(HUB, user_id=x_ms_signalr_user_id)
+        return signalr.negotiate(HUB, user_id=x_ms_signalr_user_id or user)
 
     # The upstream URL template: http://127.0.0.1:8000/api/{hub}/{category}/{event}. The body
     # is read raw: MessagePack clients' invocations arrive as application/x-msgpack.

@@ -25,6 +25,7 @@ from app import create_app
 from signalr_rest import Simulator
 
 CLIENT = Path(__file__).parent / "client"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +148,37 @@ def test_broadcast_returns_the_apps_result_and_reaches_the_other_client(
             if c.connection_id == connection and c.category == "connections"
         ]
         assert [(c.event, c.status) for c in calls] == [("connected", 200), ("disconnected", 200)]
+
+
+def test_the_page_chats_in_headless_chromium(node: str, chat: tuple[str, Simulator]) -> None:
+    """The app's page in Chromium (client/browser.mjs): it connects through the app's negotiate,
+    its form invokes broadcast, and the message arrives in the page and at a Node client."""
+    if not (CLIENT / "node_modules/playwright-core").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("the page test needs `npm ci` in client/ (playwright-core)")
+        pytest.skip("needs `npm ci` in client/ (playwright-core)")
+    if not Path(CHROMIUM).is_file():
+        # Not installed by scripts/lib/test-python; scripts/lib/test-dashboard installs Debian's.
+        pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install chromium, or CHROMIUM=)")
+    url, _ = chat
+    bob = Listener(node, url, "bob")
+    try:
+        bob.next_line()  # connected
+        page = subprocess.run(
+            [node, str(CLIENT / "browser.mjs"), url, "carol", "hello from the page"],
+            env={**os.environ, "CHROMIUM": CHROMIUM},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert page.returncode == 0, page
+        assert page.stdout.splitlines() == [
+            "status connected as carol; sent message 1",
+            "message carol: hello from the page",
+        ], page
+        assert bob.next_line() == 'newMessage ["carol","hello from the page"]'
+    finally:
+        bob.stop()
 
 
 def test_a_request_not_signed_with_the_access_key_is_refused(chat: tuple[str, Simulator]) -> None:
