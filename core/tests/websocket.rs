@@ -204,7 +204,7 @@ async fn negotiate_refuses_bad_client_tokens_with_a_reason() {
 }
 
 #[tokio::test]
-async fn cors_preflight_echoes_the_origin_with_credentials() {
+async fn cors_preflight_echoes_the_origin_with_credentials_and_allows_the_headers_asked_for() {
     let (sim, _service) = setup().await;
     let response = reqwest::Client::new()
         .request(
@@ -215,7 +215,7 @@ async fn cors_preflight_echoes_the_origin_with_credentials() {
         .header("access-control-request-method", "POST")
         .header(
             "access-control-request-headers",
-            "authorization,x-signalr-user-agent,x-requested-with",
+            "authorization,x-signalr-user-agent,x-requested-with,x-ms-signalr-user-id",
         )
         .send()
         .await
@@ -228,7 +228,12 @@ async fn cors_preflight_echoes_the_origin_with_credentials() {
         .to_str()
         .unwrap()
         .to_ascii_lowercase();
-    for header in ["authorization", "x-signalr-user-agent", "x-requested-with"] {
+    for header in [
+        "authorization",
+        "x-signalr-user-agent",
+        "x-requested-with",
+        "x-ms-signalr-user-id",
+    ] {
         assert!(allowed.contains(header), "{allowed}");
     }
 }

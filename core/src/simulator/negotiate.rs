@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{Query, RawQuery, State as AxumState, WebSocketUpgrade};
-use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
 use super::errors::{bearer_token, unauthorized, ApiError};
 use super::socket::{self, Peer, MAX_CLIENT_MESSAGE_BYTES};
@@ -96,12 +96,10 @@ pub(crate) fn routes(shared: Arc<Shared>) -> Router {
         .allow_origin(AllowOrigin::mirror_request())
         .allow_credentials(true)
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
-        .allow_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            HeaderName::from_static("x-requested-with"),
-            HeaderName::from_static("x-signalr-user-agent"),
-        ]);
+        // Any header the page asks for, as ASP.NET Core's AllowAnyHeader answers with
+        // credentials: browser clients send their `headers` option (an app's own, such as
+        // x-ms-signalr-user-id) to every negotiate, the service's included.
+        .allow_headers(AllowHeaders::mirror_request());
     Router::new()
         .route("/client/negotiate", post(negotiate))
         .route("/client", get(connect))
