@@ -10,10 +10,10 @@
  * ```
  */
 
-/** Any value JSON can carry: what hub method arguments and token claims may hold. */
 /** This package's version. */
 export declare const version: string;
 
+/** Any value JSON can carry: what hub method arguments and token claims may hold. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** Options every network call accepts. */

@@ -8,7 +8,7 @@ import kotlinx.coroutines.withContext
 
 /**
  * Supplies the bearer token of each REST call, so an app (a phone, say) never holds the access
- * key: fetch a token from your backend for [audience], the request URL without its query.
+ * key: fetch a token from your backend for the `audience` [token] receives, the request URL without its query.
  * Anything it throws fails the call with [SignalRException.Unauthorized] (status null).
  */
 fun interface TokenProvider {
