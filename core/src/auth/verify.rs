@@ -199,4 +199,58 @@ mod tests {
             Some("u")
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn signed(key: &str, audience: &str) -> String {
+            AccessKey::new(key)
+                .unwrap()
+                .sign(audience, Duration::from_secs(600), &Map::new())
+                .unwrap()
+        }
+
+        proptest! {
+            #[test]
+            fn a_token_verifies_for_its_key_and_audience_only(
+                key in "[ -~]{1,64}",
+                other_key in "[ -~]{1,64}",
+                path in "(/[a-z0-9]{1,8}){1,4}",
+            ) {
+                let audience = format!("http://h{path}");
+                let token = signed(&key, &audience);
+                let right = AccessKey::new(key.clone()).unwrap();
+                prop_assert!(verify_token(&token, &right, &audience).is_ok());
+                let elsewhere = format!("http://h{path}/x");
+                prop_assert!(verify_token(&token, &right, &elsewhere).is_err());
+                if other_key != key {
+                    let wrong = AccessKey::new(other_key).unwrap();
+                    prop_assert!(verify_token(&token, &wrong, &audience).is_err());
+                }
+            }
+
+            /// Changing any character of a token (but the last of a part, whose spare bits
+            /// base64 ignores) makes it fail, with a reason and no panic.
+            #[test]
+            fn a_changed_token_is_refused(at in any::<prop::sample::Index>(), with in "[A-Za-z0-9_.-]") {
+                let token = signed("k", "http://h/api");
+                let bytes = token.as_bytes();
+                let i = at.index(bytes.len());
+                let last_of_part = i + 1 == bytes.len() || bytes[i + 1] == b'.';
+                let replacement = with.as_bytes()[0];
+                prop_assume!(!last_of_part && bytes[i] != replacement);
+                let mut changed = bytes.to_vec();
+                changed[i] = replacement;
+                let changed = String::from_utf8(changed).unwrap();
+                let refused = verify_token(&changed, &key(), "http://h/api");
+                prop_assert!(refused.is_err(), "{changed} was accepted");
+            }
+
+            #[test]
+            fn any_text_as_a_token_is_refused_without_panicking(token in ".{0,300}") {
+                prop_assert!(verify_token(&token, &key(), "http://h/api").is_err());
+            }
+        }
+    }
 }
