@@ -41,9 +41,21 @@ impl ServeProcess {
         }
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("running")
+    }
+
+    /// Open file descriptors of the process, counted in /proc/<pid>/fd.
+    pub fn fd_count(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .expect("/proc fd")
+            .count()
+    }
+
     /// Resident memory of the process in bytes, from /proc.
     pub fn rss_bytes(&self) -> u64 {
-        let pid = self.child.id().expect("running");
+        let pid = self.pid();
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
         status
             .lines()
@@ -67,4 +79,57 @@ pub fn quantile(samples: &mut [Duration], q: f64) -> Duration {
 /// Milliseconds with two decimals.
 pub fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// A client's WebSocket to the simulator.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Negotiates at `client_url` with `token`, opens the WebSocket and completes the hub handshake
+/// for `protocol` (`json` or `messagepack`); returns the connection id and the socket.
+pub async fn connect_client(
+    http: &reqwest::Client,
+    client_url: &str,
+    token: &str,
+    protocol: &str,
+) -> Result<(String, Socket), String> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let negotiate_url = client_url.replacen("/client/?", "/client/negotiate?", 1) + "&negotiateVersion=1";
+    let body = http
+        .post(negotiate_url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|e| format!("negotiate: {e}"))?
+        .text()
+        .await
+        .map_err(|e| format!("negotiate body: {e}"))?;
+    let answer: serde_json::Value =
+        serde_json::from_str(&body).map_err(|e| format!("negotiate JSON: {e}"))?;
+    let connection_id = answer["connectionId"]
+        .as_str()
+        .ok_or("negotiate gave no connectionId")?
+        .to_string();
+    let url = format!(
+        "{}&id={}&access_token={token}",
+        client_url.replacen("http", "ws", 1),
+        answer["connectionToken"]
+            .as_str()
+            .ok_or("negotiate gave no connectionToken")?
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    socket
+        .send(Message::Text(
+            format!("{{\"protocol\":\"{protocol}\",\"version\":1}}\u{1e}").into(),
+        ))
+        .await
+        .map_err(|e| format!("handshake: {e}"))?;
+    match socket.next().await {
+        Some(Ok(Message::Text(reply))) if reply.as_str() == "{}\u{1e}" => Ok((connection_id, socket)),
+        other => Err(format!("handshake reply: {other:?}")),
+    }
 }
