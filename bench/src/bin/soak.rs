@@ -668,10 +668,18 @@ async fn main() {
         ));
     }
     if !rss_back {
-        failures.push("simulator RSS not back to baseline".into());
+        failures.push(format!(
+            "simulator RSS not back to baseline: {:.1} MiB after {settled_in:.0} s, bound {:.1} MiB (baseline {:.1})",
+            after.rss as f64 / MIB,
+            rss_bound as f64 / MIB,
+            baseline.rss as f64 / MIB
+        ));
     }
     if !fds_back {
-        failures.push("simulator file descriptors not back to baseline".into());
+        failures.push(format!(
+            "simulator file descriptors not back to baseline: {} after {settled_in:.0} s, bound {fd_bound}",
+            after.fds
+        ));
     }
     drop(serve);
     println!();
