@@ -183,8 +183,26 @@ impl LiveSockets {
 
 impl Drop for LiveSocket<'_> {
     fn drop(&mut self) {
-        self.0.count.fetch_sub(1, Ordering::SeqCst);
+        if self.0.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            release_freed_memory();
+        }
         self.0.ended.notify_waiters();
+    }
+}
+
+/// Hands the memory the WebSocket clients used back to the OS once the last one has gone:
+/// glibc's allocator keeps freed heap in its arenas: after 10,000 clients left, the simulator
+/// held 161 MiB instead of its 9 MiB baseline (`scripts/soak`), and 20 MiB after `malloc_trim`.
+/// Other allocators and platforms return memory on their own. It runs a second after the last
+/// socket ended, so what its tasks free on their way out is included.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(async {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            // SAFETY: malloc_trim only releases free pages of the allocator's own arenas.
+            let _ = tokio::task::spawn_blocking(|| unsafe { libc::malloc_trim(0) }).await;
+        });
     }
 }
 
