@@ -113,6 +113,40 @@ impl Hub {
         (delivered, overflowed)
     }
 
+    /// The non-empty groups with their members, sorted.
+    fn group_list(&self) -> Vec<GroupInfo> {
+        let mut list: Vec<GroupInfo> = self
+            .groups
+            .iter()
+            .map(|(name, ids)| {
+                let mut connection_ids: Vec<String> = ids.iter().cloned().collect();
+                connection_ids.sort();
+                GroupInfo {
+                    name: name.clone(),
+                    connection_ids,
+                }
+            })
+            .collect();
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        list
+    }
+
+    /// (user, group, expiry in ms) of the mappings alive at `now_ms`, sorted by user then group.
+    fn mapping_list(&self, now_ms: u64) -> Vec<(String, String, u64)> {
+        let mut list: Vec<(String, String, u64)> = self
+            .mappings
+            .iter()
+            .flat_map(|(user, groups)| {
+                groups
+                    .iter()
+                    .filter(|(_, m)| m.expires_at_ms > now_ms)
+                    .map(move |(group, m)| (user.clone(), group.clone(), m.expires_at_ms))
+            })
+            .collect();
+        list.sort();
+        list
+    }
+
     /// Takes a connection out of the hub, its groups and its user's list.
     fn remove(&mut self, connection_id: &str) -> Option<Connection> {
         let connection = self.connections.remove(connection_id)?;
@@ -467,21 +501,7 @@ impl State {
 
     /// The hub's non-empty groups with their members, sorted.
     pub fn groups(&self, hub: &str) -> Vec<GroupInfo> {
-        let mut list: Vec<GroupInfo> = self.read_hub(hub, |h| {
-            h.groups
-                .iter()
-                .map(|(name, ids)| {
-                    let mut connection_ids: Vec<String> = ids.iter().cloned().collect();
-                    connection_ids.sort();
-                    GroupInfo {
-                        name: name.clone(),
-                        connection_ids,
-                    }
-                })
-                .collect()
-        });
-        list.sort_by(|a, b| a.name.cmp(&b.name));
-        list
+        self.read_hub(hub, Hub::group_list)
     }
 
     /// Every hub as the dashboard shows it: connections (at most `limit` per hub, with the
@@ -509,27 +529,16 @@ impl State {
                         })
                     })
                     .collect();
-                let mut groups: Vec<Value> = h
-                    .groups
-                    .iter()
-                    .map(|(group, members)| {
-                        let mut members: Vec<&String> = members.iter().collect();
-                        members.sort();
-                        json!({"name": group, "connections": members})
-                    })
+                let groups: Vec<Value> = h
+                    .group_list()
+                    .into_iter()
+                    .map(|g| json!({"name": g.name, "connections": g.connection_ids}))
                     .collect();
-                groups.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-                let mut mappings: Vec<Value> = h
-                    .mappings
-                    .iter()
-                    .flat_map(|(user, groups)| {
-                        groups
-                            .iter()
-                            .filter(|(_, m)| m.expires_at_ms > now)
-                            .map(move |(group, m)| json!({"user": user, "group": group, "expiresAt": m.expires_at_ms}))
-                    })
+                let mappings: Vec<Value> = h
+                    .mapping_list(now)
+                    .into_iter()
+                    .map(|(user, group, expires_at_ms)| json!({"user": user, "group": group, "expiresAt": expires_at_ms}))
                     .collect();
-                mappings.sort_by(|a, b| (a["user"].as_str(), a["group"].as_str()).cmp(&(b["user"].as_str(), b["group"].as_str())));
                 json!({
                     "name": name, "connectionCount": h.connections.len(), "connections": connections,
                     "groups": groups, "userGroups": mappings,
@@ -542,22 +551,15 @@ impl State {
     /// The hub's unexpired user-group mappings, sorted by user then group.
     pub fn user_groups(&self, hub: &str) -> Vec<UserGroupMapping> {
         let now = self.clock.now_ms();
-        let mut list: Vec<UserGroupMapping> = self.read_hub(hub, |h| {
-            h.mappings
-                .iter()
-                .flat_map(|(user, groups)| {
-                    groups
-                        .iter()
-                        .filter(|(_, m)| m.expires_at_ms > now)
-                        .map(move |(group, m)| UserGroupMapping {
-                            user_id: user.clone(),
-                            group: group.clone(),
-                            expires_at: to_system_time(m.expires_at_ms),
-                        })
+        self.read_hub(hub, |h| {
+            h.mapping_list(now)
+                .into_iter()
+                .map(|(user_id, group, expires_at_ms)| UserGroupMapping {
+                    user_id,
+                    group,
+                    expires_at: to_system_time(expires_at_ms),
                 })
                 .collect()
-        });
-        list.sort_by(|a, b| (&a.user_id, &a.group).cmp(&(&b.user_id, &b.group)));
-        list
+        })
     }
 }
