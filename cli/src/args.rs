@@ -236,6 +236,20 @@ pub struct ServeArgs {
     /// Time an upstream call may take, in seconds (default 30).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub upstream_timeout: Option<Duration>,
+    /// A fault rule: `ACTION[;hub=NAME][;route=ROUTE][;times=N][;fraction=F][;retry-after=SECS]`,
+    /// ACTION a status (400-599), delay=DURATION (250ms, 2s) or reset; ROUTE one of rest, send,
+    /// group, user, connection, token, health, negotiate, connect. Repeat for more; more can be
+    /// added while serving with `signalr-rest faults add`.
+    #[arg(long, value_name = "RULE", value_parser = parse_fault)]
+    pub fault: Vec<signalr_rest::simulator::Fault>,
+    /// Seed for the draws of faults with a fraction, so a run repeats; random by default.
+    #[arg(long, value_name = "N")]
+    pub fault_seed: Option<u64>,
+}
+
+fn parse_fault(text: &str) -> Result<signalr_rest::simulator::Fault, String> {
+    text.parse::<signalr_rest::simulator::Fault>()
+        .map_err(|e| e.to_string())
 }
 
 fn parse_upstream(text: &str) -> Result<signalr_rest::simulator::UpstreamTemplate, String> {

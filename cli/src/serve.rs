@@ -32,6 +32,8 @@ pub async fn run(args: ServeArgs) -> Result<(), Failure> {
             .upstream_timeout
             .unwrap_or(signalr_rest::simulator::UPSTREAM_TIMEOUT),
         dashboard: args.dashboard,
+        faults: args.fault,
+        fault_seed: args.fault_seed,
     };
     let simulator = Simulator::start(options).await.map_err(|e| match e {
         Error::Transport(message) => Failure::Service(format!(

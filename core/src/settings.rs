@@ -236,6 +236,10 @@ pub struct SimulatorSettings {
     pub upstream_timeout: Option<f64>,
     /// Serve the live dashboard; absent means only on a loopback host.
     pub dashboard: Option<bool>,
+    /// Fault rules in their text form (`503;route=send;times=2`), in force from the start.
+    pub faults: Vec<String>,
+    /// Seed for the draws of faults with a `fraction`; random when absent.
+    pub fault_seed: Option<u64>,
 }
 
 #[cfg(feature = "simulator")]
@@ -246,8 +250,14 @@ impl SimulatorSettings {
             access_key: self.access_key.clone(),
             secondary_access_key: self.secondary_access_key.clone(),
             dashboard: self.dashboard,
+            fault_seed: self.fault_seed,
             ..SimulatorOptions::default()
         };
+        options.faults = self
+            .faults
+            .iter()
+            .map(|spec| spec.parse())
+            .collect::<Result<_>>()?;
         if let Some(text) = &self.host {
             options.host = text
                 .parse::<IpAddr>()

@@ -80,6 +80,8 @@ impl Simulator {
             upstreams: upstreams.unwrap_or_default(),
             upstream_timeout: upstream_timeout_ms,
             dashboard,
+            faults: Vec::new(),
+            fault_seed: None,
         };
         spawn(env, None, async move {
             let options = settings.options(Convention::CAMEL_MILLIS)?;

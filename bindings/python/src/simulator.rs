@@ -70,6 +70,8 @@ impl Simulator {
             upstreams,
             upstream_timeout,
             dashboard,
+            faults: Vec::new(),
+            fault_seed: None,
         };
         let options = settings.options(Convention::SNAKE_SECONDS).map_err(to_py_err)?;
         let inner = run_core(py, || runtime().block_on(signalr_rest::Simulator::start(options)))?;

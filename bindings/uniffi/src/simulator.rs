@@ -54,6 +54,8 @@ impl SimulatorOptions {
             upstreams: self.upstreams,
             upstream_timeout: self.upstream_timeout_seconds,
             dashboard: self.dashboard,
+            faults: Vec::new(),
+            fault_seed: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use axum::extract::ws::Message;
 use tokio::sync::mpsc;
@@ -17,6 +18,9 @@ pub const QUEUE_CAPACITY: usize = 4096;
 pub const QUEUE_CAPACITY_BYTES: usize = 16 * 1024 * 1024;
 /// Close reason given to a client whose queue overflowed.
 pub const OVERFLOW_REASON: &str = "the connection did not keep up with its messages and was closed";
+
+/// Close reason given to a client dropped with a Close by fault injection; it may reconnect.
+pub const DROPPED_REASON: &str = "the simulator dropped the connection (fault injection)";
 
 /// An invocation encoded at most once per protocol, shared by all of its recipients.
 #[derive(Debug)]
@@ -69,6 +73,17 @@ pub(crate) struct CloseRequest {
     pub allow_reconnect: bool,
 }
 
+/// What the hub state asks of a socket task besides frames.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Control {
+    /// Flush, send a Close, and end.
+    Close(CloseRequest),
+    /// End at once without a Close, as a broken network does (fault injection).
+    Drop,
+    /// Neither write nor read for this long; frames queue meanwhile (fault injection).
+    Pause(Duration),
+}
+
 /// Where messages for a connection go.
 #[derive(Debug, Clone)]
 pub(crate) enum Sink {
@@ -113,29 +128,48 @@ impl Sink {
     pub fn close(&self, reason: Option<String>) {
         match self {
             Sink::Virtual(inbox) => inbox.close(reason),
-            Sink::Socket(socket) => socket.close(CloseRequest {
+            Sink::Socket(socket) => socket.control(Control::Close(CloseRequest {
                 reason,
                 allow_reconnect: true,
-            }),
+            })),
+        }
+    }
+
+    /// Ends the connection without a Close (a virtual client is closed with no reason).
+    pub fn drop_connection(&self) {
+        match self {
+            Sink::Virtual(inbox) => inbox.close(None),
+            Sink::Socket(socket) => socket.control(Control::Drop),
+        }
+    }
+
+    /// Stalls a socket connection for `duration`; false for a virtual client, which has none.
+    pub fn pause(&self, duration: Duration) -> bool {
+        match self {
+            Sink::Virtual(_) => false,
+            Sink::Socket(socket) => {
+                socket.control(Control::Pause(duration));
+                true
+            }
         }
     }
 }
 
-/// The simulator's end of a socket connection: a queue bounded in frames and bytes, plus a
-/// close signal.
+/// The simulator's end of a socket connection: a queue bounded in frames and bytes, plus
+/// control requests.
 #[derive(Debug, Clone)]
 pub(crate) struct SocketSink {
     protocol: Protocol,
     queue: mpsc::Sender<Arc<Frame>>,
     queued_bytes: Arc<AtomicUsize>,
-    close: mpsc::UnboundedSender<CloseRequest>,
+    control: mpsc::UnboundedSender<Control>,
 }
 
-/// The socket task's end: frames to write and close requests.
+/// The socket task's end: frames to write and control requests.
 #[derive(Debug)]
 pub(crate) struct SocketOutbox {
     pub frames: mpsc::Receiver<Arc<Frame>>,
-    pub closes: mpsc::UnboundedReceiver<CloseRequest>,
+    pub controls: mpsc::UnboundedReceiver<Control>,
     queued_bytes: Arc<AtomicUsize>,
 }
 
@@ -149,17 +183,17 @@ impl SocketOutbox {
 /// A connected pair of sink (for the hub state) and outbox (for the socket task).
 pub(crate) fn socket_channel(protocol: Protocol) -> (SocketSink, SocketOutbox) {
     let (queue, frames) = mpsc::channel(QUEUE_CAPACITY);
-    let (close, closes) = mpsc::unbounded_channel();
+    let (control, controls) = mpsc::unbounded_channel();
     let queued_bytes = Arc::new(AtomicUsize::new(0));
     let sink = SocketSink {
         protocol,
         queue,
         queued_bytes: queued_bytes.clone(),
-        close,
+        control,
     };
     let outbox = SocketOutbox {
         frames,
-        closes,
+        controls,
         queued_bytes,
     };
     (sink, outbox)
@@ -187,8 +221,8 @@ impl SocketSink {
         false
     }
 
-    /// Asks the socket task to flush, send a Close, and end.
-    pub fn close(&self, request: CloseRequest) {
-        let _ = self.close.send(request);
+    /// Hands the socket task a control request; a task that has ended needs none.
+    pub fn control(&self, request: Control) {
+        let _ = self.control.send(request);
     }
 }

@@ -3,9 +3,11 @@
 
 mod activity;
 mod clock;
+mod control;
 mod dashboard;
 mod delivery;
 mod errors;
+mod faults;
 mod inbox;
 mod negotiate;
 mod rest;
@@ -31,6 +33,7 @@ pub use activity::ACTIVITY_HISTORY;
 pub use dashboard::DASHBOARD_PATH;
 pub use delivery::{OVERFLOW_REASON, QUEUE_CAPACITY, QUEUE_CAPACITY_BYTES};
 pub use errors::MAX_HEADER_BYTES;
+pub use faults::{Fault, FaultAction, FaultInfo, FaultRoute, InjectedFault, INJECTED_HISTORY};
 pub use rest::MAX_BODY_BYTES;
 pub use socket::{CLIENT_TIMEOUT, MAX_CLIENT_MESSAGE_BYTES, MAX_HANDSHAKE_BYTES, PING_INTERVAL};
 pub use state::MAX_TTL_LESS_MAPPINGS;
@@ -77,6 +80,11 @@ pub struct SimulatorOptions {
     /// `host` is a loopback address: it has no login, so a simulator on `0.0.0.0` shows it to
     /// the network only when asked with `Some(true)`.
     pub dashboard: Option<bool>,
+    /// Fault rules in force from the start (see [`Fault`]); more can be added while it runs.
+    pub faults: Vec<Fault>,
+    /// Seed of the draws for faults with a `fraction`, so a run can be repeated; random when
+    /// `None`.
+    pub fault_seed: Option<u64>,
 }
 
 impl Default for SimulatorOptions {
@@ -91,6 +99,8 @@ impl Default for SimulatorOptions {
             upstreams: Vec::new(),
             upstream_timeout: UPSTREAM_TIMEOUT,
             dashboard: None,
+            faults: Vec::new(),
+            fault_seed: None,
         }
     }
 }
@@ -137,6 +147,7 @@ pub(crate) struct Shared {
     pub upstream: Arc<upstream::Upstream>,
     /// Turns true when shutdown starts; endless responses (the dashboard's events) end then.
     pub stopping: watch::Receiver<bool>,
+    pub faults: faults::Faults,
 }
 
 impl Shared {
@@ -244,7 +255,9 @@ impl Simulator {
             .local_addr()
             .map_err(|e| Error::Transport(format!("cannot read the bound address: {e}")))?;
         let (stop, mut stopped) = watch::channel(false);
+        let faults = faults::Faults::new(options.faults, options.fault_seed, state.activity.clone());
         let shared = Arc::new(Shared {
+            faults,
             stopping: stop.subscribe(),
             state,
             access_key,
@@ -256,7 +269,9 @@ impl Simulator {
             upstream,
         });
         let dashboard = serves_dashboard(options.dashboard, options.host);
-        let mut app = rest::routes(shared.clone()).merge(negotiate::routes(shared.clone()));
+        let mut app = rest::routes(shared.clone())
+            .merge(negotiate::routes(shared.clone()))
+            .merge(control::routes(shared.clone()));
         if dashboard {
             app = app.merge(dashboard::routes(shared.clone()));
         }
@@ -265,9 +280,12 @@ impl Simulator {
             .layer(middleware::from_fn(errors::json_errors))
             .layer(tower_http::catch_panic::CatchPanicLayer::custom(errors::panicked))
             .layer(middleware::from_fn(errors::limit_headers))
+            .layer(middleware::from_fn_with_state(shared.clone(), faults::inject))
             .layer(middleware::from_fn_with_state(shared.clone(), log_request));
+        let listener = faults::ResettableListener(listener);
+        let service = app.into_make_service_with_connect_info::<faults::ResetHandle>();
         let server = tokio::spawn(async move {
-            let serving = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let serving = axum::serve(listener, service).with_graceful_shutdown(async move {
                 // A dropped handle closes the channel; that is not a request to stop.
                 if stopped.wait_for(|stop| *stop).await.is_err() {
                     std::future::pending::<()>().await;
@@ -373,6 +391,58 @@ impl Simulator {
         self.shared.upstream.calls()
     }
 
+    /// Adds a fault rule after the others (see [`Fault`] for what rules do); returns its id.
+    pub fn add_fault(&self, fault: Fault) -> String {
+        self.shared.faults.add(fault)
+    }
+
+    /// Removes the fault rule with this id; false if there is none (it may have run out).
+    pub fn remove_fault(&self, id: &str) -> bool {
+        self.shared.faults.remove(id)
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        self.shared.faults.clear()
+    }
+
+    /// The fault rules in force, in order; a rule whose `times` ran out is gone.
+    pub fn faults(&self) -> Vec<FaultInfo> {
+        self.shared.faults.list()
+    }
+
+    /// The faults injected so far (the last [`INJECTED_HISTORY`]), oldest first.
+    pub fn injected_faults(&self) -> Vec<InjectedFault> {
+        self.shared.faults.injected()
+    }
+
+    /// Drops the hub's client connections (or the one named) as a failing network would: with
+    /// a Close that allows reconnecting when `close`, else without any. Returns the ids dropped.
+    pub fn drop_clients(&self, hub: &str, connection_id: Option<&str>, close: bool) -> Result<Vec<String>> {
+        validate_hub(hub)?;
+        Ok(drop_clients(&self.shared, hub, connection_id, close))
+    }
+
+    /// Stalls the hub's WebSocket clients (or the one named) for `duration`: nothing is written
+    /// to or read from them meanwhile, messages wait in their queues, and a pause longer than
+    /// the client's timeout makes it give up. Returns the ids paused (virtual clients have no
+    /// socket and are not paused).
+    pub fn pause_clients(
+        &self,
+        hub: &str,
+        connection_id: Option<&str>,
+        duration: Duration,
+    ) -> Result<Vec<String>> {
+        validate_hub(hub)?;
+        if duration > MAX_PAUSE {
+            return Err(Error::invalid(
+                "duration",
+                format!("{duration:?} is longer than the longest pause, {MAX_PAUSE:?}"),
+            ));
+        }
+        Ok(pause_clients(&self.shared, hub, connection_id, duration))
+    }
+
     /// Moves the simulator's clock forward (TTLs expire; tokens still use wall time).
     pub fn advance_clock(&self, by: Duration) {
         self.shared.state.clock.advance(by);
@@ -406,6 +476,46 @@ impl Simulator {
             return Err(Error::invalid("simulator", SHUT_DOWN));
         }
         Ok(())
+    }
+}
+
+/// Longest pause [`Simulator::pause_clients`] takes.
+pub const MAX_PAUSE: Duration = Duration::from_secs(3600);
+
+/// A pause of `seconds`, refused when negative, not finite or over [`MAX_PAUSE`].
+fn pause_duration(seconds: f64) -> Result<Duration> {
+    if !seconds.is_finite() || !(0.0..=MAX_PAUSE.as_secs_f64()).contains(&seconds) {
+        return Err(Error::invalid(
+            "seconds",
+            format!("{seconds} must be from 0 to {}", MAX_PAUSE.as_secs()),
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Drops clients and records each as an injected fault.
+fn drop_clients(shared: &Shared, hub: &str, connection_id: Option<&str>, close: bool) -> Vec<String> {
+    let ids = shared.state.drop_connections(hub, connection_id, close);
+    let fault = if close { "drop;close" } else { "drop" };
+    record_socket_faults(shared, hub, &ids, fault);
+    ids
+}
+
+/// Pauses clients and records each as an injected fault.
+fn pause_clients(shared: &Shared, hub: &str, connection_id: Option<&str>, duration: Duration) -> Vec<String> {
+    let ids = shared.state.pause_connections(hub, connection_id, duration);
+    record_socket_faults(shared, hub, &ids, &format!("pause={}ms", duration.as_millis()));
+    ids
+}
+
+fn record_socket_faults(shared: &Shared, hub: &str, ids: &[String], fault: &str) {
+    for id in ids {
+        shared.faults.record(InjectedFault {
+            fault_id: String::new(),
+            fault: fault.to_string(),
+            target: format!("connection {id}"),
+            hub: Some(hub.to_ascii_lowercase()),
+        });
     }
 }
 
@@ -498,9 +608,13 @@ async fn log_request(AxumState(shared): AxumState<Arc<Shared>>, request: Request
             .headers()
             .get("x-ms-error-code")
             .and_then(|v| v.to_str().ok());
+        let fault = response
+            .extensions()
+            .get::<faults::Injected>()
+            .map(|f| f.0.as_str());
         shared.state.activity.record(serde_json::json!({
             "kind": "request", "method": method.as_str(), "path": path, "hub": hub, "status": status,
-            "errorCode": error_code, "ms": elapsed.as_secs_f64() * 1000.0,
+            "errorCode": error_code, "ms": elapsed.as_secs_f64() * 1000.0, "fault": fault,
         }));
     }
     response

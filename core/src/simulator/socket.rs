@@ -11,7 +11,7 @@ use tokio::time::{sleep_until, timeout, Instant};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::delivery::{self, to_ws, ws_len, CloseRequest, Sink};
+use super::delivery::{self, to_ws, ws_len, CloseRequest, Control, Sink};
 use super::upstream::{ClientContext, UpstreamQueue};
 use super::Shared;
 use crate::auth::VerifiedClaims;
@@ -117,27 +117,39 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
     let mut ending = client_ends(protocol, &leftover, upstream.as_ref());
     let mut next_ping = Instant::now() + shared.ping_interval;
     let mut silent_until = Instant::now() + shared.client_timeout;
+    // While paused (fault injection) nothing is written or read; frames wait in the queue.
+    let mut paused_until: Option<Instant> = None;
     while ending.is_none() {
+        let active = paused_until.is_none();
         tokio::select! {
-            Some(frame) = outbox.frames.recv() => {
+            Some(frame) = outbox.frames.recv(), if active => {
                 let message = frame.ws_message(protocol).clone();
                 outbox.sent(ws_len(&message));
                 if !send(&mut writer, message).await { ending = Some(Ending::Broken); }
                 next_ping = Instant::now() + shared.ping_interval;
             }
-            Some(request) = outbox.closes.recv() => {
-                while let Ok(frame) = outbox.frames.try_recv() {
-                    let message = frame.ws_message(protocol).clone();
-                    outbox.sent(ws_len(&message));
-                    if !send(&mut writer, message).await { break; }
+            Some(control) = outbox.controls.recv() => match control {
+                Control::Close(request) => {
+                    while let Ok(frame) = outbox.frames.try_recv() {
+                        let message = frame.ws_message(protocol).clone();
+                        outbox.sent(ws_len(&message));
+                        if !send(&mut writer, message).await { break; }
+                    }
+                    ending = Some(Ending::Closed(request));
                 }
-                ending = Some(Ending::Closed(request));
+                Control::Drop => ending = Some(Ending::Dropped),
+                Control::Pause(duration) => paused_until = Some(Instant::now() + duration),
+            },
+            _ = sleep_until(paused_until.unwrap_or_else(Instant::now)), if !active => {
+                paused_until = None;
+                silent_until = Instant::now() + shared.client_timeout;
+                next_ping = Instant::now();
             }
-            Some(completion) = completions.recv() => {
+            Some(completion) = completions.recv(), if active => {
                 if !send(&mut writer, to_ws(completion)).await { ending = Some(Ending::Broken); }
                 next_ping = Instant::now() + shared.ping_interval;
             }
-            incoming = reader.next() => {
+            incoming = reader.next(), if active => {
                 silent_until = Instant::now() + shared.client_timeout;
                 ending = match incoming {
                     Some(Ok(Message::Text(text))) => client_ends(protocol, text.as_bytes(), upstream.as_ref()),
@@ -147,11 +159,11 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
                     Some(Ok(_)) => None,
                 };
             }
-            _ = sleep_until(next_ping) => {
+            _ = sleep_until(next_ping), if active => {
                 if !send(&mut writer, to_ws(protocol::encode_ping(protocol))).await { ending = Some(Ending::Broken); }
                 next_ping = Instant::now() + shared.ping_interval;
             }
-            _ = sleep_until(silent_until) => ending = Some(Ending::TimedOut),
+            _ = sleep_until(silent_until), if active => ending = Some(Ending::TimedOut),
         }
     }
     shared.state.disconnect(&peer.hub, &peer.connection_id, None);
@@ -163,7 +175,7 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
         let close = protocol::encode_close(protocol, request.reason.as_deref(), request.allow_reconnect);
         send(&mut writer, to_ws(close)).await;
     }
-    if !matches!(ending, Ending::Broken) {
+    if !matches!(ending, Ending::Broken | Ending::Dropped) {
         finish(&mut writer, &mut reader).await;
     }
     tracing::info!(hub = %peer.hub, connection = %peer.connection_id, ?ending, "client disconnected");
@@ -186,7 +198,7 @@ impl Ending {
     fn error(&self) -> Option<String> {
         match self {
             Ending::Left => None,
-            Ending::Broken => Some("the connection was lost".into()),
+            Ending::Broken | Ending::Dropped => Some("the connection was lost".into()),
             Ending::TimedOut => Some("the client sent nothing within the client timeout".into()),
             Ending::Closed(request) => request.reason.clone(),
         }
@@ -200,6 +212,8 @@ enum Ending {
     Left,
     /// The socket broke or ended without a close frame.
     Broken,
+    /// The simulator dropped it without a Close (fault injection).
+    Dropped,
     /// Nothing arrived from the client within the client timeout.
     TimedOut,
     /// The service closes it, telling the client why.

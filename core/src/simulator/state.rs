@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::activity::ActivityLog;
 use super::clock::{to_system_time, Clock};
-use super::delivery::{Frame, Sink, OVERFLOW_REASON};
+use super::delivery::{Frame, Sink, DROPPED_REASON, OVERFLOW_REASON};
 use crate::model::PayloadMessage;
 use crate::simulator::{ConnectionInfo, GroupInfo, UserGroupMapping};
 
@@ -464,6 +464,54 @@ impl State {
                     h.leave(&group, &id);
                 }
             }
+        })
+    }
+
+    /// Ends the hub's connections (or the one named) as a failing network would: with a Close
+    /// that allows reconnecting when `close`, else without one. Returns the ids dropped.
+    pub fn drop_connections(&self, hub: &str, connection_id: Option<&str>, close: bool) -> Vec<String> {
+        let dropped = self.with_hub(hub, |h| {
+            let ids: Vec<String> = match connection_id {
+                Some(id) => h
+                    .connections
+                    .contains_key(id)
+                    .then(|| id.to_string())
+                    .into_iter()
+                    .collect(),
+                None => h.connections.keys().cloned().collect(),
+            };
+            for id in &ids {
+                if let Some(connection) = h.remove(id) {
+                    if close {
+                        connection.sink.close(Some(DROPPED_REASON.to_string()));
+                    } else {
+                        connection.sink.drop_connection();
+                    }
+                }
+            }
+            ids
+        });
+        for id in &dropped {
+            self.record_disconnect(hub, id, close.then_some(DROPPED_REASON));
+        }
+        dropped
+    }
+
+    /// Stalls the hub's socket connections (or the one named) for `duration`. Returns the ids
+    /// paused; virtual clients have no socket and are left alone.
+    pub fn pause_connections(
+        &self,
+        hub: &str,
+        connection_id: Option<&str>,
+        duration: Duration,
+    ) -> Vec<String> {
+        self.read_hub(hub, |h| {
+            h.connections
+                .iter()
+                .filter(|(id, _)| connection_id.is_none_or(|wanted| wanted == id.as_str()))
+                .filter(|(_, connection)| connection.sink.pause(duration))
+                .map(|(id, _)| id.clone())
+                .collect()
         })
     }
 
