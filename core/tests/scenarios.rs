@@ -11,6 +11,7 @@ use axum::http::{header, StatusCode};
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use signalr_rest::auth::TokenFuture;
+use signalr_rest::simulator::Fault;
 use signalr_rest::{
     model, ApiVersion, ClientTokenOptions, PayloadMessage, RetryPolicy, ServiceClient, Simulator,
     SimulatorOptions, TokenProvider, VirtualClient,
@@ -75,6 +76,13 @@ scenarios! {
     endpoint_closed_port => "endpoint_closed_port.json",
     endpoint_stalls => "endpoint_stalls.json",
     exists_and_close => "exists_and_close.json",
+    fault_429_retry_after => "fault_429_retry_after.json",
+    fault_4xx_not_retried => "fault_4xx_not_retried.json",
+    fault_500_send_not_retried => "fault_500_send_not_retried.json",
+    fault_503_send_retried => "fault_503_send_retried.json",
+    fault_drop_clients => "fault_drop_clients.json",
+    fault_reset => "fault_reset.json",
+    fault_rules_refused => "fault_rules_refused.json",
     hub_names => "hub_names.json",
     invalid_arguments => "invalid_arguments.json",
     negotiate => "negotiate.json",
@@ -144,7 +152,7 @@ fn malformed_scenarios_are_refused_naming_the_file_step_and_field() {
 
 // ---- the format, checked strictly before anything runs ----
 
-const STEP_KINDS: [&str; 11] = [
+const STEP_KINDS: [&str; 15] = [
     "connect",
     "disconnect",
     "call",
@@ -156,6 +164,10 @@ const STEP_KINDS: [&str; 11] = [
     "hubs",
     "client_url",
     "shutdown",
+    "fault",
+    "clear_faults",
+    "injected",
+    "drop_clients",
 ];
 const ERROR_KINDS: [&str; 7] = [
     "invalid_argument",
@@ -186,6 +198,7 @@ enum Type {
     Auth,
     ErrorExpect,
     True,
+    Bool,
     Status,
     ApiVersions,
 }
@@ -207,6 +220,7 @@ impl Type {
             Type::Auth => "one of access_key, token_provider, failing_token_provider",
             Type::ErrorExpect => r#"{"error": kind}"#,
             Type::True => "true",
+            Type::Bool => "a boolean",
             Type::Status => "an integer from 400 to 599",
             Type::ApiVersions => r#"a non-empty array of distinct "v1", "2022-06-01""#,
         }
@@ -240,6 +254,7 @@ impl Type {
             Type::Auth => v.as_str().is_some_and(|a| AUTHS.contains(&a)),
             Type::ErrorExpect => v.is_object() && Type::Expect.accepts(v),
             Type::True => v == &Value::Bool(true),
+            Type::Bool => v.is_boolean(),
             Type::Status => v.as_u64().is_some_and(|n| (400..=599).contains(&n)),
             Type::ApiVersions => v.as_array().is_some_and(|a| {
                 !a.is_empty()
@@ -361,6 +376,15 @@ fn check_step(at: &str, step: &Value) -> Result<(), String> {
         "hubs" => check_fields(at, step, &[("hubs", Strings)], &[]),
         "client_url" => check_fields(at, step, &[("client_url", Str), ("expect", Str)], &[]),
         "shutdown" => check_fields(at, step, &[("shutdown", True)], &[]),
+        "fault" => check_fields(at, step, &[("fault", Str)], &[("expect", ErrorExpect)]),
+        "clear_faults" => check_fields(at, step, &[("clear_faults", True)], &[]),
+        "injected" => check_fields(at, step, &[("injected", Strings)], &[]),
+        "drop_clients" => check_fields(
+            at,
+            step,
+            &[("drop_clients", Str), ("close", Bool)],
+            &[("connection", Str)],
+        ),
         _ => unreachable!(),
     }
 }
@@ -416,6 +440,7 @@ impl Scenario {
                 ("timeout_ms", PositiveInt),
                 ("application", Str),
                 ("auth", Auth),
+                ("retries", NonNegativeInt),
             ],
         )
         .map_err(fail)?;
@@ -552,10 +577,17 @@ async fn replay(file: &str, version: ApiVersion) {
         .and_then(Value::as_str)
         .unwrap_or(sim.access_key())
         .to_string();
-    // No retries: an intermittent 5xx must fail the scenario, not be retried away.
-    let mut builder = ServiceClient::builder()
-        .retry(RetryPolicy::none())
-        .api_version(version);
+    // No retries unless asked: an intermittent 5xx must fail the scenario, not be retried away.
+    let retries = scenario
+        .client
+        .get("retries")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let retry = RetryPolicy {
+        max_retries: retries as u32,
+        ..RetryPolicy::default()
+    };
+    let mut builder = ServiceClient::builder().retry(retry).api_version(version);
     builder = match scenario.client.get("auth").and_then(Value::as_str) {
         None | Some("access_key") => {
             builder.connection_string(format!("Endpoint={url};AccessKey={key};Version=1.0;"))
@@ -870,6 +902,27 @@ impl Run {
                 );
             }
             "shutdown" => self.sim.shutdown().await,
+            "fault" => match (name().parse::<Fault>(), step.get("expect")) {
+                (Ok(fault), None) => {
+                    self.sim.add_fault(fault);
+                }
+                (Err(e), Some(expect)) => {
+                    assert_eq!(&json!({"error": e.kind()}), expect, "{at}: {step}\ngot {e}")
+                }
+                (Ok(_), Some(expect)) => panic!("{at}: the rule was accepted; expected {expect}"),
+                (Err(e), None) => panic!("{at}: the rule was refused: {e}"),
+            },
+            "clear_faults" => self.sim.clear_faults(),
+            "injected" => {
+                let actual: Vec<String> = self.sim.injected_faults().into_iter().map(|i| i.fault).collect();
+                assert_eq!(json!(actual), step["injected"], "{at}: {step}");
+            }
+            "drop_clients" => {
+                let connection = step.get("connection").map(|v| self.id(at, v));
+                self.sim
+                    .drop_clients(name(), connection.as_deref(), step["close"].as_bool().unwrap())
+                    .unwrap_or_else(|e| panic!("{at}: {e}"));
+            }
             other => unreachable!("step kind {other} passed the format check"),
         }
     }

@@ -9,8 +9,8 @@
 //! | `POST /simulator/faults` | `{"fault": "503;times=2"}` | 201 `{"id": "f1"}`; 400 naming the bad part |
 //! | `DELETE /simulator/faults` | | 204, every rule removed |
 //! | `DELETE /simulator/faults/{id}` | | 204; 404 for no such rule |
-//! | `POST /simulator/hubs/{hub}/:dropClients` | `{"connectionId"?, "close"?: true}` | 200 `{"connections": [ids]}` |
-//! | `POST /simulator/hubs/{hub}/:pauseClients` | `{"connectionId"?, "seconds": 2.5}` | 200 `{"connections": [ids]}` |
+//! | `POST /simulator/hubs/{hub}/dropClients` | `{"connectionId"?, "close"?: true}` | 200 `{"connections": [ids]}` |
+//! | `POST /simulator/hubs/{hub}/pauseClients` | `{"connectionId"?, "seconds": 2.5}` | 200 `{"connections": [ids]}` |
 
 use std::sync::Arc;
 
@@ -35,8 +35,8 @@ pub(crate) fn routes(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/simulator/faults", get(list).post(add).delete(clear))
         .route("/simulator/faults/{id}", delete(remove))
-        .route("/simulator/hubs/{hub}/:dropClients", post(drop_clients))
-        .route("/simulator/hubs/{hub}/:pauseClients", post(pause_clients))
+        .route("/simulator/hubs/{hub}/dropClients", post(drop_clients))
+        .route("/simulator/hubs/{hub}/pauseClients", post(pause_clients))
         .route_layer(middleware::from_fn_with_state(shared.clone(), authenticate))
         .with_state(shared)
 }
@@ -116,7 +116,7 @@ async fn drop_clients(AxumState(s): Sim, Path(hub): Path<String>, body: axum::bo
     check_hub(&hub)?;
     let request = clients_request(&body)?;
     if request.seconds.is_some() {
-        return Err(bad("seconds goes with :pauseClients"));
+        return Err(bad("seconds goes with pauseClients"));
     }
     let ids = super::drop_clients(
         &s,
@@ -131,7 +131,7 @@ async fn pause_clients(AxumState(s): Sim, Path(hub): Path<String>, body: axum::b
     check_hub(&hub)?;
     let request = clients_request(&body)?;
     if request.close.is_some() {
-        return Err(bad("close goes with :dropClients"));
+        return Err(bad("close goes with dropClients"));
     }
     let seconds = request.seconds.ok_or_else(|| bad("seconds is required"))?;
     let duration = super::pause_duration(seconds).map_err(|e| bad(e.to_string()))?;
