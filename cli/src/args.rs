@@ -67,8 +67,55 @@ pub struct Cli {
 pub enum Command {
     /// Run the local simulator until Ctrl-C or SIGTERM; prints its connection string first.
     Serve(ServeArgs),
+    /// Drive a running simulator's fault injection through its control endpoint (the
+    /// connection string names the simulator): rules that answer requests with errors, delays
+    /// or resets, and dropping or pausing its clients.
+    #[command(subcommand)]
+    Faults(FaultsCommand),
     #[command(flatten)]
     Client(ClientCommand),
+}
+
+/// The `faults` verbs.
+#[derive(Debug, Subcommand)]
+pub enum FaultsCommand {
+    /// Add a rule, `ACTION[;hub=NAME][;route=ROUTE][;times=N][;fraction=F][;retry-after=SECS]`
+    /// (see `serve --help`); prints its id.
+    Add {
+        /// The rule, e.g. "503;route=send;times=2".
+        rule: String,
+    },
+    /// Print the rules in force and the faults injected so far, as JSON.
+    List,
+    /// Remove the rule with this id.
+    Remove {
+        /// The id `add` printed.
+        id: String,
+    },
+    /// Remove every rule.
+    Clear,
+    /// Drop the hub's clients (or one) as a failing network would; prints the ids dropped.
+    Drop {
+        #[command(flatten)]
+        hub: HubArg,
+        /// Only this connection.
+        #[arg(long = "connection", value_name = "ID")]
+        connection_id: Option<String>,
+        /// End the sockets without a SignalR Close message (clients see the connection lost).
+        #[arg(long)]
+        no_close: bool,
+    },
+    /// Stall the hub's WebSocket clients (or one) for a while; prints the ids paused.
+    Pause {
+        #[command(flatten)]
+        hub: HubArg,
+        /// Only this connection.
+        #[arg(long = "connection", value_name = "ID")]
+        connection_id: Option<String>,
+        /// How long, in seconds (at most 3600).
+        #[arg(long, value_name = "SECONDS")]
+        seconds: f64,
+    },
 }
 
 /// The verbs that call a service (or simulator) named by the connection string.

@@ -5,6 +5,7 @@
 
 mod args;
 mod failure;
+mod faults;
 mod listen;
 mod serve;
 mod verbs;
@@ -25,6 +26,13 @@ async fn main() -> ExitCode {
         Command::Serve(options) => {
             init_logging("info");
             serve::run(options).await
+        }
+        Command::Faults(command) => {
+            init_logging("warn");
+            match verbs::connection_string(cli.connection_string.as_deref()) {
+                Ok(text) => faults::run(&text, command).await,
+                Err(failure) => Err(failure),
+            }
         }
         Command::Client(command) => {
             // Client verbs stay quiet unless asked: their stderr is for errors and notes.

@@ -39,6 +39,19 @@ impl TokenProvider for FixedToken {
     }
 }
 
+/// `--connection-string` (or `SIGNALR_CONNECTION_STRING`), else
+/// [`CONNECTION_STRING_VARIABLE`].
+pub fn connection_string(given: Option<&str>) -> Result<String, Failure> {
+    given
+        .map(str::to_string)
+        .or_else(|| std::env::var(CONNECTION_STRING_VARIABLE).ok())
+        .ok_or_else(|| {
+            Failure::BadInput(format!(
+                "no connection string: pass --connection-string or set {CONNECTION_STRING_VARIABLE}"
+            ))
+        })
+}
+
 /// Runs one client verb against the service `target` names.
 pub async fn run(target: Target<'_>, command: ClientCommand) -> Result<(), Failure> {
     let Target {
@@ -47,12 +60,7 @@ pub async fn run(target: Target<'_>, command: ClientCommand) -> Result<(), Failu
         application_name,
         access_token,
     } = target;
-    let from_environment = std::env::var(CONNECTION_STRING_VARIABLE).ok();
-    let connection_string = connection_string.or(from_environment.as_deref()).ok_or_else(|| {
-        Failure::BadInput(format!(
-            "no connection string: pass --connection-string or set {CONNECTION_STRING_VARIABLE}"
-        ))
-    })?;
+    let connection_string = self::connection_string(connection_string)?;
     let mut builder = ServiceClient::builder()
         .connection_string(connection_string)
         .api_version(api_version.unwrap_or_default());

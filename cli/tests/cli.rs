@@ -1057,3 +1057,66 @@ fn serve_reads_upstream_templates_from_an_emulator_settings_file() {
     assert_exit(&output, 2);
     assert!(stderr(&output).contains("no UrlTemplate"), "{}", stderr(&output));
 }
+
+#[test]
+fn serve_fault_rules_and_the_faults_verbs_drive_a_running_simulator() {
+    let serve = Serve::start(&["--fault", "500;route=send;times=1", "--fault-seed", "7"]);
+    let cs = serve.connection_string();
+    // The CLI retries sends only where nothing can have been delivered: a 500 is not retried.
+    let refused = cli(cs, &["send", "all", "--hub", "chat", "--target", "t"]);
+    assert_exit(&refused, 1);
+    assert!(stderr(&refused).contains("500"), "{}", stderr(&refused));
+    assert!(cli(cs, &["send", "all", "--hub", "chat", "--target", "t"])
+        .status
+        .success());
+
+    let added = cli(cs, &["faults", "add", "400;hub=chat;route=group"]);
+    assert!(added.status.success(), "{added:?}");
+    let id = stdout(&added).trim().to_string();
+    assert!(id.starts_with('f'), "{id}");
+    let exists = cli(cs, &["exists", "group", "g", "--hub", "chat"]);
+    assert_exit(&exists, 1);
+    let listed: Value = serde_json::from_str(&stdout(&cli(cs, &["faults", "list"]))).unwrap();
+    assert_eq!(listed["faults"][0]["id"], json!(id));
+    assert_eq!(listed["faults"][0]["injected"], json!(1));
+    let injected: Vec<&str> = listed["injected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["fault"].as_str().unwrap())
+        .collect();
+    assert_eq!(injected, ["500;route=send;times=1", "400;hub=chat;route=group"]);
+    assert!(cli(cs, &["faults", "remove", &id]).status.success());
+    assert_exit(&cli(cs, &["faults", "remove", &id]), 1);
+    assert!(cli(cs, &["exists", "group", "g", "--hub", "chat"])
+        .status
+        .success());
+
+    let bad = cli(cs, &["faults", "add", "503;route=sends"]);
+    assert_exit(&bad, 2);
+    assert!(stderr(&bad).contains("route \"sends\""), "{}", stderr(&bad));
+    let bad = cli(cs, &["faults", "pause", "--hub", "chat", "--seconds", "-1"]);
+    assert_exit(&bad, 2);
+    assert!(stderr(&bad).contains("-1"), "{}", stderr(&bad));
+    let dropped = cli(cs, &["faults", "drop", "--hub", "chat", "--no-close"]);
+    assert!(dropped.status.success(), "{dropped:?}");
+    assert_eq!(stdout(&dropped), "");
+    assert!(cli(cs, &["faults", "clear"]).status.success());
+
+    let wrong_key = cs.replace("AccessKey=", "AccessKey=x");
+    assert_exit(&cli(&wrong_key, &["faults", "list"]), 1);
+}
+
+#[test]
+fn a_bad_fault_rule_for_serve_exits_2_naming_it() {
+    let output = Command::new(BIN)
+        .args(["serve", "--port", "0", "--fault", "200"])
+        .output()
+        .unwrap();
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("\"200\" is not an action"),
+        "{}",
+        stderr(&output)
+    );
+}
