@@ -205,3 +205,48 @@ test('the dashboard can be turned off, and its token endpoint signs only REST pa
     await on.stop();
   }
 });
+
+test('injected faults show in the log, and a real client with automatic reconnect comes back after a drop', async () => {
+  const server = await serve('--fault', '503;route=send;hub=chat;times=1');
+  const page = await browser.newPage();
+  const url = `${server.endpoint}/client/?hub=chat`;
+  const connection = new signalR.HubConnectionBuilder()
+    .withUrl(url, { accessTokenFactory: () => token(server, url, { nameid: 'carol' }) })
+    .withAutomaticReconnect([0, 100, 200, 500, 1000])
+    .configureLogging(signalR.LogLevel.None)
+    .build();
+  const received = [];
+  let reconnected = 0;
+  connection.on('newMessage', (...args) => { received.push(args); });
+  connection.onreconnected(() => { reconnected += 1; });
+  try {
+    await connection.start();
+    await page.goto(`${server.endpoint}/dashboard/`);
+    await page.getByRole('status').first().getByText('live').waitFor({ timeout: WAIT_MS });
+    assert.equal(await restCall(server, 'POST', '/api/v1/hubs/chat', { target: 'newMessage', arguments: [1] }), 503);
+    await page.locator('#log tr[data-kind="fault"]', { hasText: 'fault 503;hub=chat;route=send;times=1 injected on POST /api/v1/hubs/chat' })
+      .waitFor({ timeout: WAIT_MS });
+    await page.locator('#log tr[data-kind="request"]', { hasText: '→ 503 in' })
+      .filter({ hasText: 'injected fault 503' }).waitFor({ timeout: WAIT_MS });
+
+    // The control endpoint, as `signalr-rest faults drop` calls it: the socket ends without a Close.
+    const dropUrl = `${server.endpoint}/simulator/hubs/chat/dropClients`;
+    const dropped = await fetch(dropUrl, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token(server, dropUrl)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ close: false }),
+    });
+    assert.equal(dropped.status, 200);
+    await page.locator('#log tr[data-kind="fault"]', { hasText: 'fault drop injected on connection' })
+      .waitFor({ timeout: WAIT_MS });
+    await eventually(() => reconnected === 1 && connection.state === signalR.HubConnectionState.Connected,
+      'the client to reconnect after the drop');
+    assert.equal(await restCall(server, 'POST', '/api/v1/hubs/chat', { target: 'newMessage', arguments: [2] }), 202);
+    await eventually(() => received.some((args) => args[0] === 2), 'the message after reconnecting');
+    assert.deepEqual(received, [[2]], 'the refused send never arrived');
+  } finally {
+    await connection.stop();
+    await page.close();
+    await server.stop();
+  }
+});

@@ -83,7 +83,8 @@ function describe(event) {
   switch (event.kind) {
     case 'request': {
       const code = event.errorCode ? ` ${event.errorCode}` : '';
-      return `${event.method} ${event.path} → ${event.status}${code} in ${event.ms.toFixed(1)} ms`;
+      const fault = event.fault ? ` (injected fault ${event.fault})` : '';
+      return `${event.method} ${event.path} → ${event.status}${code} in ${event.ms.toFixed(1)} ms${fault}`;
     }
     case 'delivery': {
       const to = event.to === 'all' ? 'everyone' : `${event.to} ${event.name}`;
@@ -97,6 +98,10 @@ function describe(event) {
       const outcome = event.status === null ? `failed: ${event.error}` : `→ ${event.status}`;
       return `upstream ${event.category}/${event.event} for ${event.connection} to ${event.url} ${outcome}`;
     }
+    case 'fault':
+      return `fault ${event.fault} injected on ${event.target}${event.id ? ` by rule ${event.id}` : ''}`;
+    case 'fault-rule':
+      return `fault rule ${event.id} ${event.change}: ${event.fault}`;
     case 'lagged':
       return `${event.missed} event(s) not shown: the page fell behind`;
     default:
@@ -111,7 +116,7 @@ function hubOf(event) {
 }
 
 function eventMatches(event, f) {
-  const text = `${event.path || ''} ${event.name || ''} ${event.connection || ''} ${event.user || ''}`.toLowerCase();
+  const text = `${event.path || ''} ${event.name || ''} ${event.connection || ''} ${event.user || ''} ${event.kind === 'fault' ? event.target : ''}`.toLowerCase();
   return matches(hubOf(event), f.hub) && (!f.user || text.includes(f.user))
     && (!f.group || text.includes(f.group)) && (!f.connection || text.includes(f.connection));
 }
@@ -122,7 +127,7 @@ function renderLog() {
   for (let i = state.activity.length - 1; i >= 0 && rows.length < MAX_LOG_ROWS; i -= 1) {
     const event = state.activity[i];
     if (!eventMatches(event, f)) continue;
-    const failed = event.kind === 'request' && event.status >= 400;
+    const failed = (event.kind === 'request' && event.status >= 400) || event.kind === 'fault';
     rows.push(el('tr', { className: failed ? 'error' : '', 'data-kind': event.kind },
       el('td', {}, time(event.at)), el('td', {}, event.kind), el('td', {}, hubOf(event)),
       el('td', { className: 'mono' }, describe(event))));
