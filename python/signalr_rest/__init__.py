@@ -32,7 +32,9 @@ from .errors import (
 )
 from .simulator import (
     ConnectionInfo,
+    FaultRule,
     GroupInfo,
+    InjectedFault,
     Simulator,
     UpstreamCall,
     UserGroupMapping,
@@ -45,8 +47,10 @@ __all__ = [
     "AsyncTokenProvider",
     "BadRequestError",
     "ConnectionInfo",
+    "FaultRule",
     "GroupInfo",
     "HubClient",
+    "InjectedFault",
     "InvalidArgumentError",
     "NegotiateResponse",
     "NotFoundError",

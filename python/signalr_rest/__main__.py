@@ -48,6 +48,21 @@ def _parser() -> argparse.ArgumentParser:
         help="serve the live dashboard at /dashboard/ (true) or not (false); "
         "by default it is served only on a loopback host, since it has no login",
     )
+    serve.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="a fault rule 'ACTION[;hub=NAME][;route=ROUTE][;times=N][;fraction=F]"
+        "[;retry-after=SECS]', ACTION a status (400-599), delay=DURATION (250ms, 2s) or reset; "
+        "repeatable",
+    )
+    serve.add_argument(
+        "--fault-seed",
+        type=int,
+        metavar="N",
+        help="seed for the draws of faults with a fraction, so a run repeats; random by default",
+    )
     return parser
 
 
@@ -69,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             upstream_timeout=args.upstream_timeout,
             secondary_access_key=args.secondary_access_key,
             dashboard=None if args.dashboard is None else args.dashboard == "true",
+            faults=args.fault,
+            fault_seed=args.fault_seed,
         )
     except SignalRError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -10,9 +10,13 @@ from . import _native
 from ._context import ClosesOnExit
 from ._types import JSON, Seconds, seconds
 
+_seconds = seconds  # for methods whose parameter is named ``seconds``
+
 __all__ = [
     "ConnectionInfo",
+    "FaultRule",
     "GroupInfo",
+    "InjectedFault",
     "Simulator",
     "UpstreamCall",
     "UserGroupMapping",
@@ -60,6 +64,32 @@ class UpstreamCall:
     status: int | None
     #: Why it failed (transport error, timeout), when it did.
     error: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class FaultRule:
+    """A fault rule in force (see ``Simulator.add_fault`` for the rule text)."""
+
+    #: Its id, for ``remove_fault``.
+    id: str
+    #: The rule text, as the simulator writes it back (``"503;route=send;times=2"``).
+    fault: str
+    #: How many times it has been injected so far.
+    injected: int
+
+
+@dataclasses.dataclass(frozen=True)
+class InjectedFault:
+    """One fault the simulator injected."""
+
+    #: The id of the rule that injected it; empty for a ``drop_clients``/``pause_clients`` call.
+    fault_id: str
+    #: The rule text, or ``drop``, ``drop;close`` or ``pause=...ms`` for a socket fault.
+    fault: str
+    #: What it hit: ``METHOD /path`` of a request, or ``connection ID``.
+    target: str
+    #: The hub of the request or connection, lower case, if known.
+    hub: str | None
 
 
 class VirtualClient:
@@ -137,6 +167,9 @@ class Simulator(ClosesOnExit):
 
     ``dashboard`` serves the live dashboard at ``dashboard_url``: by default (``None``) only
     when ``host`` is a loopback address, since the page has no login.
+
+    ``faults`` are fault rules in force from the start (see ``add_fault``); ``fault_seed``
+    makes the draws of rules with a ``fraction`` repeatable (random when ``None``).
     """
 
     def __init__(
@@ -150,9 +183,15 @@ class Simulator(ClosesOnExit):
         upstream_timeout: Seconds | None = None,
         secondary_access_key: str | None = None,
         dashboard: bool | None = None,
+        faults: Sequence[str] = (),
+        fault_seed: int | None = None,
     ) -> None:
         if isinstance(upstreams, str):
             upstreams = [upstreams]
+        if isinstance(faults, str):
+            faults = [faults]
+        if isinstance(fault_seed, bool) or not (fault_seed is None or isinstance(fault_seed, int)):
+            raise TypeError(f"fault_seed must be an int or None, got {type(fault_seed).__name__}")
         self._native = _native.Simulator(
             host=host,
             port=port,
@@ -166,6 +205,8 @@ class Simulator(ClosesOnExit):
             ),
             secondary_access_key=secondary_access_key,
             dashboard=dashboard,
+            faults=list(faults),
+            fault_seed=fault_seed,
         )
 
     @property
@@ -222,6 +263,51 @@ class Simulator(ClosesOnExit):
     def upstream_calls(self) -> list[UpstreamCall]:
         """The upstream calls made so far (the last 1000), oldest first."""
         return [UpstreamCall(*call) for call in self._native.upstream_calls()]
+
+    def add_fault(self, rule: str) -> str:
+        """Adds a fault rule after the others; returns its id (``"f1"``, ``"f2"``, ...).
+
+        ``rule`` is ``ACTION[;hub=NAME][;route=ROUTE][;times=N][;fraction=F][;retry-after=S]``:
+        ACTION a status from 400 to 599, ``delay=250ms`` (or ``2s``) or ``reset``; ROUTE one of
+        ``rest``, ``send``, ``group``, ``user``, ``connection``, ``token``, ``health``,
+        ``negotiate``, ``connect``. A bad rule raises ``InvalidArgumentError`` naming the bad
+        part.
+        """
+        if not isinstance(rule, str):
+            raise TypeError(f"rule must be a str, got {type(rule).__name__}")
+        return self._native.add_fault(rule)
+
+    def remove_fault(self, fault_id: str) -> bool:
+        """Removes the fault rule with this id; False if there is none (it may have run out)."""
+        return self._native.remove_fault(fault_id)
+
+    def clear_faults(self) -> None:
+        """Removes every fault rule."""
+        self._native.clear_faults()
+
+    def faults(self) -> list[FaultRule]:
+        """The fault rules in force, in order; a rule whose ``times`` ran out is gone."""
+        return [FaultRule(*row) for row in self._native.faults()]
+
+    def injected_faults(self) -> list[InjectedFault]:
+        """The faults injected so far (the last 1000), oldest first."""
+        return [InjectedFault(*row) for row in self._native.injected_faults()]
+
+    def drop_clients(
+        self, hub: str, *, connection_id: str | None = None, close: bool = True
+    ) -> list[str]:
+        """Drops the hub's client connections (or the one named) as a failing network would:
+        with a Close that allows reconnecting when ``close``, else without one. Returns the
+        connection ids dropped; each leaves the hub."""
+        return self._native.drop_clients(hub, connection_id, close)
+
+    def pause_clients(
+        self, hub: str, seconds: Seconds, *, connection_id: str | None = None
+    ) -> list[str]:
+        """Stalls the hub's WebSocket clients (or the one named) for ``seconds`` (at most an
+        hour): nothing is written to or read from them meanwhile. Returns the connection ids
+        paused; virtual clients have no socket and are not paused."""
+        return self._native.pause_clients(hub, _seconds("seconds", seconds), connection_id)
 
     def advance_clock(self, by: Seconds) -> None:
         """Moves the simulator's clock forward, expiring TTLs (tokens still use wall time)."""

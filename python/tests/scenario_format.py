@@ -26,6 +26,10 @@ STEP_KINDS = (
     "hubs",
     "client_url",
     "shutdown",
+    "fault",
+    "clear_faults",
+    "injected",
+    "drop_clients",
 )
 ERROR_KINDS = (
     "invalid_argument",
@@ -83,6 +87,7 @@ ENDPOINT: Type = ("one of simulator, closed_port, stalls, fails", lambda v: v in
 AUTH: Type = ("one of access_key, token_provider, failing_token_provider", lambda v: v in AUTHS)
 ERROR_EXPECT: Type = ('{"error": kind}', lambda v: isinstance(v, dict) and _is_expect(v))
 TRUE: Type = ("true", lambda v: v is True)
+BOOL: Type = ("a boolean", lambda v: isinstance(v, bool))
 STATUS: Type = ("an integer from 400 to 599", _int_in(400, 599))
 API_VERSIONS_TYPE: Type = (
     'a non-empty array of distinct "v1", "2022-06-01"',
@@ -182,8 +187,16 @@ def check_step(at: str, step: object) -> None:
         check_fields(at, step, [("hubs", STRINGS)], [])
     elif kind == "client_url":
         check_fields(at, step, [("client_url", STR), ("expect", STR)], [])
-    else:
+    elif kind == "shutdown":
         check_fields(at, step, [("shutdown", TRUE)], [])
+    elif kind == "fault":
+        check_fields(at, step, [("fault", STR)], [("expect", ERROR_EXPECT)])
+    elif kind == "clear_faults":
+        check_fields(at, step, [("clear_faults", TRUE)], [])
+    elif kind == "injected":
+        check_fields(at, step, [("injected", STRINGS)], [])
+    else:
+        check_fields(at, step, [("drop_clients", STR), ("close", BOOL)], [("connection", STR)])
 
 
 def parse_scenario(file: str, text: str) -> dict[str, Any]:
@@ -205,6 +218,7 @@ def parse_scenario(file: str, text: str) -> dict[str, Any]:
                 ("timeout_ms", POSITIVE_INT),
                 ("application", STR),
                 ("auth", AUTH),
+                ("retries", NON_NEGATIVE_INT),
             ],
         )
         fails = client.get("endpoint") == "fails"

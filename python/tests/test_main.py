@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from signalr_rest import RetryPolicy, ServiceClient, Simulator
+from signalr_rest import BadRequestError, RetryPolicy, ServiceClient, ServiceError, Simulator
 
 
 def _serve(*args: str) -> subprocess.Popen[str]:
@@ -96,3 +96,31 @@ def test_serve_refuses_a_dashboard_that_is_not_true_or_false() -> None:
         _, err = serve.communicate(timeout=30)
     assert serve.returncode == 2
     assert "--dashboard" in err
+
+
+def test_serve_takes_fault_rules_and_a_seed() -> None:
+    with _serve(
+        "--port", "0", "--fault", "503;route=health", "--fault", "400;route=send", "--fault-seed", "7"
+    ) as serve:
+        assert serve.stdout is not None
+        connection_string = serve.stdout.readline().strip()
+        client = ServiceClient.from_connection_string(connection_string, retry=RetryPolicy.none())
+        with pytest.raises(ServiceError) as unavailable:
+            client.health()
+        assert unavailable.value.status == 503
+        with pytest.raises(BadRequestError):
+            client.hub("chat").send_to_all("t")
+        client.hub("chat").group_exists("g")
+        serve.terminate()
+        assert serve.wait(timeout=10) == 0
+
+
+def test_serve_refuses_a_bad_fault_rule_or_seed_naming_it() -> None:
+    with _serve("--port", "0", "--fault", "503;route=sends") as serve:
+        _, err = serve.communicate(timeout=30)
+    assert serve.returncode == 2
+    assert "sends" in err
+    with _serve("--port", "0", "--fault-seed", "-1") as serve:
+        _, err = serve.communicate(timeout=30)
+    assert serve.returncode == 2
+    assert "-1" in err

@@ -17,7 +17,7 @@ from signalr_rest import Simulator
 
 
 def test_every_python_block_of_the_readme_is_a_marked_example() -> None:
-    assert README.read_text().count("```python") == len(examples()) == 6
+    assert README.read_text().count("```python") == len(examples()) == 7
 
 
 @pytest.mark.parametrize("script", ["quickstart.py", "quickstart_async.py"])
@@ -33,6 +33,24 @@ def test_the_send_examples_run(signalr_simulator: Simulator, tmp_path: Path, scr
     )
     assert run.returncode == 0, run.stderr
     assert "chat" in signalr_simulator.hubs()
+
+
+def test_the_fault_injection_example_runs(tmp_path: Path) -> None:
+    write(tmp_path)
+    run = subprocess.run(
+        [sys.executable, str(tmp_path / "faults.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "the app sees status 500"
+    assert [line.split(" ", 1)[0] for line in lines[1:3]] == [
+        "503;route=send;times=1",
+        "500;hub=chat;route=send",
+    ]
+    assert lines[3:] == ["the simulator dropped the connection (fault injection)"]
 
 
 def test_the_fastapi_example_passes_its_own_test(pytester: pytest.Pytester) -> None:

@@ -139,8 +139,28 @@ class Replay:
         elif kind == "client_url":
             url = await self.invoke(step["client_url"], "client_url", (), {})
             assert url == self.simulator.url + step["expect"], f"{at}: {step}"
-        else:
+        elif kind == "shutdown":
             self.simulator.close()
+        elif kind == "fault":
+            try:
+                self.simulator.add_fault(step["fault"])
+            except SignalRError as error:
+                assert {"error": error.kind} == step.get("expect"), f"{at}: {step} {error}"
+            else:
+                assert "expect" not in step, f"{at}: added; expected {step['expect']}"
+        elif kind == "clear_faults":
+            self.simulator.clear_faults()
+            assert self.simulator.faults() == [], f"{at}: {step}"
+        elif kind == "injected":
+            injected = [f.fault for f in self.simulator.injected_faults()]
+            assert injected == step["injected"], f"{at}: {step}"
+        else:
+            connection = step.get("connection")
+            self.simulator.drop_clients(
+                step["drop_clients"],
+                connection_id=None if connection is None else self.id(at, connection),
+                close=step["close"],
+            )
 
 
 MakeInvoke = Callable[[dict[str, Any]], Invoke]
@@ -153,8 +173,9 @@ def replay(path: Path, version: str, make_invoke: MakeInvoke) -> None:
     with Simulator() as simulator, endpoint(client, simulator.url) as url:
         key = client.get("access_key", simulator.access_key)
         settings: dict[str, Any] = {
-            # No retries: an intermittent 5xx must fail the scenario, not be retried away.
-            "retry": RetryPolicy(max_retries=0),
+            # No retries unless the scenario asks: an intermittent 5xx must fail the scenario,
+            # not be retried away.
+            "retry": RetryPolicy(max_retries=client.get("retries", 0)),
             "api_version": CLIENT_API_VERSION[version],
         }
         auth = client.get("auth", "access_key")

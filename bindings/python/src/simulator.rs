@@ -4,11 +4,12 @@ use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use pyo3::prelude::*;
+use pyo3::types::PyInt;
 use signalr_rest::settings::{Convention, SimulatorSettings};
 use signalr_rest::Error;
 
 use crate::convert::{duration, py_json};
-use crate::error::to_py_err;
+use crate::error::{invalid, to_py_err};
 use crate::pending::{run_core, runtime, Outcome, PendingCall};
 
 /// `(connection_id, hub, category, event, url, status, error)` of one upstream call.
@@ -21,6 +22,12 @@ type UpstreamCallRow = (
     Option<u16>,
     Option<String>,
 );
+
+/// `(id, rule_text, injected)` of one fault rule in force.
+type FaultRow = (String, String, u32);
+
+/// `(fault_id, fault, target, hub)` of one injected fault.
+type InjectedFaultRow = (String, String, String, Option<String>);
 
 /// A running local simulator of the service (the core's `Simulator`).
 #[pyclass(frozen, module = "signalr_rest._native")]
@@ -47,8 +54,10 @@ impl Simulator {
 impl Simulator {
     /// Starts serving on `host`:`port` (0: any free port) with `access_key` (None: random).
     #[new]
-    /// `upstreams` are templates in the CLI form (`URL;hub=..;event=..`), tried in order.
-    #[pyo3(signature = (*, host, port, access_key, ping_interval, upstreams, upstream_timeout, secondary_access_key, dashboard))]
+    /// `upstreams` are templates in the CLI form (`URL;hub=..;event=..`), tried in order;
+    /// `faults` are fault rules in their text form (the core parses them), `fault_seed` seeds
+    /// the draws of rules with a fraction.
+    #[pyo3(signature = (*, host, port, access_key, ping_interval, upstreams, upstream_timeout, secondary_access_key, dashboard, faults, fault_seed))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -60,7 +69,22 @@ impl Simulator {
         upstream_timeout: Option<f64>,
         secondary_access_key: Option<String>,
         dashboard: Option<bool>,
+        faults: Vec<String>,
+        fault_seed: Option<&Bound<'_, PyInt>>,
     ) -> PyResult<Self> {
+        let fault_seed = fault_seed
+            .map(|seed| {
+                seed.extract::<u64>().map_err(|_| {
+                    invalid(
+                        "fault_seed",
+                        format!(
+                            "fault_seed must be a whole number from 0 to {}; got {seed}",
+                            u64::MAX
+                        ),
+                    )
+                })
+            })
+            .transpose()?;
         let settings = SimulatorSettings {
             host: Some(host.to_string()),
             port: Some(port),
@@ -70,8 +94,8 @@ impl Simulator {
             upstreams,
             upstream_timeout,
             dashboard,
-            faults: Vec::new(),
-            fault_seed: None,
+            faults,
+            fault_seed,
         };
         let options = settings.options(Convention::SNAKE_SECONDS).map_err(to_py_err)?;
         let inner = run_core(py, || runtime().block_on(signalr_rest::Simulator::start(options)))?;
@@ -184,6 +208,75 @@ impl Simulator {
                 })
                 .collect())
         })
+    }
+
+    /// Adds a fault rule given in its text form after the others; returns its id. The core
+    /// parses the text and names a bad part.
+    fn add_fault(&self, py: Python<'_>, rule: &str) -> PyResult<String> {
+        self.with_core(py, |sim| Ok(sim.add_fault(rule.parse()?)))
+    }
+
+    /// Removes the fault rule with this id; false if there is none.
+    fn remove_fault(&self, py: Python<'_>, id: &str) -> PyResult<bool> {
+        self.with_core(py, |sim| Ok(sim.remove_fault(id)))
+    }
+
+    /// Removes every fault rule.
+    fn clear_faults(&self, py: Python<'_>) -> PyResult<()> {
+        self.with_core(py, |sim| {
+            sim.clear_faults();
+            Ok(())
+        })
+    }
+
+    /// The fault rules in force, in order, as `(id, rule_text, injected)`.
+    fn faults(&self, py: Python<'_>) -> PyResult<Vec<FaultRow>> {
+        self.with_core(py, |sim| {
+            Ok(sim
+                .faults()
+                .into_iter()
+                .map(|f| (f.id, f.fault.to_string(), f.injected))
+                .collect())
+        })
+    }
+
+    /// The faults injected so far (the last 1000), oldest first, as
+    /// `(fault_id, fault, target, hub)`.
+    fn injected_faults(&self, py: Python<'_>) -> PyResult<Vec<InjectedFaultRow>> {
+        self.with_core(py, |sim| {
+            Ok(sim
+                .injected_faults()
+                .into_iter()
+                .map(|f| (f.fault_id, f.fault, f.target, f.hub))
+                .collect())
+        })
+    }
+
+    /// Drops the hub's client connections (or the one named), with a Close when `close`;
+    /// returns the ids dropped.
+    #[pyo3(signature = (hub, connection_id, close))]
+    fn drop_clients(
+        &self,
+        py: Python<'_>,
+        hub: &str,
+        connection_id: Option<&str>,
+        close: bool,
+    ) -> PyResult<Vec<String>> {
+        self.with_core(py, |sim| sim.drop_clients(hub, connection_id, close))
+    }
+
+    /// Stalls the hub's WebSocket clients (or the one named) for `seconds`; returns the ids
+    /// paused.
+    #[pyo3(signature = (hub, seconds, connection_id))]
+    fn pause_clients(
+        &self,
+        py: Python<'_>,
+        hub: &str,
+        seconds: f64,
+        connection_id: Option<&str>,
+    ) -> PyResult<Vec<String>> {
+        let pause = duration("seconds", seconds)?;
+        self.with_core(py, |sim| sim.pause_clients(hub, connection_id, pause))
     }
 
     /// Moves the simulator's clock forward by `seconds`.
