@@ -268,3 +268,25 @@ async fn injected_faults_show_in_the_dashboard_feed() {
     }
     sim.shutdown().await;
 }
+
+/// The README's fault-injection example, word for word.
+#[tokio::test]
+async fn readme_example() -> signalr_rest::Result<()> {
+    let sim = Simulator::start(SimulatorOptions {
+        faults: vec!["503;route=send;times=1".parse()?],
+        fault_seed: Some(42),
+        ..SimulatorOptions::default()
+    })
+    .await?;
+    let browser = sim.connect("chat", None)?;
+    let hub = ServiceClient::from_connection_string(&sim.connection_string())?.hub("chat")?;
+    // The empty 503 is retried (nothing was delivered), so the message arrives once.
+    hub.send_to_all(&PayloadMessage::new("news", vec![json!("hi")]), &[]).await?;
+    assert_eq!(browser.received().len(), 1);
+    assert_eq!(sim.injected_faults()[0].fault, "503;route=send;times=1");
+
+    sim.add_fault("429;hub=chat;retry-after=1;times=1".parse()?);
+    sim.drop_clients("chat", None, false)?; // the socket ends without a Close
+    sim.shutdown().await;
+    Ok(())
+}
