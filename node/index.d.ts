@@ -287,6 +287,38 @@ export interface SimulatorOptions {
    * page has no login.
    */
   dashboard?: boolean;
+  /**
+   * Fault rules in force from the start, as {@link Simulator.addFault} takes them
+   * (`'503;route=send;times=2'`), in order.
+   */
+  faults?: string[];
+  /**
+   * Seed for the draws of fault rules with a `fraction`, so a run repeats: a whole number from 0
+   * to `Number.MAX_SAFE_INTEGER`; random when absent.
+   */
+  faultSeed?: number;
+}
+
+/** A fault rule in force in a simulator. */
+export interface FaultRule {
+  /** Its id, for {@link Simulator.removeFault}. */
+  id: string;
+  /** The rule text, as it parses back (`503;route=send;times=2`). */
+  fault: string;
+  /** How many times it has been injected. */
+  injected: number;
+}
+
+/** One fault a simulator injected. */
+export interface InjectedFault {
+  /** The id of the rule that injected it; empty for a drop or pause asked for directly. */
+  faultId: string;
+  /** The rule text, or `drop`, `drop;close` or `pause=...ms` for a socket fault. */
+  fault: string;
+  /** What it hit: `METHOD /path` of a request, or `connection ID`. */
+  target: string;
+  /** The hub of the request or connection, lower case; null when not known. */
+  hub: string | null;
 }
 
 /** One serverless upstream call the simulator made. */
@@ -375,6 +407,35 @@ export declare class Simulator {
   readonly upstreamCalls: UpstreamCall[];
   /** Moves the simulator's clock forward by `seconds`, expiring user-group TTLs. */
   advanceClock(seconds: number): void;
+  /**
+   * Adds a fault rule after the others; returns its id (`'f1'`). The rule is
+   * `ACTION[;hub=NAME][;route=ROUTE][;times=N][;fraction=F][;retry-after=SECS]`: ACTION an HTTP
+   * status from 400 to 599, `delay=DURATION` (`250ms`, `2s`) or `reset`; ROUTE one of `rest`,
+   * `send`, `group`, `user`, `connection`, `token`, `health`, `negotiate`, `connect`.
+   * @throws {InvalidArgumentError} naming the bad part of a bad rule.
+   */
+  addFault(rule: string): string;
+  /** Removes the fault rule with this id; false if there is none (it may have run out). */
+  removeFault(id: string): boolean;
+  /** Removes every fault rule. */
+  clearFaults(): void;
+  /** The fault rules in force, in order; a rule whose `times` ran out is gone. */
+  faults(): FaultRule[];
+  /** The faults injected so far (the last 1000), oldest first. */
+  injectedFaults(): InjectedFault[];
+  /**
+   * Drops the hub's clients (or the one `connectionId` names) as a failing network would: with a
+   * Close that allows reconnecting when `close` (default true), else the socket just ends.
+   * Returns the ids dropped.
+   */
+  dropClients(hub: string, options?: { connectionId?: string; close?: boolean }): string[];
+  /**
+   * Stalls the hub's WebSocket clients (or the one `connectionId` names) for `durationMs` (at
+   * most an hour): nothing is written to or read from their sockets meanwhile, messages wait in
+   * their queues, and a pause longer than a client's server timeout makes it give up. Returns
+   * the ids paused (virtual clients have no socket and are not paused).
+   */
+  pauseClients(hub: string, durationMs: number, options?: { connectionId?: string }): string[];
   /** Stops serving; resolves once the server has ended. Closing twice is harmless. */
   close(): Promise<void>;
   /** `await using sim = await Simulator.start()` closes it at the end of the block. */

@@ -10,7 +10,9 @@ import {
   SignalRError,
   Simulator,
   type ApiVersion,
+  type FaultRule,
   type HubClient,
+  type InjectedFault,
   type Invocation,
   type JsonValue,
   type NegotiateResponse,
@@ -120,6 +122,19 @@ ServiceClient.fromConnectionString(sim.connectionString, { logger: console });
 await keyless.close();
 await fromParts[Symbol.asyncDispose]();
 await sim.close();
+
+// Fault injection: rules from the start and added later, what they injected, dropped and paused
+// WebSocket clients.
+const faulty: Simulator = await Simulator.start({ faults: ['503;route=send;times=1'], faultSeed: 7 });
+const ruleId: string = faulty.addFault('delay=250ms;hub=chat');
+const rules: FaultRule[] = faulty.faults();
+const injected: InjectedFault[] = faulty.injectedFaults();
+const injectedHub: string | null = injected[0]?.hub ?? null;
+const dropped: string[] = faulty.dropClients('chat', { close: false });
+const paused: string[] = faulty.pauseClients('chat', 500, { connectionId: 'c1' });
+console.log(faulty.removeFault(ruleId), rules, injectedHub, dropped, paused);
+faulty.clearFaults();
+await faulty.close();
 
 {
   await using disposable = await Simulator.start();

@@ -22,6 +22,13 @@ options:
   --upstream-timeout SECONDS     how long each upstream call may take
   --dashboard true|false         serve the live dashboard at /dashboard/ (default: only on a
                                  loopback host, since it has no login)
+  --fault RULE                   a fault rule 'ACTION[;hub=NAME][;route=ROUTE][;times=N]
+                                 [;fraction=F][;retry-after=SECS]', ACTION a status (400-599),
+                                 delay=DURATION (250ms, 2s) or reset; ROUTE one of rest, send,
+                                 group, user, connection, token, health, negotiate, connect;
+                                 repeatable
+  --fault-seed N                 seed for the draws of faults with a fraction, so a run repeats
+                                 (default: random)
   -h, --help                     show this help
 `;
 
@@ -34,6 +41,8 @@ const OPTIONS = /** @type {const} */ ({
   upstream: { type: 'string', multiple: true },
   'upstream-timeout': { type: 'string' },
   dashboard: { type: 'string' },
+  fault: { type: 'string', multiple: true },
+  'fault-seed': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 });
 
@@ -82,6 +91,21 @@ function dashboard(value) {
 }
 
 /**
+ * `--fault-seed` as a whole number, undefined when absent.
+ * @param {string | undefined} value
+ */
+function faultSeed(value) {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number)) {
+    throw new UsageError(
+      `--fault-seed: expected a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got '${value}'`,
+    );
+  }
+  return number;
+}
+
+/**
  * The options `serve` starts the simulator with, from the command line; undefined for --help.
  * @param {string[]} argv
  */
@@ -109,6 +133,8 @@ function parse(argv) {
     upstreams: values.upstream ?? [],
     upstreamTimeoutMs: seconds(values['upstream-timeout'], 'upstream-timeout'),
     dashboard: dashboard(values.dashboard),
+    faults: values.fault ?? [],
+    faultSeed: faultSeed(values['fault-seed']),
   };
 }
 

@@ -5,11 +5,29 @@
 const addon = require('./addon');
 const check = require('./checks');
 const { INTERNAL, signalOption } = require('./client');
+const { InvalidArgumentError } = require('./errors');
 const { invokeAsync, invokeSync } = require('./invoke');
 
 /** @typedef {import('../index').Invocation} Invocation */
 /** @typedef {import('../index').Simulator} PublicSimulator */
 /** @typedef {import('../index').VirtualClient} PublicVirtualClient */
+
+/**
+ * `faultSeed` as given, `undefined` if absent: a whole number from 0 to
+ * `Number.MAX_SAFE_INTEGER` (a larger one would not be the seed written).
+ * @param {unknown} value
+ * @returns {number | undefined}
+ */
+function faultSeed(value) {
+  const seed = check.optionalNumber(value, 'faultSeed');
+  if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) {
+    throw new InvalidArgumentError(
+      `faultSeed must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, got ${seed}`,
+      'faultSeed',
+    );
+  }
+  return seed;
+}
 
 /** How long `waitFor` waits when no `timeoutMs` is given. */
 const DEFAULT_WAIT_MS = 5000;
@@ -38,7 +56,9 @@ class Simulator {
    * (`'URL;hub=..;category=..;event=..'`), tried in order; each call may take
    * `upstreamTimeoutMs` (default 30000) and is signed with the access key and, when given,
    * `secondaryAccessKey`. `dashboard` serves the live dashboard at `dashboardUrl`: by default
-   * only when `host` is a loopback address, since the page has no login.
+   * only when `host` is a loopback address, since the page has no login. `faults` are fault rules
+   * in force from the start (`'503;route=send;times=2'`, see `addFault`); `faultSeed` makes the
+   * draws of rules with a `fraction` repeatable.
    * @param {import('../index').SimulatorOptions} [options]
    */
   static async start(options) {
@@ -51,6 +71,8 @@ class Simulator {
       'upstreamTimeoutMs',
       'secondaryAccessKey',
       'dashboard',
+      'faults',
+      'faultSeed',
     ]);
     const port = check.optionalWholeNumber(read.port, 'port');
     const host = check.optionalString(read.host, 'host');
@@ -60,6 +82,8 @@ class Simulator {
     const timeoutMs = check.optionalNumber(read.upstreamTimeoutMs, 'upstreamTimeoutMs');
     const secondary = check.optionalString(read.secondaryAccessKey, 'secondaryAccessKey');
     const dashboard = check.optionalBoolean(read.dashboard, 'dashboard');
+    const faults = check.stringList(read.faults, 'faults');
+    const seed = faultSeed(read.faultSeed);
     const native = await invokeAsync(undefined, () =>
       addon.Simulator.start(
         host,
@@ -70,6 +94,8 @@ class Simulator {
         timeoutMs,
         secondary,
         dashboard,
+        faults,
+        seed,
       ),
     );
     return new Simulator(INTERNAL, native);
@@ -183,6 +209,86 @@ class Simulator {
   advanceClock(seconds) {
     const by = check.number(seconds, 'seconds');
     invokeSync(() => this.#native.advanceClock(by));
+  }
+
+  /**
+   * Adds a fault rule after the others and returns its id (`'f1'`). The rule is
+   * `ACTION[;hub=NAME][;route=ROUTE][;times=N][;fraction=F][;retry-after=SECS]`, ACTION a status
+   * (400-599), `delay=DURATION` (`250ms`, `2s`) or `reset`; a bad rule throws
+   * InvalidArgumentError naming the bad part.
+   * @param {string} rule
+   */
+  addFault(rule) {
+    const text = check.string(rule, 'rule');
+    return invokeSync(() => this.#native.addFault(text));
+  }
+
+  /**
+   * Removes the fault rule with this id; false if there is none (it may have run out).
+   * @param {string} id
+   */
+  removeFault(id) {
+    const text = check.string(id, 'id');
+    return invokeSync(() => this.#native.removeFault(text));
+  }
+
+  /** Removes every fault rule. */
+  clearFaults() {
+    invokeSync(() => this.#native.clearFaults());
+  }
+
+  /** The fault rules in force, in order: `[{ id, fault, injected }]`. */
+  faults() {
+    return invokeSync(() => this.#native.faults()).map(({ id, fault, injected }) => ({
+      id,
+      fault,
+      injected,
+    }));
+  }
+
+  /**
+   * The faults injected so far (the last 1000), oldest first: `[{ faultId, fault, target, hub }]`
+   * (`faultId` empty and `fault` `drop`, `drop;close` or `pause=...ms` for a drop or pause asked
+   * for directly; `hub` null when not known).
+   */
+  injectedFaults() {
+    return invokeSync(() => this.#native.injectedFaults()).map((f) => ({
+      faultId: f.faultId,
+      fault: f.fault,
+      target: f.target,
+      hub: f.hub ?? null,
+    }));
+  }
+
+  /**
+   * Drops the hub's clients (or the one `connectionId` names) as a failing network would: with a
+   * Close that allows reconnecting when `close` (default true), else the socket just ends.
+   * Returns the ids dropped.
+   * @param {string} hub
+   * @param {{ connectionId?: string, close?: boolean }} [options]
+   */
+  dropClients(hub, options) {
+    const read = check.options(options, 'dropClients', ['connectionId', 'close']);
+    const name = check.string(hub, 'hub');
+    const connectionId = check.optionalString(read.connectionId, 'connectionId');
+    const close = check.optionalBoolean(read.close, 'close') ?? true;
+    return invokeSync(() => this.#native.dropClients(name, connectionId, close));
+  }
+
+  /**
+   * Stalls the hub's WebSocket clients (or the one `connectionId` names) for `durationMs` (at
+   * most an hour): nothing is written to or read from their sockets meanwhile, and messages wait.
+   * Returns the ids paused (virtual clients have no socket and are not paused).
+   * @param {string} hub
+   * @param {number} durationMs
+   * @param {{ connectionId?: string }} [options]
+   */
+  pauseClients(hub, durationMs, options) {
+    const read = check.options(options, 'pauseClients', ['connectionId']);
+    const name = check.string(hub, 'hub');
+    const ms = check.number(durationMs, 'durationMs');
+    const connectionId = check.optionalString(read.connectionId, 'connectionId');
+    return invokeSync(() => this.#native.pauseClients(name, ms, connectionId));
   }
 
   /** Stops serving and resolves once the server has ended; closing twice is harmless. */

@@ -119,6 +119,11 @@ const BAD = [
   [['serve', '--port', '0', '--upstream', 'ftp://x'], /ftp:\/\/x|upstream/],
   [['serve', '--port'], /--port/],
   [['serve', '--port', '0', '--dashboard', 'yes'], /--dashboard.*yes/],
+  [['serve', '--port', '0', '--fault', '600'], /600/],
+  [['serve', '--port', '0', '--fault', '503;route=sends'], /sends/],
+  [['serve', '--port', '0', '--fault-seed=-1'], /--fault-seed.*-1/],
+  [['serve', '--port', '0', '--fault-seed', '1.5'], /--fault-seed.*1\.5/],
+  [['serve', '--port', '0', '--fault-seed', '9007199254740992'], /--fault-seed.*9007199254740992/],
   [['bogus'], /bogus/],
   [[], /serve/],
 ];
@@ -130,6 +135,26 @@ for (const [args, named] of BAD) {
     assert.match(stderr, /usage: signalr-rest serve|^signalr-rest: error: /m);
   });
 }
+
+test('serve --fault rules (repeatable) are in force from the start; --fault-seed is taken', async (t) => {
+  const serve = cli(
+    t, 'serve', '--port', '0', '--fault', '503;route=health;times=1', '--fault', '418;hub=teapot',
+    '--fault-seed', '42',
+  );
+  const connectionString = await serve.firstLine();
+  const endpoint = /^Endpoint=([^;]+);/.exec(connectionString)[1];
+  const health = () => within(fetch(`${endpoint}/api/v1/health`), 'GET /api/v1/health');
+  assert.equal((await health()).status, 503);
+  assert.equal((await health()).status, 200);
+  const service = ServiceClient.fromConnectionString(connectionString, { retry: { maxRetries: 0 } });
+  await within(service.hub('chat').sendToAll('t', []), 'sendToAll to chat');
+  await assert.rejects(within(service.hub('teapot').sendToAll('t', []), 'sendToAll to teapot'), {
+    status: 418,
+  });
+  serve.child.kill('SIGTERM');
+  const { code, signal, stderr } = await serve.exit();
+  assert.deepEqual({ code, signal }, { code: 0, signal: null }, stderr);
+});
 
 test('--help prints the usage and exits 0', async (t) => {
   const help = cli(t, '--help');

@@ -209,6 +209,11 @@ const runners = {
     passes(await node(['cancellation.mjs'], { AZURE_SIGNALR_CONNECTION_STRING: sim.connectionString }));
   },
 
+  // Starts its own simulator with fault rules; a real @microsoft/signalr client reconnects in it.
+  async 'faults.mjs'() {
+    passes(await node(['faults.mjs'], {}));
+  },
+
   async 'chat.test.mjs'() {
     passes(await node(['chat.test.mjs'], {}));
   },

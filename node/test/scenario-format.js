@@ -18,6 +18,10 @@ const STEP_KINDS = [
   'hubs',
   'client_url',
   'shutdown',
+  'fault',
+  'clear_faults',
+  'injected',
+  'drop_clients',
 ];
 const ERROR_KINDS = [
   'invalid_argument',
@@ -66,6 +70,7 @@ const T = {
   endpoint: ['one of simulator, closed_port, stalls, fails', (v) => ENDPOINTS.includes(v)],
   auth: ['one of access_key, token_provider, failing_token_provider', (v) => AUTHS.includes(v)],
   true: ['true', (v) => v === true],
+  boolean: ['a boolean', (v) => typeof v === 'boolean'],
   status: ['an integer from 400 to 599', (v) => isInt(v) && v >= 400 && v <= 599],
   apiVersions: [
     'a non-empty array of distinct "v1", "2022-06-01"',
@@ -185,6 +190,19 @@ function checkStep(at, step) {
       return checkFields(at, step, [['hubs', T.strings]], []);
     case 'client_url':
       return checkFields(at, step, [['client_url', T.str], ['expect', T.str]], []);
+    case 'fault':
+      return checkFields(at, step, [['fault', T.str]], [['expect', T.errorExpect]]);
+    case 'clear_faults':
+      return checkFields(at, step, [['clear_faults', T.true]], []);
+    case 'injected':
+      return checkFields(at, step, [['injected', T.strings]], []);
+    case 'drop_clients':
+      return checkFields(
+        at,
+        step,
+        [['drop_clients', T.str], ['close', T.boolean]],
+        [['connection', T.str]],
+      );
     default:
       return checkFields(at, step, [['shutdown', T.true]], []);
   }
@@ -211,6 +229,7 @@ function parseScenario(file, text) {
       ['timeout_ms', T.positiveInt],
       ['application', T.str],
       ['auth', T.auth],
+      ['retries', T.nonNegativeInt],
     ]);
     const fails = client.endpoint === 'fails';
     if (fails && !Object.hasOwn(client, 'status')) {

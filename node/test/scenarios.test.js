@@ -156,16 +156,46 @@ class Run {
       case 'client_url':
         assert.equal(this.service.clientUrl(step.client_url), this.sim.url + step.expect, where);
         break;
+      case 'fault': {
+        try {
+          this.sim.addFault(step.fault);
+        } catch (error) {
+          assert.ok(error instanceof SignalRError, `${where}: not a SignalRError: ${error}`);
+          assert.deepEqual({ error: error.code }, step.expect, `${where}\n${error.message}`);
+          break;
+        }
+        assert.equal(step.expect, undefined, `${where}: the rule was added`);
+        break;
+      }
+      case 'clear_faults':
+        this.sim.clearFaults();
+        break;
+      case 'injected':
+        assert.deepEqual(
+          this.sim.injectedFaults().map((f) => f.fault),
+          step.injected,
+          `${where}\n${JSON.stringify(this.sim.injectedFaults())}`,
+        );
+        break;
+      case 'drop_clients':
+        this.sim.dropClients(step.drop_clients, {
+          connectionId: step.connection === undefined ? undefined : this.id(step.connection),
+          close: step.close,
+        });
+        break;
       default:
         await this.sim.close();
     }
   }
 }
 
-/** The client the scenario asks for; retries off, so an intermittent 5xx fails the scenario. */
+/**
+ * The client the scenario asks for; retries off unless it sets `retries`, so an intermittent 5xx
+ * fails the scenario.
+ */
 function serviceClient(client, url, sim, version) {
   const key = client.access_key ?? sim.accessKey;
-  const options = { retry: { maxRetries: 0 }, apiVersion: CLIENT_API_VERSION[version] };
+  const options = { retry: { maxRetries: client.retries ?? 0 }, apiVersion: CLIENT_API_VERSION[version] };
   if (client.timeout_ms !== undefined) options.timeoutMs = client.timeout_ms;
   if (client.application !== undefined) options.applicationName = client.application;
   const auth = client.auth ?? 'access_key';

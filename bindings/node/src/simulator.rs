@@ -6,6 +6,7 @@ use napi::bindgen_prelude::PromiseRaw;
 use napi::Env;
 use napi_derive::napi;
 use signalr_rest::settings::{Convention, SimulatorSettings};
+use signalr_rest::simulator::Fault;
 
 use crate::cancel::{spawn, Cancellation};
 use crate::error::napi_result;
@@ -46,6 +47,39 @@ pub struct UpstreamCall {
     pub error: Option<String>,
 }
 
+/// A fault rule in force: its id, its rule text and how often it has been injected.
+#[napi(object)]
+pub struct FaultRule {
+    pub id: String,
+    pub fault: String,
+    pub injected: u32,
+}
+
+/// One fault the simulator injected: the rule's id (empty for a drop or pause asked for
+/// directly), its text, what it hit and the hub.
+#[napi(object)]
+pub struct InjectedFault {
+    pub fault_id: String,
+    pub fault: String,
+    pub target: String,
+    pub hub: Option<String>,
+}
+
+/// The largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// A JS number as a fault seed: a whole number from 0 to `Number.MAX_SAFE_INTEGER`.
+fn seed_from(value: f64) -> Result<u64, signalr_rest::Error> {
+    if value.is_finite() && value.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&value) {
+        Ok(value as u64)
+    } else {
+        Err(signalr_rest::Error::invalid(
+            "faultSeed",
+            format!("faultSeed must be a whole number from 0 to {MAX_SAFE_INTEGER}, got {value}"),
+        ))
+    }
+}
+
 /// A running simulator; `close` stops it.
 #[napi]
 pub struct Simulator {
@@ -70,8 +104,11 @@ impl Simulator {
         upstream_timeout_ms: Option<f64>,
         secondary_access_key: Option<String>,
         dashboard: Option<bool>,
+        faults: Option<Vec<String>>,
+        fault_seed: Option<f64>,
     ) -> napi::Result<PromiseRaw<'env, Simulator>> {
-        let settings = SimulatorSettings {
+        let seed = fault_seed.map(seed_from).transpose();
+        let mut settings = SimulatorSettings {
             host,
             port: port.map(i64::from),
             access_key,
@@ -80,10 +117,11 @@ impl Simulator {
             upstreams: upstreams.unwrap_or_default(),
             upstream_timeout: upstream_timeout_ms,
             dashboard,
-            faults: Vec::new(),
+            faults: faults.unwrap_or_default(),
             fault_seed: None,
         };
         spawn(env, None, async move {
+            settings.fault_seed = seed?;
             let options = settings.options(Convention::CAMEL_MILLIS)?;
             let running = signalr_rest::Simulator::start(options).await?;
             Ok(Simulator {
@@ -209,6 +247,83 @@ impl Simulator {
         let by = napi_result(env, seconds("seconds", by_seconds))?;
         self.core.advance_clock(by);
         Ok(())
+    }
+
+    /// Adds a fault rule (its text, e.g. `503;route=send;times=2`) after the others; returns
+    /// its id.
+    #[napi(catch_unwind)]
+    pub fn add_fault(&self, env: &Env, rule: String) -> napi::Result<String> {
+        let added = rule.parse::<Fault>().map(|fault| self.core.add_fault(fault));
+        napi_result(env, added)
+    }
+
+    /// Removes the fault rule with this id; false if there is none.
+    #[napi(catch_unwind)]
+    pub fn remove_fault(&self, id: String) -> bool {
+        self.core.remove_fault(&id)
+    }
+
+    /// Removes every fault rule.
+    #[napi(catch_unwind)]
+    pub fn clear_faults(&self) {
+        self.core.clear_faults();
+    }
+
+    /// The fault rules in force, in order.
+    #[napi(catch_unwind)]
+    pub fn faults(&self) -> Vec<FaultRule> {
+        self.core
+            .faults()
+            .into_iter()
+            .map(|rule| FaultRule {
+                id: rule.id,
+                fault: rule.fault.to_string(),
+                injected: rule.injected,
+            })
+            .collect()
+    }
+
+    /// The faults injected so far (the last 1000), oldest first.
+    #[napi(catch_unwind)]
+    pub fn injected_faults(&self) -> Vec<InjectedFault> {
+        self.core
+            .injected_faults()
+            .into_iter()
+            .map(|f| InjectedFault {
+                fault_id: f.fault_id,
+                fault: f.fault,
+                target: f.target,
+                hub: f.hub,
+            })
+            .collect()
+    }
+
+    /// Drops the hub's WebSocket and virtual clients (or the one named), with a Close that
+    /// allows reconnecting when `close`, else without; returns the ids dropped.
+    #[napi(catch_unwind)]
+    pub fn drop_clients(
+        &self,
+        env: &Env,
+        hub: String,
+        connection_id: Option<String>,
+        close: bool,
+    ) -> napi::Result<Vec<String>> {
+        napi_result(env, self.core.drop_clients(&hub, connection_id.as_deref(), close))
+    }
+
+    /// Stalls the hub's WebSocket clients (or the one named) for `duration_ms`; returns the
+    /// ids paused.
+    #[napi(catch_unwind)]
+    pub fn pause_clients(
+        &self,
+        env: &Env,
+        hub: String,
+        duration_ms: f64,
+        connection_id: Option<String>,
+    ) -> napi::Result<Vec<String>> {
+        let paused = millis("duration", duration_ms)
+            .and_then(|duration| self.core.pause_clients(&hub, connection_id.as_deref(), duration));
+        napi_result(env, paused)
     }
 
     /// Stops serving; resolves once the server has ended. Closing twice is harmless.
