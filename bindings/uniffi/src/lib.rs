@@ -25,8 +25,8 @@ pub use client::{ClientOptions, HubClient, NegotiateOptions, NegotiateResponse, 
 pub use error::SignalRError;
 pub use logging::{install_log_sink, LogLevel, LogSink};
 pub use simulator::{
-    ConnectionInfo, GroupInfo, ReceivedMessage, Simulator, SimulatorOptions, UpstreamCall, UserGroupMapping,
-    VirtualClient,
+    ConnectionInfo, FaultRule, GroupInfo, InjectedFault, ReceivedMessage, Simulator, SimulatorOptions,
+    UpstreamCall, UserGroupMapping, VirtualClient,
 };
 pub use token_provider::TokenProvider;
 pub use upstream::{

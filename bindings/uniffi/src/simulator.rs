@@ -12,7 +12,7 @@ use crate::{seconds, CONVENTION};
 
 /// Where and with which key a simulator serves, and where it calls a serverless app; absent
 /// fields: 127.0.0.1, a free port, a random key, no upstream, a 30 s upstream timeout, the
-/// core's ping interval.
+/// core's ping interval, no fault rules, a random fault seed.
 #[derive(Debug, Clone, Default, uniffi::Record)]
 pub struct SimulatorOptions {
     /// IP address to listen on.
@@ -40,6 +40,13 @@ pub struct SimulatorOptions {
     /// Serve the live dashboard; absent means only on a loopback host (it has no login).
     #[uniffi(default)]
     pub dashboard: Option<bool>,
+    /// Fault rules in force from the start, in the rule text form
+    /// (`ACTION[;hub=NAME][;route=ROUTE][;times=N][;fraction=F][;retry-after=SECS]`).
+    #[uniffi(default)]
+    pub faults: Vec<String>,
+    /// Seed for the draws of rules with a `fraction`, for a repeatable pattern; random when absent.
+    #[uniffi(default)]
+    pub fault_seed: Option<u64>,
 }
 
 impl SimulatorOptions {
@@ -54,8 +61,8 @@ impl SimulatorOptions {
             upstreams: self.upstreams,
             upstream_timeout: self.upstream_timeout_seconds,
             dashboard: self.dashboard,
-            faults: Vec::new(),
-            fault_seed: None,
+            faults: self.faults,
+            fault_seed: self.fault_seed,
         }
     }
 }
@@ -89,6 +96,58 @@ impl From<signalr_rest::simulator::UpstreamCall> for UpstreamCall {
             url: call.url,
             status: call.status,
             error: call.error,
+        }
+    }
+}
+
+/// A fault rule in force: its id (for `remove_fault`), its rule text and how many times it
+/// has been injected.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FaultRule {
+    /// The id `remove_fault` takes.
+    pub id: String,
+    /// The rule text, which `add_fault` reads back to the same rule.
+    pub fault: String,
+    /// How many times it has been injected.
+    pub injected: u32,
+}
+
+impl From<signalr_rest::simulator::FaultInfo> for FaultRule {
+    fn from(info: signalr_rest::simulator::FaultInfo) -> Self {
+        FaultRule {
+            id: info.id,
+            fault: info.fault.to_string(),
+            injected: info.injected,
+        }
+    }
+}
+
+/// One fault the simulator injected.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct InjectedFault {
+    /// The id of the rule that injected it; empty for a drop or pause asked for directly.
+    pub fault_id: String,
+    /// The rule text, or `drop`, `drop;close` or `pause=...ms` for a socket fault.
+    pub fault: String,
+    /// What it hit: `METHOD /path` of a request, or `connection ID`.
+    pub target: String,
+    /// The hub of the request or connection, lower case, if known.
+    pub hub: Option<String>,
+}
+
+impl From<signalr_rest::simulator::InjectedFault> for InjectedFault {
+    fn from(injected: signalr_rest::simulator::InjectedFault) -> Self {
+        let signalr_rest::simulator::InjectedFault {
+            fault_id,
+            fault,
+            target,
+            hub,
+        } = injected;
+        InjectedFault {
+            fault_id,
+            fault,
+            target,
+            hub,
         }
     }
 }
@@ -260,6 +319,58 @@ impl Simulator {
         Ok(())
     }
 
+    /// Adds a fault rule given in its text form (`503;route=send;times=2`); returns its id.
+    /// A bad rule is refused naming the bad part.
+    pub fn add_fault(&self, rule: String) -> Result<String, SignalRError> {
+        let fault = rule.parse::<signalr_rest::simulator::Fault>()?;
+        Ok(self.inner.add_fault(fault))
+    }
+
+    /// Removes the rule with this id; false if there is none (it may have run out).
+    pub fn remove_fault(&self, id: String) -> bool {
+        self.inner.remove_fault(&id)
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        self.inner.clear_faults();
+    }
+
+    /// The rules in force, in order.
+    pub fn faults(&self) -> Vec<FaultRule> {
+        self.inner.faults().into_iter().map(Into::into).collect()
+    }
+
+    /// The faults injected so far (the last 1000), oldest first.
+    pub fn injected_faults(&self) -> Vec<InjectedFault> {
+        self.inner.injected_faults().into_iter().map(Into::into).collect()
+    }
+
+    /// Drops the hub's client connections (or the one named), with a Close that allows
+    /// reconnecting when `close`, else without any; returns the ids dropped.
+    pub fn drop_clients(
+        &self,
+        hub: String,
+        connection_id: Option<String>,
+        close: bool,
+    ) -> Result<Vec<String>, SignalRError> {
+        Ok(self.inner.drop_clients(&hub, connection_id.as_deref(), close)?)
+    }
+
+    /// Stalls the hub's WebSocket clients (or the one named) for `duration_seconds`; returns the
+    /// ids paused (virtual clients are not paused).
+    pub fn pause_clients(
+        &self,
+        hub: String,
+        connection_id: Option<String>,
+        duration_seconds: f64,
+    ) -> Result<Vec<String>, SignalRError> {
+        let duration = seconds("duration", duration_seconds)?;
+        Ok(self
+            .inner
+            .pause_clients(&hub, connection_id.as_deref(), duration)?)
+    }
+
     /// Stops serving, closes every client and waits for the server to end; a second shutdown
     /// does nothing.
     pub async fn shutdown(&self) {
@@ -318,5 +429,65 @@ impl VirtualClient {
     /// Disconnects from the hub, leaving every group.
     pub fn disconnect(&self) {
         self.inner.disconnect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_options_reach_the_core_settings_and_a_bad_rule_is_refused() {
+        let options = SimulatorOptions {
+            faults: vec!["503;route=send;times=2".into()],
+            fault_seed: Some(7),
+            ..SimulatorOptions::default()
+        };
+        let settings = options.settings().options(CONVENTION).unwrap();
+        assert_eq!(settings.faults.len(), 1);
+        assert_eq!(settings.faults[0].to_string(), "503;route=send;times=2");
+        assert_eq!(settings.fault_seed, Some(7));
+        let bad = SimulatorOptions {
+            faults: vec!["600".into()],
+            ..SimulatorOptions::default()
+        };
+        let err = SignalRError::from(bad.settings().options(CONVENTION).unwrap_err());
+        assert!(
+            matches!(err, SignalRError::InvalidArgument { ref field, ref detail } if field == "fault" && detail.contains("600")),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn fault_calls_convert_and_refuse_bad_values_naming_them() {
+        let simulator = Simulator::start(SimulatorOptions::default()).await.unwrap();
+        let id = simulator.add_fault("429;retry-after=1;hub=Chat".into()).unwrap();
+        let rules = simulator.faults();
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0].id, id);
+        assert_eq!(rules[0].fault, "429;hub=chat;retry-after=1");
+        assert_eq!(rules[0].injected, 0);
+        let err = simulator.add_fault("503;route=sends".into()).unwrap_err();
+        assert!(
+            matches!(err, SignalRError::InvalidArgument { ref detail, .. } if detail.contains("sends")),
+            "{err:?}"
+        );
+        assert!(simulator.remove_fault(id.clone()));
+        assert!(!simulator.remove_fault(id));
+        let err = simulator.pause_clients("chat".into(), None, -1.0).unwrap_err();
+        assert!(
+            matches!(err, SignalRError::InvalidArgument { ref field, ref detail } if field == "duration" && detail.contains("-1")),
+            "{err:?}"
+        );
+        let client = simulator.connect("chat".into(), None).unwrap();
+        let dropped = simulator.drop_clients("chat".into(), None, true).unwrap();
+        assert_eq!(dropped, vec![client.connection_id()]);
+        assert!(client.is_closed());
+        let injected = simulator.injected_faults();
+        assert_eq!(injected.len(), 1);
+        assert_eq!(injected[0].fault, "drop;close");
+        assert_eq!(injected[0].hub.as_deref(), Some("chat"));
+        assert!(simulator.drop_clients("bad hub!".into(), None, false).is_err());
+        simulator.shutdown().await;
     }
 }

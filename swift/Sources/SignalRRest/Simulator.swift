@@ -50,6 +50,37 @@ public struct UpstreamCall: Sendable, Equatable {
     }
 }
 
+/// A fault rule in force: its `id` (for `removeFault(id:)`), its rule text and how many times it
+/// has been injected.
+public struct FaultRule: Sendable, Equatable {
+    /// The id `removeFault(id:)` takes.
+    public let id: String
+    /// The rule text, e.g. `503;route=send;times=2`; `addFault` reads it back to the same rule.
+    public let fault: String
+    /// How many times it has been injected.
+    public let injected: Int
+
+    public init(id: String, fault: String, injected: Int) {
+        (self.id, self.fault, self.injected) = (id, fault, injected)
+    }
+}
+
+/// One fault the simulator injected.
+public struct InjectedFault: Sendable, Equatable {
+    /// The id of the rule that injected it; empty for a drop or pause asked for directly.
+    public let faultId: String
+    /// The rule text, or `drop`, `drop;close` or `pause=...ms` for a socket fault.
+    public let fault: String
+    /// What it hit: `METHOD /path` of a request, or `connection ID`.
+    public let target: String
+    /// The hub of the request or connection, lower case; nil when not known.
+    public let hub: String?
+
+    public init(faultId: String, fault: String, target: String, hub: String?) {
+        (self.faultId, self.fault, self.target, self.hub) = (faultId, fault, target, hub)
+    }
+}
+
 /// An invocation a virtual client received: the client method `target` and its arguments as JSON.
 public struct ReceivedMessage: Sendable, Equatable {
     /// The client method invoked.
@@ -83,7 +114,10 @@ public final class Simulator: Sendable {
     /// `secondaryAccessKey` (which tokens may be signed with too). A WebSocket client gets a
     /// ping after `pingInterval` seconds of silence (default: the core's). `dashboard` serves the
     /// live dashboard at `dashboardUrl`; nil serves it only when `host` is a loopback address,
-    /// since the page has no login.
+    /// since the page has no login. `faults` are fault rules in force from the start (the text
+    /// form `addFault` takes; a bad one fails the start with `invalidArgument`), and `faultSeed`
+    /// seeds the draws of rules with a `fraction`, so the same seed hits the same requests
+    /// (random when nil).
     public static func start(
         host: String? = nil,
         port: Int? = nil,
@@ -92,7 +126,9 @@ public final class Simulator: Sendable {
         upstreamTimeout: TimeInterval? = nil,
         secondaryAccessKey: String? = nil,
         pingInterval: TimeInterval? = nil,
-        dashboard: Bool? = nil
+        dashboard: Bool? = nil,
+        faults: [String] = [],
+        faultSeed: UInt64? = nil
     ) async throws -> Simulator {
         let options = SimulatorOptions(
             host: host,
@@ -102,7 +138,9 @@ public final class Simulator: Sendable {
             upstreamTimeoutSeconds: upstreamTimeout,
             secondaryAccessKey: secondaryAccessKey,
             pingIntervalSeconds: pingInterval,
-            dashboard: dashboard
+            dashboard: dashboard,
+            faults: faults,
+            faultSeed: faultSeed
         )
         SignalRRest.installLogSink()
         do {
@@ -171,6 +209,57 @@ public final class Simulator: Sendable {
     /// Moves the simulator's clock forward by `seconds` (TTLs expire; tokens keep wall time).
     public func advanceClock(by seconds: TimeInterval) throws {
         try native { try simulator.advanceClock(seconds: seconds) }
+    }
+
+    /// Adds a fault rule, given in its text form
+    /// `ACTION[;hub=NAME][;route=ROUTE][;times=N][;fraction=F][;retry-after=SECS]` (e.g.
+    /// `503;route=send;times=2`, `429;retry-after=1`, `delay=250ms;hub=chat`, `reset;times=1`),
+    /// and returns its id. A bad rule is refused with `invalidArgument` naming the bad part.
+    @discardableResult
+    public func addFault(_ rule: String) throws -> String {
+        try native { try simulator.addFault(rule: rule) }
+    }
+
+    /// Removes the rule with this `id`; false if there is none (it may have run out).
+    @discardableResult
+    public func removeFault(id: String) -> Bool {
+        simulator.removeFault(id: id)
+    }
+
+    /// Removes every fault rule.
+    public func clearFaults() {
+        simulator.clearFaults()
+    }
+
+    /// The fault rules in force, in order; a rule whose `times` ran out is gone.
+    public func faults() -> [FaultRule] {
+        simulator.faults().map { FaultRule(id: $0.id, fault: $0.fault, injected: Int($0.injected)) }
+    }
+
+    /// The faults injected so far (the last 1000), oldest first.
+    public func injectedFaults() -> [InjectedFault] {
+        simulator.injectedFaults().map {
+            InjectedFault(faultId: $0.faultId, fault: $0.fault, target: $0.target, hub: $0.hub)
+        }
+    }
+
+    /// Drops the `hub`'s client connections (or only `connectionId`) as a failing network would:
+    /// with a Close that allows reconnecting when `close`, else without any. Returns the ids
+    /// dropped; a dropped virtual client is closed.
+    @discardableResult
+    public func dropClients(hub: String, connectionId: String? = nil, close: Bool = true) throws -> [String] {
+        try native { try simulator.dropClients(hub: hub, connectionId: connectionId, close: close) }
+    }
+
+    /// Stalls the `hub`'s WebSocket clients (or only `connectionId`) for `duration` seconds (at
+    /// most an hour; a negative one is refused with `invalidArgument`): nothing is written to or
+    /// read from them meanwhile. Returns the ids paused; virtual clients have no socket and are
+    /// not paused.
+    @discardableResult
+    public func pauseClients(hub: String, duration: TimeInterval, connectionId: String? = nil) throws -> [String] {
+        try native {
+            try simulator.pauseClients(hub: hub, connectionId: connectionId, durationSeconds: duration)
+        }
     }
 
     /// Stops serving, closes every client and waits for the server to end; again does nothing.

@@ -17,7 +17,7 @@ struct ScenarioFormatError: Error, CustomStringConvertible {
 enum ScenarioFormat {
     static let stepKinds = [
         "connect", "disconnect", "call", "received", "closed", "open", "advance_clock", "groups", "hubs",
-        "client_url", "shutdown",
+        "client_url", "shutdown", "fault", "clear_faults", "injected", "drop_clients",
     ]
     /// The REST API versions in the files' spelling, in the order the runners replay them.
     static let apiVersions = ["v1", "2022-06-01"]
@@ -72,6 +72,7 @@ enum ScenarioFormat {
         $0.members != nil && ScenarioFormat.expect.accepts($0)
     }
     static let isTrue = FieldType(description: "true") { $0 == .bool(true) }
+    static let bool = FieldType(description: "a boolean") { $0 == .bool(true) || $0 == .bool(false) }
     static let auth = FieldType(description: "one of access_key, token_provider, failing_token_provider") { value in
         ScenarioFormat.auths.contains(value.string ?? "")
     }
@@ -172,7 +173,11 @@ enum ScenarioFormat {
         case "groups": try checkFields(at, step, [("groups", str), ("expect", groupMembers)], [])
         case "hubs": try checkFields(at, step, [("hubs", strings)], [])
         case "client_url": try checkFields(at, step, [("client_url", str), ("expect", str)], [])
-        default: try checkFields(at, step, [("shutdown", isTrue)], [])
+        case "shutdown": try checkFields(at, step, [("shutdown", isTrue)], [])
+        case "fault": try checkFields(at, step, [("fault", str)], [("expect", errorExpect)])
+        case "clear_faults": try checkFields(at, step, [("clear_faults", isTrue)], [])
+        case "injected": try checkFields(at, step, [("injected", strings)], [])
+        default: try checkFields(at, step, [("drop_clients", str), ("close", bool)], [("connection", str)])
         }
     }
 
@@ -187,7 +192,7 @@ enum ScenarioFormat {
             let client = scenario["client"] ?? .object([])
             try checkFields("client", client, [], [
                 ("access_key", str), ("endpoint", endpoint), ("status", status), ("timeout_ms", positiveInt),
-                ("application", str), ("auth", auth),
+                ("application", str), ("auth", auth), ("retries", nonNegativeInt),
             ])
             let fails = client["endpoint"]?.string == "fails"
             if fails, client["status"] == nil {

@@ -32,6 +32,20 @@ final class ScenarioTests: XCTestCase {
     func testEndpointStalls_v2022_06_01() async throws { try await replay("endpoint_stalls.json", .v2022_06_01) }
     func testExistsAndClose_v1() async throws { try await replay("exists_and_close.json", .v1) }
     func testExistsAndClose_v2022_06_01() async throws { try await replay("exists_and_close.json", .v2022_06_01) }
+    func testFault429RetryAfter_v1() async throws { try await replay("fault_429_retry_after.json", .v1) }
+    func testFault429RetryAfter_v2022_06_01() async throws { try await replay("fault_429_retry_after.json", .v2022_06_01) }
+    func testFault4xxNotRetried_v1() async throws { try await replay("fault_4xx_not_retried.json", .v1) }
+    func testFault4xxNotRetried_v2022_06_01() async throws { try await replay("fault_4xx_not_retried.json", .v2022_06_01) }
+    func testFault500SendNotRetried_v1() async throws { try await replay("fault_500_send_not_retried.json", .v1) }
+    func testFault500SendNotRetried_v2022_06_01() async throws { try await replay("fault_500_send_not_retried.json", .v2022_06_01) }
+    func testFault503SendRetried_v1() async throws { try await replay("fault_503_send_retried.json", .v1) }
+    func testFault503SendRetried_v2022_06_01() async throws { try await replay("fault_503_send_retried.json", .v2022_06_01) }
+    func testFaultDropClients_v1() async throws { try await replay("fault_drop_clients.json", .v1) }
+    func testFaultDropClients_v2022_06_01() async throws { try await replay("fault_drop_clients.json", .v2022_06_01) }
+    func testFaultReset_v1() async throws { try await replay("fault_reset.json", .v1) }
+    func testFaultReset_v2022_06_01() async throws { try await replay("fault_reset.json", .v2022_06_01) }
+    func testFaultRulesRefused_v1() async throws { try await replay("fault_rules_refused.json", .v1) }
+    func testFaultRulesRefused_v2022_06_01() async throws { try await replay("fault_rules_refused.json", .v2022_06_01) }
     func testHubNames_v1() async throws { try await replay("hub_names.json", .v1) }
     func testHubNames_v2022_06_01() async throws { try await replay("hub_names.json", .v2022_06_01) }
     func testInvalidArguments_v1() async throws { try await replay("invalid_arguments.json", .v1) }
@@ -154,8 +168,8 @@ final class ScenarioTests: XCTestCase {
         defer { stop() }
         let options = ClientOptions(
             timeout: client["timeout_ms"]?.integerText.flatMap { Double($0) }.map { $0 / 1000 },
-            // No retries: an intermittent 5xx must fail the scenario, not be retried away.
-            maxRetries: 0,
+            // No retries unless asked: an intermittent 5xx must fail the scenario, not be retried away.
+            maxRetries: client["retries"]?.integerText.flatMap { Int($0) } ?? 0,
             applicationName: client["application"]?.string,
             apiVersion: version
         )
@@ -276,8 +290,24 @@ private final class Run {
                 url = "failed: \(error)"
             }
             try check(url == simulator.url + step["expect"]!.string!, "\(context)\n  got \(url)")
-        default:
+        case "shutdown":
             await simulator.shutdown()
+        case "fault":
+            var outcome: ScenarioJSON?
+            do {
+                try simulator.addFault(name)
+            } catch let error as SignalRError {
+                outcome = .object([.init(key: "error", value: .string(error.kind))])
+            }
+            try check(outcome == step["expect"], "\(context)\n  got \(outcome.map(\.description) ?? "the rule added")")
+        case "clear_faults":
+            simulator.clearFaults()
+        case "injected":
+            let injected = simulator.injectedFaults().map(\.fault)
+            try check(injected == step["injected"]!.array!.map { $0.string! }, "\(context)\n  got \(injected)")
+        default:
+            let connection = try step["connection"].map { try id(at, $0) }
+            try simulator.dropClients(hub: name, connectionId: connection, close: step["close"] == .bool(true))
         }
     }
 

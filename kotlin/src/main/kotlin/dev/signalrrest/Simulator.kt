@@ -8,6 +8,8 @@ import kotlin.time.toKotlinDuration
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.jsonArray
+import dev.signalrrest.ffi.FaultRule as NativeFaultRule
+import dev.signalrrest.ffi.InjectedFault as NativeInjectedFault
 import dev.signalrrest.ffi.ReceivedMessage as NativeReceivedMessage
 import dev.signalrrest.ffi.Simulator as NativeSimulator
 import dev.signalrrest.ffi.SimulatorOptions as NativeSimulatorOptions
@@ -34,7 +36,8 @@ data class ReceivedMessage(val target: String, val arguments: JsonArray) {
 
 /**
  * Simulator settings; null keeps the default (127.0.0.1, a free port, a random key, no upstream,
- * a 30 s upstream timeout, the core's ping interval, the dashboard only on a loopback host). Java builds them with [builder]:
+ * a 30 s upstream timeout, the core's ping interval, the dashboard only on a loopback host, no
+ * fault rules, a random fault seed). Java builds them with [builder]:
  * `SimulatorOptions.builder().upstream("http://127.0.0.1:7071/api/{hub}/{category}/{event}").build()`.
  */
 data class SimulatorOptions(
@@ -61,6 +64,17 @@ data class SimulatorOptions(
      * loopback address, since the page has no login.
      */
     val dashboard: Boolean? = null,
+    /**
+     * Fault rules in force from the start, in the rule text form
+     * `ACTION[;hub=NAME][;route=ROUTE][;times=N][;fraction=F][;retry-after=SECS]`, e.g.
+     * `503;route=send;times=2` (see [Simulator.addFault]); a bad rule fails [Simulator.start].
+     */
+    val faults: List<String> = emptyList(),
+    /**
+     * Seed for the draws of rules with a `fraction`, so the same seed hits the same requests;
+     * random when null. Any 64-bit value: its bits are the seed (a negative one too).
+     */
+    val faultSeed: Long? = null,
 ) {
     internal fun toNative() = NativeSimulatorOptions(
         host,
@@ -71,6 +85,8 @@ data class SimulatorOptions(
         secondaryAccessKey,
         pingInterval?.inSeconds,
         dashboard,
+        faults,
+        faultSeed?.toULong(),
     )
 
     /** Simulator settings one at a time, with `java.time.Duration`s: how Java makes [SimulatorOptions]. */
@@ -102,6 +118,12 @@ data class SimulatorOptions(
 
         /** Serve the live dashboard (true) or not (false); by default only on a loopback host. */
         fun dashboard(serve: Boolean) = apply { options = options.copy(dashboard = serve) }
+
+        /** Adds a fault rule in force from the start (rule text, e.g. `503;route=send;times=2`). */
+        fun fault(rule: String) = apply { options = options.copy(faults = options.faults + rule) }
+
+        /** Seed for the draws of rules with a `fraction`: the same seed hits the same requests. */
+        fun faultSeed(seed: Long) = apply { options = options.copy(faultSeed = seed) }
 
         /** The settings so far. */
         fun build(): SimulatorOptions = options
@@ -137,6 +159,33 @@ data class UpstreamCall(
 ) {
     internal constructor(call: NativeUpstreamCall) :
         this(call.connectionId, call.hub, call.category, call.event, call.url, call.status?.toInt(), call.error)
+}
+
+/** A fault rule in force: its [id] (for [Simulator.removeFault]), its rule text and how often it was [injected]. */
+data class FaultRule(
+    /** The id [Simulator.removeFault] takes. */
+    val id: String,
+    /** The rule text, e.g. `503;route=send;times=2`; [Simulator.addFault] reads it back to the same rule. */
+    val fault: String,
+    /** How many times it has been injected. */
+    val injected: Int,
+) {
+    internal constructor(rule: NativeFaultRule) : this(rule.id, rule.fault, rule.injected.toInt())
+}
+
+/** One fault the simulator injected. */
+data class InjectedFault(
+    /** The id of the rule that injected it; empty for a drop or pause asked for directly. */
+    val faultId: String,
+    /** The rule text, or `drop`, `drop;close` or `pause=...ms` for a socket fault. */
+    val fault: String,
+    /** What it hit: `METHOD /path` of a request, or `connection ID`. */
+    val target: String,
+    /** The hub of the request or connection, lower case; null when not known. */
+    val hub: String?,
+) {
+    internal constructor(injected: NativeInjectedFault) :
+        this(injected.faultId, injected.fault, injected.target, injected.hub)
 }
 
 /**
@@ -229,6 +278,50 @@ class Simulator private constructor(private val simulator: NativeSimulator) : Au
 
     /** [advanceClock] by a Java duration. */
     fun advanceClock(by: java.time.Duration) = advanceClock(by.toKotlinDuration())
+
+    /**
+     * Adds a fault rule, given in its text form
+     * `ACTION[;hub=NAME][;route=ROUTE][;times=N][;fraction=F][;retry-after=SECS]` (e.g.
+     * `503;route=send;times=2`, `429;retry-after=1`, `delay=250ms;hub=chat`, `reset;times=1`),
+     * and returns its id. A bad rule is refused with [SignalRException.InvalidArgument] naming
+     * the bad part.
+     */
+    fun addFault(rule: String): String = native { simulator.addFault(rule) }
+
+    /** Removes the rule with this [id]; false if there is none (it may have run out). */
+    fun removeFault(id: String): Boolean = native { simulator.removeFault(id) }
+
+    /** Removes every fault rule. */
+    fun clearFaults() = native { simulator.clearFaults() }
+
+    /** The fault rules in force, in order; a rule whose `times` ran out is gone. */
+    fun faults(): List<FaultRule> = native { simulator.faults() }.map(::FaultRule)
+
+    /** The faults injected so far (the last 1000), oldest first. */
+    fun injectedFaults(): List<InjectedFault> = native { simulator.injectedFaults() }.map(::InjectedFault)
+
+    /**
+     * Drops the [hub]'s client connections (or only [connectionId]) as a failing network would:
+     * with a Close that allows reconnecting when [close], else without any. Returns the ids
+     * dropped; a dropped virtual client is closed.
+     */
+    @JvmOverloads
+    fun dropClients(hub: String, connectionId: String? = null, close: Boolean = true): List<String> =
+        native { simulator.dropClients(hub, connectionId, close) }
+
+    /**
+     * Stalls the [hub]'s WebSocket clients (or only [connectionId]) for [duration] (at most an
+     * hour; a negative one is refused with [SignalRException.InvalidArgument]): nothing is
+     * written to or read from them meanwhile. Returns the ids paused; virtual clients have no
+     * socket and are not paused.
+     */
+    fun pauseClients(hub: String, duration: Duration, connectionId: String? = null): List<String> =
+        native { simulator.pauseClients(hub, connectionId, duration.inSeconds) }
+
+    /** [pauseClients] for a Java [duration]. */
+    @JvmOverloads
+    fun pauseClients(hub: String, duration: java.time.Duration, connectionId: String? = null): List<String> =
+        pauseClients(hub, duration.toKotlinDuration(), connectionId)
 
     /** Stops serving, closes every client and waits for the server to end; again does nothing. */
     suspend fun shutdown() = simulator.shutdown()

@@ -31,7 +31,7 @@ object ScenarioFormat {
     val STEP_KINDS =
         listOf(
             "connect", "disconnect", "call", "received", "closed", "open", "advance_clock", "groups", "hubs",
-            "client_url", "shutdown",
+            "client_url", "shutdown", "fault", "clear_faults", "injected", "drop_clients",
         )
 
     /** The REST API versions in the files' spelling, in the order the runners replay them. */
@@ -69,6 +69,7 @@ object ScenarioFormat {
         }
     }
     private val ERROR_EXPECT = Type("{\"error\": kind}") { it is JsonObject && EXPECT.accepts(it) }
+    private val BOOL = Type("a boolean") { it is JsonPrimitive && !it.isString && it.content in setOf("true", "false") }
     private val TRUE = Type("true") { it is JsonPrimitive && !it.isString && it.content == "true" }
     private val AUTH = Type("one of access_key, token_provider, failing_token_provider") {
         it.isText() && (it as JsonPrimitive).content in AUTHS
@@ -164,7 +165,11 @@ object ScenarioFormat {
             "groups" -> checkFields(at, step, listOf("groups" to STR, "expect" to GROUP_MEMBERS), emptyList())
             "hubs" -> checkFields(at, step, listOf("hubs" to STRINGS), emptyList())
             "client_url" -> checkFields(at, step, listOf("client_url" to STR, "expect" to STR), emptyList())
-            else -> checkFields(at, step, listOf("shutdown" to TRUE), emptyList())
+            "shutdown" -> checkFields(at, step, listOf("shutdown" to TRUE), emptyList())
+            "fault" -> checkFields(at, step, listOf("fault" to STR), listOf("expect" to ERROR_EXPECT))
+            "clear_faults" -> checkFields(at, step, listOf("clear_faults" to TRUE), emptyList())
+            "injected" -> checkFields(at, step, listOf("injected" to STRINGS), emptyList())
+            else -> checkFields(at, step, listOf("drop_clients" to STR, "close" to BOOL), listOf("connection" to STR))
         }
     }
 
@@ -191,6 +196,7 @@ object ScenarioFormat {
                     "timeout_ms" to POSITIVE_INT,
                     "application" to STR,
                     "auth" to AUTH,
+                    "retries" to NON_NEGATIVE_INT,
                 ),
             )
             client as JsonObject

@@ -69,8 +69,8 @@ class ScenarioTest {
                 val key = setting("access_key") ?: simulator.accessKey
                 val options = ClientOptions(
                     timeout = setting("timeout_ms")?.toLong()?.milliseconds,
-                    // No retries: an intermittent 5xx must fail the scenario, not be retried away.
-                    maxRetries = 0,
+                    // No retries unless asked: an intermittent 5xx must fail the scenario, not be retried away.
+                    maxRetries = setting("retries")?.toInt() ?: 0,
                     applicationName = setting("application"),
                     apiVersion = CLIENT_API_VERSION.getValue(version),
                 )
@@ -169,7 +169,26 @@ class ScenarioTest {
                     val url = runCatching { service.clientUrl(name) }.getOrElse { "failed: $it" }
                     assertEquals(simulator.url + step.text("expect"), url, where)
                 }
-                else -> simulator.shutdown()
+                "shutdown" -> simulator.shutdown()
+                "fault" -> {
+                    val outcome = try {
+                        simulator.addFault(name)
+                        null
+                    } catch (e: SignalRException) {
+                        buildJsonObject { put("error", JsonPrimitive(e.kind)) }
+                    }
+                    assertEquals(step["expect"], outcome, where)
+                }
+                "clear_faults" -> simulator.clearFaults()
+                "injected" -> {
+                    val expected = step.getValue("injected").jsonArray.map { it.jsonPrimitive.content }
+                    assertEquals(expected, simulator.injectedFaults().map { it.fault }, where)
+                }
+                else -> {
+                    val connection = step["connection"]?.let { id(at, it) }
+                    val close = step.getValue("close").jsonPrimitive.content == "true"
+                    simulator.dropClients(name, connection, close)
+                }
             }
         }
 

@@ -255,4 +255,26 @@ class JavaApiTest {
             assertEquals(List.of(), withUpstream.upstreamCalls());
         }
     }
+    @Test
+    void faultInjectionFromJava() {
+        SimulatorOptions options = SimulatorOptions.builder().fault("500;route=send;times=1").faultSeed(7L).build();
+        try (Simulator faulty = Simulator.startBlocking(options);
+                ServiceClient client = ServiceClient.fromConnectionString(
+                    faulty.getConnectionString(), ClientOptions.builder().maxRetries(0).build())) {
+            VirtualClient a = faulty.connect("chat");
+            assertThrows(SignalRException.ServiceError.class, () -> client.hub("chat").sendToAllBlocking("t", "[]", List.of()));
+            assertEquals("500;route=send;times=1", faulty.injectedFaults().get(0).getFault());
+            String id = faulty.addFault("delay=10ms;hub=chat");
+            assertEquals(id, faulty.faults().get(0).getId());
+            assertTrue(faulty.removeFault(id));
+            faulty.clearFaults();
+            assertEquals(List.of(), faulty.pauseClients("chat", Duration.ofMillis(10)));
+            SignalRException.InvalidArgument negative = assertThrows(
+                SignalRException.InvalidArgument.class, () -> faulty.pauseClients("chat", Duration.ofSeconds(-1)));
+            assertEquals("duration", negative.getField());
+            assertEquals(List.of(a.getConnectionId()), faulty.dropClients("chat"));
+            assertTrue(a.isClosed());
+            assertEquals(List.of(), faulty.dropClients("chat", null, false));
+        }
+    }
 }
