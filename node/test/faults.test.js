@@ -267,13 +267,14 @@ test('dropClients with a connectionId drops that client only', async (t) => {
 test('@microsoft/signalr times out during a pause longer than its server timeout and reconnects', async (t) => {
   // The simulator pings every 300 ms of silence, so only the pause makes the client time out.
   const sim = await simulator(t, { pingIntervalMs: 300 });
-  const client = await realClient(t, sim, 'chat', { serverTimeoutMs: 1000, keepAliveMs: 400 });
+  const client = await realClient(t, sim, 'chat', { serverTimeoutMs: 1500, keepAliveMs: 400 });
   const virtual = sim.connect('chat');
-  // Longer than the timeout, so the connection is given up rather than waited for.
-  await sleep(1500);
+  // Without a pause the pings keep it connected past its timeout.
+  await sleep(2000);
   assert.deepEqual(client.events, [], `timed out without a pause: ${client.story()}`);
   const [before] = sim.connections('chat').filter((c) => c.connectionId !== virtual.connectionId);
-  const paused = sim.pauseClients('chat', 4000);
+  // Longer than the timeout, so the connection is given up rather than waited for.
+  const paused = sim.pauseClients('chat', 5000);
   // Virtual clients have no socket and are not paused.
   assert.deepEqual(paused, [before.connectionId]);
   await until(
@@ -288,7 +289,7 @@ test('@microsoft/signalr times out during a pause longer than its server timeout
   await sendAndReceive(client, 'after the timeout');
   const injected = sim.injectedFaults();
   assert.deepEqual(injected, [
-    { faultId: '', fault: 'pause=4000ms', target: `connection ${before.connectionId}`, hub: 'chat' },
+    { faultId: '', fault: 'pause=5000ms', target: `connection ${before.connectionId}`, hub: 'chat' },
   ]);
 });
 
