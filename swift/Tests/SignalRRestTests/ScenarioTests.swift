@@ -128,6 +128,28 @@ final class ScenarioTests: XCTestCase {
         }
     }
 
+    func testTheFaultStepsAndClientRetriesAreCheckedStrictly() throws {
+        let cases = [
+            (#"{"name":"n","client":{"retries":-1},"steps":[]}"#, #"client: field "retries" must be a non-negative integer"#),
+            (#"{"name":"n","client":{"retries":1.0},"steps":[]}"#, #"client: field "retries" must be a non-negative integer"#),
+            (#"{"name":"n","steps":[{"drop_clients":"chat"}]}"#, #"steps[0]: missing field "close""#),
+            (#"{"name":"n","steps":[{"drop_clients":"chat","close":"yes"}]}"#, #"steps[0]: field "close" must be a boolean"#),
+            (#"{"name":"n","steps":[{"drop_clients":"chat","close":true,"connection":5}]}"#, #"steps[0]: field "connection" must be a string"#),
+            (#"{"name":"n","steps":[{"fault":"503","expect":"ok"}]}"#, #"steps[0]: field "expect" must be {"error": kind}"#),
+            (#"{"name":"n","steps":[{"fault":"503","hub":"chat"}]}"#, #"steps[0]: unknown field "hub""#),
+            (#"{"name":"n","steps":[{"clear_faults":false}]}"#, #"steps[0]: field "clear_faults" must be true"#),
+            (#"{"name":"n","steps":[{"injected":[1]}]}"#, #"steps[0]: field "injected" must be an array of strings"#),
+        ]
+        for (text, expected) in cases {
+            XCTAssertThrowsError(try ScenarioFormat.parse(file: "f.json", text: text), text) { error in
+                XCTAssertEqual((error as? ScenarioFormatError)?.description, "f.json: \(expected)")
+            }
+        }
+        XCTAssertNoThrow(try ScenarioFormat.parse(
+            file: "f.json", text: #"{"name":"n","client":{"retries":2},"steps":[{"drop_clients":"c","close":false}]}"#
+        ))
+    }
+
     func testScenarioJSONKeepsKeyOrderAndNumberText() throws {
         let value = try ScenarioJSON(parsing: #" {"b": [1, 1.0, -2e3], "a": "\u00e9\n\ud83d\ude42"} "#)
         XCTAssertEqual(value.description, #"{"b":[1,1.0,-2e3],"a":"é\n🙂"}"#)

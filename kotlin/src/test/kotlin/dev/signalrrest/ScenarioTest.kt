@@ -60,6 +60,27 @@ class ScenarioTest {
         }
     }
 
+    @Test
+    fun theFaultStepsAndClientRetriesAreCheckedStrictly() {
+        val cases = listOf(
+            """{"name":"n","client":{"retries":-1},"steps":[]}""" to """client: field "retries" must be a non-negative integer""",
+            """{"name":"n","client":{"retries":1.0},"steps":[]}""" to """client: field "retries" must be a non-negative integer""",
+            """{"name":"n","steps":[{"drop_clients":"chat"}]}""" to """steps[0]: missing field "close"""",
+            """{"name":"n","steps":[{"drop_clients":"chat","close":"yes"}]}""" to """steps[0]: field "close" must be a boolean""",
+            """{"name":"n","steps":[{"drop_clients":"chat","close":true,"connection":5}]}""" to """steps[0]: field "connection" must be a string""",
+            """{"name":"n","steps":[{"fault":"503","expect":"ok"}]}""" to """steps[0]: field "expect" must be {"error": kind}""",
+            """{"name":"n","steps":[{"fault":"503","hub":"chat"}]}""" to """steps[0]: unknown field "hub"""",
+            """{"name":"n","steps":[{"clear_faults":false}]}""" to """steps[0]: field "clear_faults" must be true""",
+            """{"name":"n","steps":[{"injected":[1]}]}""" to """steps[0]: field "injected" must be an array of strings""",
+        )
+        for ((text, expected) in cases) {
+            val error = runCatching { ScenarioFormat.parse("f.json", text) }.exceptionOrNull()
+            assertTrue(error is ScenarioException, "$text: $error")
+            assertEquals("f.json: $expected", error.message)
+        }
+        ScenarioFormat.parse("f.json", """{"name":"n","client":{"retries":2},"steps":[{"drop_clients":"c","close":false}]}""")
+    }
+
     private fun replay(file: File, version: String) = runBlocking<Unit> {
         val scenario = ScenarioFormat.parse(file.name, file.readText())
         val client = scenario["client"]?.jsonObject ?: JsonObject(emptyMap())
