@@ -164,12 +164,14 @@ impl FromStr for Fault {
                     status,
                     retry_after: None,
                 },
-                _ => return Err(bad(
-                    spec,
-                    format!(
+                _ => {
+                    return Err(bad(
+                        spec,
+                        format!(
                         "{action_text:?} is not an action: a status from 400 to 599, delay=DURATION or reset"
                     ),
-                )),
+                    ))
+                }
             }
         };
         let mut fault = Fault::new(action);
