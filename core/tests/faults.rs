@@ -281,7 +281,8 @@ async fn readme_example() -> signalr_rest::Result<()> {
     let browser = sim.connect("chat", None)?;
     let hub = ServiceClient::from_connection_string(&sim.connection_string())?.hub("chat")?;
     // The empty 503 is retried (nothing was delivered), so the message arrives once.
-    hub.send_to_all(&PayloadMessage::new("news", vec![json!("hi")]), &[]).await?;
+    hub.send_to_all(&PayloadMessage::new("news", vec![json!("hi")]), &[])
+        .await?;
     assert_eq!(browser.received().len(), 1);
     assert_eq!(sim.injected_faults()[0].fault, "503;route=send;times=1");
 
