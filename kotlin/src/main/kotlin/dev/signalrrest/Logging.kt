@@ -16,7 +16,7 @@ internal object Slf4jLogSink : LogSink {
     private val logger: Logger = LoggerFactory.getLogger("dev.signalrrest")
 
     /** Touching this installs the sink. */
-    val installed: Unit = installLogSink(this)
+    val installed: Unit = NativeThreads.ensure().also { installLogSink(this) }
 
     override fun log(level: LogLevel, target: String, message: String) {
         when (level) {

@@ -73,6 +73,7 @@ internal fun NativeError.toPublic(): Exception = when (this) {
  */
 internal inline fun <T> native(call: () -> T): T =
     try {
+        NativeThreads.ensure()
         call()
     } catch (e: NativeError) {
         throw e.toPublic()

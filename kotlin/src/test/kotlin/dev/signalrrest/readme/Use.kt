@@ -1,5 +1,5 @@
 // kotlin/README.md's "Use" example, word for word below the package line (scripts/lib/readme_blocks.py
-// checks it); compiled by the Kotlin suite. It sends to the service in AZURE_SIGNALR_CONNECTION_STRING.
+// checks it); ExitTest runs it as a program against a simulator, in AZURE_SIGNALR_CONNECTION_STRING.
 package dev.signalrrest.readme
 
 import dev.signalrrest.ServiceClient
