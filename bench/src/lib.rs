@@ -16,15 +16,17 @@ pub struct ServeProcess {
 }
 
 impl ServeProcess {
-    /// Starts the release CLI next to this binary (build it first with `cargo build --release`).
+    /// Starts the release CLI next to this binary (build it first with `cargo build --release`)
+    /// as users run it: default logging (info, a line per request), written to /dev/null so
+    /// the figures do not depend on a terminal.
     pub async fn start() -> ServeProcess {
         let exe = std::env::current_exe().expect("own path");
         let bin: PathBuf = exe.with_file_name("signalr-rest");
         let mut child = Command::new(&bin)
             .args(["serve", "--port", "0"])
-            .env("RUST_LOG", "warn")
+            .env_remove("RUST_LOG")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));

@@ -24,11 +24,11 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(options) => {
-            init_logging("info");
+            let _flush_on_exit = init_logging("info");
             serve::run(options).await
         }
         Command::Faults(command) => {
-            init_logging("warn");
+            let _flush_on_exit = init_logging("warn");
             match verbs::connection_string(cli.connection_string.as_deref()) {
                 Ok(text) => faults::run(&text, command).await,
                 Err(failure) => Err(failure),
@@ -36,7 +36,7 @@ async fn main() -> ExitCode {
         }
         Command::Client(command) => {
             // Client verbs stay quiet unless asked: their stderr is for errors and notes.
-            init_logging("warn");
+            let _flush_on_exit = init_logging("warn");
             let target = verbs::Target {
                 connection_string: cli.connection_string.as_deref(),
                 api_version: cli.api_version,
@@ -55,8 +55,9 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` when set, else at `default` level.
-fn init_logging(default: &str) {
+/// Logs to stderr, filtered by `RUST_LOG` when set, else at `default` level, through a
+/// writer thread; the returned guard flushes it when dropped.
+fn init_logging(default: &str) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = match EnvFilter::try_from_default_env() {
         Ok(filter) => filter,
         Err(e) => {
@@ -66,9 +67,13 @@ fn init_logging(default: &str) {
             EnvFilter::new(default)
         }
     };
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal())
         .try_init();
+    guard
 }

@@ -73,6 +73,10 @@ pub fn verify_token(token: &str, key: &AccessKey, expected_audience: &str) -> Re
 /// audience naming an `application` or `api-version` (as the 2022-06-01 SDKs sign) must name
 /// the same ones as the request.
 pub fn audience_matches(audience: &str, expected: &str) -> bool {
+    // The common case, a client signing exactly the URL it calls, needs no parsing.
+    if audience == expected {
+        return true;
+    }
     match (Url::parse(audience), Url::parse(expected)) {
         (Ok(a), Ok(b)) => {
             a.scheme() == b.scheme()

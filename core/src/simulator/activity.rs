@@ -5,11 +5,36 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::{json, Value};
+use serde::Serialize;
 use tokio::sync::broadcast;
 
 /// Events kept for a page that opens later; older ones are dropped.
 pub const ACTIVITY_HISTORY: usize = 500;
+
+/// A REST or client request, as the request log records it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Request<'a> {
+    pub kind: &'static str,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub hub: Option<&'a str>,
+    pub status: u16,
+    pub error_code: Option<&'a str>,
+    pub ms: f64,
+    pub fault: Option<&'a str>,
+}
+
+/// A message handed to the connections `to` (`all`, `user`, `group`, `connection`) `name`.
+#[derive(Serialize)]
+pub(crate) struct Delivery<'a> {
+    pub kind: &'static str,
+    pub hub: &'a str,
+    pub to: &'a str,
+    pub name: Option<&'a str>,
+    pub target: &'a str,
+    pub recipients: usize,
+}
 
 /// The history and the live feed of activity events, each a JSON object text.
 #[derive(Debug)]
@@ -28,15 +53,23 @@ impl Default for ActivityLog {
 }
 
 impl ActivityLog {
-    /// Records `event` (an object with a `kind`), stamped with the wall-clock time in ms.
-    pub fn record(&self, mut event: Value) {
+    /// Records `event` (a struct or JSON object with a `kind`), stamped with the wall-clock
+    /// time in ms as its last field `at`. Serialized once, straight to text: it runs on every
+    /// request.
+    pub fn record<T: Serialize>(&self, event: &T) {
+        #[derive(Serialize)]
+        struct Stamped<'a, T> {
+            #[serde(flatten)]
+            event: &'a T,
+            at: u64,
+        }
         let at = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
-        if let Some(object) = event.as_object_mut() {
-            object.insert("at".into(), json!(at));
-        }
-        let text: Arc<str> = event.to_string().into();
+        let Ok(text) = serde_json::to_string(&Stamped { event, at }) else {
+            return;
+        };
+        let text: Arc<str> = text.into();
         let mut history = self.history.lock().unwrap_or_else(|p| p.into_inner());
         if history.len() == ACTIVITY_HISTORY {
             history.pop_front();
@@ -57,17 +90,18 @@ impl ActivityLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn history_is_bounded_and_a_subscriber_sees_every_event_once() {
         let log = ActivityLog::default();
         for n in 0..ACTIVITY_HISTORY + 10 {
-            log.record(json!({"kind": "test", "n": n}));
+            log.record(&json!({"kind": "test", "n": n}));
         }
         let (history, mut live) = log.subscribe();
         assert_eq!(history.len(), ACTIVITY_HISTORY);
         assert!(history[0].contains("\"n\":10,"), "{}", history[0]);
-        log.record(json!({"kind": "test", "n": "next"}));
+        log.record(&json!({"kind": "test", "n": "next"}));
         assert!(live.try_recv().unwrap().contains("\"next\""));
         assert!(live.try_recv().is_err());
     }

@@ -299,6 +299,8 @@ pub struct InjectedFault {
 #[derive(Debug)]
 pub(crate) struct Faults {
     rules: Mutex<Vec<FaultInfo>>,
+    /// Whether any rule is in force, read without the lock on every request.
+    armed: AtomicBool,
     next_id: std::sync::atomic::AtomicU64,
     rng: Mutex<StdRng>,
     injected: Mutex<VecDeque<InjectedFault>>,
@@ -325,6 +327,7 @@ impl Faults {
         };
         let faults = Faults {
             rules: Mutex::default(),
+            armed: AtomicBool::new(false),
             next_id: Default::default(),
             rng: Mutex::new(rng),
             injected: Mutex::default(),
@@ -340,12 +343,14 @@ impl Faults {
     pub fn add(&self, fault: Fault) -> String {
         let id = format!("f{}", self.next_id.fetch_add(1, Ordering::Relaxed) + 1);
         self.activity
-            .record(json!({"kind": "fault-rule", "id": id, "fault": fault.to_string(), "change": "added"}));
-        lock(&self.rules).push(FaultInfo {
+            .record(&json!({"kind": "fault-rule", "id": id, "fault": fault.to_string(), "change": "added"}));
+        let mut rules = lock(&self.rules);
+        rules.push(FaultInfo {
             id: id.clone(),
             fault,
             injected: 0,
         });
+        self.armed.store(true, Ordering::SeqCst);
         id
     }
 
@@ -354,12 +359,20 @@ impl Faults {
         let mut rules = lock(&self.rules);
         let before = rules.len();
         rules.retain(|rule| rule.id != id);
+        self.armed.store(!rules.is_empty(), Ordering::SeqCst);
         before != rules.len()
     }
 
     /// Removes every rule.
     pub fn clear(&self) {
-        lock(&self.rules).clear();
+        let mut rules = lock(&self.rules);
+        rules.clear();
+        self.armed.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether any rule is in force.
+    fn armed(&self) -> bool {
+        self.armed.load(Ordering::SeqCst)
     }
 
     /// The rules still in force, in order.
@@ -374,7 +387,7 @@ impl Faults {
 
     /// Records an injection in the history and the activity log.
     pub fn record(&self, injected: InjectedFault) {
-        self.activity.record(json!({
+        self.activity.record(&json!({
             "kind": "fault", "fault": injected.fault, "id": injected.fault_id,
             "target": injected.target, "hub": injected.hub,
         }));
@@ -410,6 +423,7 @@ impl Faults {
                 }
             }
             rules.retain(|rule| rule.fault.times.is_none_or(|times| rule.injected < times));
+            self.armed.store(!rules.is_empty(), Ordering::SeqCst);
         }
         for (fault_id, fault) in hits {
             self.record(InjectedFault {
@@ -496,6 +510,9 @@ pub(crate) async fn inject(
     request: Request,
     next: Next,
 ) -> Response {
+    if !shared.faults.armed() {
+        return next.run(request).await;
+    }
     let method = request.method().as_str().to_string();
     let path = request.uri().path().to_string();
     let Some((routes, hub)) = classify(&method, &path, request.uri().query()) else {

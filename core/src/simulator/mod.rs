@@ -612,10 +612,16 @@ async fn log_request(AxumState(shared): AxumState<Arc<Shared>>, request: Request
             .extensions()
             .get::<faults::Injected>()
             .map(|f| f.0.as_str());
-        shared.state.activity.record(serde_json::json!({
-            "kind": "request", "method": method.as_str(), "path": path, "hub": hub, "status": status,
-            "errorCode": error_code, "ms": elapsed.as_secs_f64() * 1000.0, "fault": fault,
-        }));
+        shared.state.activity.record(&activity::Request {
+            kind: "request",
+            method: method.as_str(),
+            path: &path,
+            hub: hub.as_deref(),
+            status,
+            error_code,
+            ms: elapsed.as_secs_f64() * 1000.0,
+            fault,
+        });
     }
     response
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::activity::ActivityLog;
+use super::activity::{ActivityLog, Delivery};
 use super::clock::{to_system_time, Clock};
 use super::delivery::{Frame, Sink, DROPPED_REASON, OVERFLOW_REASON};
 use crate::model::PayloadMessage;
@@ -218,17 +218,21 @@ impl State {
         outcome: (usize, Vec<String>),
     ) {
         let (recipients, overflowed) = outcome;
-        self.activity.record(json!({
-            "kind": "delivery", "hub": hub, "to": to, "name": name,
-            "target": message.target, "recipients": recipients,
-        }));
+        self.activity.record(&Delivery {
+            kind: "delivery",
+            hub,
+            to,
+            name,
+            target: &message.target,
+            recipients,
+        });
         for id in overflowed {
             self.record_disconnect(hub, &id, Some(OVERFLOW_REASON));
         }
     }
 
     fn record_disconnect(&self, hub: &str, connection_id: &str, reason: Option<&str>) {
-        self.activity.record(json!({
+        self.activity.record(&json!({
             "kind": "disconnected", "hub": hub, "connection": connection_id, "reason": reason,
         }));
     }
@@ -248,7 +252,7 @@ impl State {
     /// Registers a connection; it joins the groups its user is mapped to.
     pub fn connect(&self, hub: &str, connection_id: &str, user_id: Option<&str>, sink: Sink) {
         let now = self.clock.now_ms();
-        self.activity.record(json!({
+        self.activity.record(&json!({
             "kind": "connected", "hub": hub, "connection": connection_id, "user": user_id,
             "protocol": sink.protocol_name(),
         }));

@@ -417,7 +417,7 @@ impl Upstream {
         error: Option<String>,
     ) -> Answer {
         tracing::info!(hub = %client.hub, connection = %client.connection_id, category, event, %url, ?status, "upstream call");
-        self.activity.record(serde_json::json!({
+        self.activity.record(&serde_json::json!({
             "kind": "upstream", "hub": client.hub, "connection": client.connection_id,
             "category": category, "event": event, "url": url, "status": status, "error": error,
         }));
