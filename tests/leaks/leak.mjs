@@ -10,7 +10,8 @@
 //   LEAK_CALLS        calls across the FFI: negotiate, hub(), clientUrl, simulator hubs() and
 //                     accessToken, and every LEAK_REST_EVERY-th a real sendToAll (1000000)
 //   LEAK_REST_EVERY   one REST call (HTTP to the long-lived simulator) per this many calls (100)
-//   LEAK_WARMUP       cycles and calls (x100) made before the baseline (200)
+//   LEAK_WARMUP       cycles made before the baseline (200)
+//   LEAK_WARMUP_CALLS calls made before the baseline (50000)
 //   LEAK_MAX_RSS_MIB  allowed RSS growth over the baseline, per phase, MiB (64)
 //   LEAK_MAX_FDS      allowed growth of open descriptors over the baseline (8)
 //
@@ -33,6 +34,7 @@ const CYCLES = envNumber('LEAK_CYCLES', 2000);
 const CALLS = envNumber('LEAK_CALLS', 1_000_000);
 const REST_EVERY = Math.max(1, envNumber('LEAK_REST_EVERY', 100));
 const WARMUP = envNumber('LEAK_WARMUP', 200);
+const WARMUP_CALLS = envNumber('LEAK_WARMUP_CALLS', 50_000);
 const MAX_RSS_MIB = envNumber('LEAK_MAX_RSS_MIB', 64);
 const MAX_FDS = envNumber('LEAK_MAX_FDS', 8);
 const NO_RETRIES = { retry: { maxRetries: 0 } };
@@ -139,7 +141,7 @@ try {
   // The warm-up's growth is shown, not bounded: allocators and runtimes settle in it.
   let started = performance.now();
   await cycles(WARMUP);
-  await calls(WARMUP * 100, sim, client);
+  await calls(WARMUP_CALLS, sim, client);
   await settle();
   report('warmup', started, WARMUP, false);
   beforeRss = rssMib(); // the baseline

@@ -8,7 +8,8 @@ a warm-up. Standard library only, besides signalr_rest. Environment (defaults: t
   LEAK_CALLS        calls across the FFI: negotiate, hub(), client_url, simulator hubs() and
                     access_token, and every LEAK_REST_EVERY-th a real send_to_all (1000000)
   LEAK_REST_EVERY   one REST call (HTTP to the long-lived simulator) per this many calls (100)
-  LEAK_WARMUP       cycles and calls (x100) made before the baseline (200)
+  LEAK_WARMUP       cycles made before the baseline (200)
+  LEAK_WARMUP_CALLS calls made before the baseline (50000)
   LEAK_MAX_RSS_MIB  allowed RSS growth over the baseline, per phase, MiB (64)
   LEAK_MAX_FDS      allowed growth of open descriptors over the baseline (8)
 
@@ -42,6 +43,7 @@ CYCLES = env_int("LEAK_CYCLES", 2000)
 CALLS = env_int("LEAK_CALLS", 1_000_000)
 REST_EVERY = max(1, env_int("LEAK_REST_EVERY", 100))
 WARMUP = env_int("LEAK_WARMUP", 200)
+WARMUP_CALLS = env_int("LEAK_WARMUP_CALLS", 50_000)
 MAX_RSS_MIB = env_float("LEAK_MAX_RSS_MIB", 64.0)
 MAX_FDS = env_int("LEAK_MAX_FDS", 8)
 
@@ -128,7 +130,7 @@ def main() -> int:
             # The warm-up's growth is shown, not bounded: allocators and runtimes settle in it.
             started = time.monotonic()
             cycles(WARMUP)
-            calls(WARMUP * 100, sim, client)
+            calls(WARMUP_CALLS, sim, client)
             settle()
             report("warmup", started, WARMUP, bounded=False)
             before_rss, before_fds = rss_mib(), open_fds()  # the baseline

@@ -21,13 +21,14 @@ import org.junit.jupiter.api.Test
  * metaspace, which settle in the warm-up), and a Java-side leak shows as heap_used_mib growing
  * and, at worst, as an OutOfMemoryError (a non-zero exit).
  *
- * By default the short form (100 warm-up cycles, 100 cycles, 50,000 calls: a cycle costs about
- * 90 ms here, against 15 to 30 ms in Python and Node, and the test should stay near 30 s); with
- * LEAK_CALLS set the long form (scripts/leaks: 2,000 cycles unless LEAK_CYCLES says otherwise). The same environment as
- * tests/leaks/leak.py and leak.mjs: LEAK_CYCLES, LEAK_CALLS, LEAK_REST_EVERY (one real REST call
- * per so many, 100), LEAK_WARMUP (200 cycles and x100 calls before the baseline),
- * LEAK_MAX_RSS_MIB (64; the short form here 40) and LEAK_MAX_FDS (8). Prints one
- * `leak kotlin <phase> ...` line per phase, which scripts/leaks reads.
+ * By default the short form (a warm-up of 50 cycles and 50,000 calls, then 100 cycles and 50,000
+ * calls: a cycle costs about 90 ms here, against 10 to 15 ms in Python and Node, and the test
+ * should stay near 30 s); with LEAK_CALLS set the long form (scripts/leaks: 2,000 cycles unless
+ * LEAK_CYCLES says otherwise). The same environment as tests/leaks/leak.py and leak.mjs:
+ * LEAK_CYCLES, LEAK_CALLS, LEAK_REST_EVERY (one real REST call per so many, 100), LEAK_WARMUP and
+ * LEAK_WARMUP_CALLS (200 cycles and 50,000 calls before the baseline), LEAK_MAX_RSS_MIB (64; the
+ * short form here 40) and LEAK_MAX_FDS (8). Prints one `leak kotlin <phase> ...` line per phase,
+ * which scripts/leaks reads.
  *
  * Bounds: a real per-call leak of 1 KiB over the short form's 50,000 calls is 49 MiB, and a
  * thread, socket or runtime lost per cycle shows as a descriptor each and MiBs over 100 cycles.
@@ -44,7 +45,7 @@ class LeakTest {
         )
         val process = ProcessBuilder(command).redirectErrorStream(true).apply {
             if (System.getenv("LEAK_CALLS").isNullOrEmpty()) {
-                environment()["LEAK_WARMUP"] = System.getenv("LEAK_WARMUP") ?: "100"
+                environment()["LEAK_WARMUP"] = System.getenv("LEAK_WARMUP") ?: "50"
                 environment()["LEAK_CYCLES"] = System.getenv("LEAK_CYCLES") ?: "100"
                 environment()["LEAK_CALLS"] = "50000"
                 environment()["LEAK_MAX_RSS_MIB"] = System.getenv("LEAK_MAX_RSS_MIB") ?: "40"
@@ -70,6 +71,7 @@ object LeakProgram {
     private val calls = env("LEAK_CALLS")?.toInt() ?: 1_000_000
     private val restEvery = maxOf(1, env("LEAK_REST_EVERY")?.toInt() ?: 100)
     private val warmup = env("LEAK_WARMUP")?.toInt() ?: 200
+    private val warmupCalls = env("LEAK_WARMUP_CALLS")?.toInt() ?: 50_000
     private val maxRssMib = env("LEAK_MAX_RSS_MIB")?.toDouble() ?: 64.0
     private val maxFds = env("LEAK_MAX_FDS")?.toInt() ?: 8
 
@@ -139,6 +141,7 @@ object LeakProgram {
                     val fdGrowth = fds - beforeFds
                     val over = bounded && (growth > maxRssMib || fdGrowth > maxFds)
                     val seconds = (System.nanoTime() - started) / 1e9
+                    System.gc() // the heap's live objects, not what the runtime's threads allocated since settle()
                     val runtime = Runtime.getRuntime()
                     val heapUsed = (runtime.totalMemory() - runtime.freeMemory()) / 1048576.0
                     val heapCommitted = runtime.totalMemory() / 1048576.0
@@ -155,7 +158,7 @@ object LeakProgram {
                 // The warm-up's growth is shown, not bounded: allocators, runtimes and the JIT settle in it.
                 var started = System.nanoTime()
                 cycles(warmup)
-                calls(warmup * 100, sim, client)
+                calls(warmupCalls, sim, client)
                 settle()
                 report("warmup", started, warmup, bounded = false)
                 beforeRss = rssMib() // the baseline
