@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test
  * and, at worst, as an OutOfMemoryError (a non-zero exit).
  *
  * By default the short form (a warm-up of 50 cycles and 50,000 calls, then 100 cycles and 50,000
- * calls: a cycle costs about 90 ms here, against 10 to 15 ms in Python and Node, and the test
+ * calls: a cycle costs 60 to 90 ms here, against 10 to 15 ms in Python and Node, and the test
  * should stay near 30 s); with LEAK_CALLS set the long form (scripts/leaks: 2,000 cycles unless
  * LEAK_CYCLES says otherwise). The same environment as tests/leaks/leak.py and leak.mjs:
  * LEAK_CYCLES, LEAK_CALLS, LEAK_REST_EVERY (one real REST call per so many, 100), LEAK_WARMUP and
