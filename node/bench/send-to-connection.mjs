@@ -1,6 +1,9 @@
 // Send-to-connection throughput against one simulator: this package versus Node's fetch with
 // jsonwebtoken signing each request (as the core does), at concurrency 1 and 64.
 // BENCH_SECONDS sets the measuring time of each run (default 3).
+// With BENCH_CONNECTION_STRING set, sends to that simulator (to BENCH_CONNECTION_ID, default
+// "bench-connection"; an absent connection still answers 202) instead of starting one, and also
+// prints a line `RESULT <name> <concurrency> <calls/s>` per rate (names node, fetch).
 
 import jwt from 'jsonwebtoken';
 import { ServiceClient, Simulator } from 'signalr-rest';
@@ -25,6 +28,22 @@ async function measure(call, concurrency, seconds) {
   return calls / ((performance.now() - started) / 1000);
 }
 
+/** The URL and access key of a connection string, as fetchSender needs them. */
+function parseConnectionString(connectionString) {
+  const parts = Object.fromEntries(
+    connectionString
+      .split(';')
+      .filter((part) => part.includes('='))
+      .map((part) => {
+        const at = part.indexOf('=');
+        return [part.slice(0, at).trim(), part.slice(at + 1).trim()];
+      }),
+  );
+  let url = parts.Endpoint.replace(/\/+$/, '');
+  if (parts.Port) url = `${url}:${parts.Port}`;
+  return { connectionString, url, accessKey: parts.AccessKey };
+}
+
 function fetchSender(sim, connectionId) {
   const url = `${sim.url}/api/v1/hubs/bench/connections/${encodeURIComponent(connectionId)}`;
   const body = JSON.stringify({ target: TARGET, arguments: ARGS });
@@ -45,9 +64,14 @@ function packageSender(sim, connectionId) {
   return () => hub.sendToConnection(connectionId, TARGET, ARGS);
 }
 
-const sim = await Simulator.start({ port: 0 });
+const external = process.env.BENCH_CONNECTION_STRING;
+const sim = external
+  ? parseConnectionString(external)
+  : await Simulator.start({ port: 0 });
 try {
-  const client = sim.connect('bench');
+  const client = external
+    ? { connectionId: process.env.BENCH_CONNECTION_ID ?? 'bench-connection', received: null }
+    : sim.connect('bench');
   const senders = {
     'signalr-rest': packageSender(sim, client.connectionId),
     'fetch + jsonwebtoken': fetchSender(sim, client.connectionId),
@@ -61,9 +85,12 @@ try {
     }
     rows.push({ concurrency, rates });
   }
-  if (client.received.length === 0) throw new Error('the virtual client received nothing');
+  if (!external && client.received.length === 0) {
+    throw new Error('the virtual client received nothing');
+  }
 
-  console.log(`send-to-connection against one simulator, ${SECONDS} s per run`);
+  const where = external ? 'a shared simulator' : 'one simulator';
+  console.log(`send-to-connection against ${where}, ${SECONDS} s per run`);
   console.log('| concurrency | signalr-rest calls/s | fetch + jsonwebtoken calls/s | ratio |');
   console.log('|---:|---:|---:|---:|');
   for (const { concurrency, rates } of rows) {
@@ -73,6 +100,12 @@ try {
       `| ${concurrency} | ${ours.toFixed(0)} | ${theirs.toFixed(0)} | ${(ours / theirs).toFixed(2)}x |`,
     );
   }
+  if (external) {
+    for (const { concurrency, rates } of rows) {
+      console.log(`RESULT node ${concurrency} ${rates['signalr-rest'].toFixed(1)}`);
+      console.log(`RESULT fetch ${concurrency} ${rates['fetch + jsonwebtoken'].toFixed(1)}`);
+    }
+  }
 } finally {
-  await sim.close();
+  if (!external) await sim.close();
 }

@@ -1,7 +1,19 @@
 //! REST throughput on loopback: the client against the simulator at concurrency 1 and 64, a
 //! load generator against the simulator and against a bare axum server that answers 202 without
 //! work (the machine's limit for this request shape), and HS256 signing speed.
+//!
+//! Modes:
+//! - `rest`: all of the above against a `signalr-rest serve` child and a `rest bare` child.
+//! - `rest` with `BENCH_CONNECTION_STRING` set: the client only, against that simulator
+//!   (sending to `BENCH_CONNECTION_ID`, default `bench-connection`); prints `RESULT rust <c> <rate>`.
+//! - `rest load`: the load generator against the simulator (`BENCH_CONNECTION_STRING`, or a
+//!   `serve` child) and against a `rest bare` child; prints `RESULT simulator-load 64 <rate>`
+//!   and `RESULT bare-load 64 <rate>`.
+//! - `rest bare`: the bare server alone; prints its URL and serves until killed.
+//!
+//! `BENCH_SECONDS` sets the measuring time of each row (default 3).
 
+use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,12 +24,24 @@ use axum::Router;
 use signalr_rest::auth::{AccessKey, DEFAULT_TOKEN_LIFETIME};
 use signalr_rest::{PayloadMessage, ServiceClient};
 use signalr_rest_bench::ServeProcess;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
 
-const RUN: Duration = Duration::from_secs(3);
 const BODY: &str = r#"{"target":"bench","arguments":["hello",{"n":1}]}"#;
+const HUB: &str = "bench";
 
-/// Runs `call` from `concurrency` tasks for [`RUN`]; returns completed calls per second.
-async fn calls_per_second<F, Fut>(concurrency: usize, call: F) -> f64
+/// The measuring time of each row: `BENCH_SECONDS`, default 3.
+fn run_time() -> Duration {
+    let seconds = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| *s > 0.0)
+        .unwrap_or(3.0);
+    Duration::from_secs_f64(seconds)
+}
+
+/// Runs `call` from `concurrency` tasks for `run`; returns completed calls per second.
+async fn calls_per_second<F, Fut>(concurrency: usize, run: Duration, call: F) -> f64
 where
     F: Fn() -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = bool> + Send,
@@ -29,7 +53,7 @@ where
         .map(|_| {
             let (call, done) = (call.clone(), done.clone());
             tokio::spawn(async move {
-                while started.elapsed() < RUN {
+                while started.elapsed() < run {
                     assert!(call().await, "a benchmark call failed");
                     done.fetch_add(1, Ordering::Relaxed);
                 }
@@ -43,9 +67,9 @@ where
 }
 
 /// A load generator: pre-signed token, raw POSTs with a pooled reqwest client.
-async fn load(url: String, token: String, concurrency: usize) -> f64 {
+async fn load(url: String, token: String, concurrency: usize, run: Duration) -> f64 {
     let http = reqwest::Client::new();
-    calls_per_second(concurrency, move || {
+    calls_per_second(concurrency, run, move || {
         let request = http
             .post(&url)
             .bearer_auth(&token)
@@ -61,15 +85,103 @@ async fn load(url: String, token: String, concurrency: usize) -> f64 {
     .await
 }
 
-async fn bare_server() -> String {
+/// `rest bare`: an axum server answering 202 to send-to-connection without any work. Prints
+/// its URL on stdout, then serves until killed.
+async fn bare_server() {
     let app = Router::new().route(
         "/api/v1/hubs/{hub}/connections/{id}",
         post(|| async { StatusCode::ACCEPTED }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("bare server") });
-    format!("http://{address}")
+    println!("http://{address}");
+    axum::serve(listener, app).await.expect("bare server");
+}
+
+/// The bare server as a child process (`rest bare`), as the simulator is one; killed when dropped.
+struct BareProcess {
+    _child: Child,
+    url: String,
+}
+
+impl BareProcess {
+    async fn start() -> BareProcess {
+        let exe = std::env::current_exe().expect("own path");
+        let mut child = Command::new(&exe)
+            .arg("bare")
+            .env_remove("BENCH_CONNECTION_STRING")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {} bare: {e}", exe.display()));
+        let stdout = child.stdout.take().expect("stdout piped");
+        let url = BufReader::new(stdout)
+            .lines()
+            .next_line()
+            .await
+            .expect("read")
+            .expect("a URL line");
+        BareProcess { _child: child, url }
+    }
+}
+
+/// What the benchmarks need of a simulator's connection string.
+struct Target {
+    client: ServiceClient,
+    endpoint: String,
+    key: AccessKey,
+}
+
+impl Target {
+    fn new(connection_string: &str) -> Target {
+        let client = ServiceClient::from_connection_string(connection_string).expect("client");
+        let endpoint = client.endpoint().to_string().trim_end_matches('/').to_string();
+        let key = AccessKey::new(
+            connection_string
+                .split(';')
+                .find_map(|p| p.trim().strip_prefix("AccessKey="))
+                .expect("key in connection string"),
+        )
+        .expect("key");
+        Target {
+            client,
+            endpoint,
+            key,
+        }
+    }
+
+    /// The client's calls/s at `concurrency`, sending to `connection_id`.
+    async fn client_rate(&self, connection_id: &str, concurrency: usize, run: Duration) -> f64 {
+        let hub = self.client.hub(HUB).expect("hub");
+        let message = Arc::new(PayloadMessage::new(
+            "bench",
+            vec!["hello".into(), serde_json::json!({"n": 1})],
+        ));
+        let id: Arc<str> = connection_id.into();
+        calls_per_second(concurrency, run, move || {
+            let (hub, message, id) = (hub.clone(), message.clone(), id.clone());
+            async move { hub.send_to_connection(&id, &message).await.is_ok() }
+        })
+        .await
+    }
+
+    /// The load generator's calls/s against this simulator and against a bare server child.
+    async fn load_rates(&self, run: Duration) -> (f64, f64) {
+        let path = format!("/api/v1/hubs/{HUB}/connections/c1");
+        let token = self
+            .key
+            .sign(
+                &format!("{}{path}", self.endpoint),
+                DEFAULT_TOKEN_LIFETIME,
+                &Default::default(),
+            )
+            .expect("sign");
+        let bare = BareProcess::start().await;
+        let simulator = load(format!("{}{path}", self.endpoint), token.clone(), 64, run).await;
+        let bare_rate = load(format!("{}{path}", bare.url), token, 64, run).await;
+        (simulator, bare_rate)
+    }
 }
 
 fn signing_rate() -> f64 {
@@ -88,56 +200,62 @@ fn signing_rate() -> f64 {
     n as f64 / started.elapsed().as_secs_f64()
 }
 
-#[tokio::main]
-async fn main() {
-    let serve = ServeProcess::start().await;
-    let client = ServiceClient::from_connection_string(&serve.connection_string).expect("client");
-    let hub = client.hub("bench").expect("hub");
-    let message = Arc::new(PayloadMessage::new(
-        "bench",
-        vec!["hello".into(), serde_json::json!({"n": 1})],
-    ));
-    let endpoint = client.endpoint().to_string();
-    let key = AccessKey::new(
-        serve
-            .connection_string
-            .split(';')
-            .find_map(|p| p.strip_prefix("AccessKey="))
-            .expect("key in connection string"),
-    )
-    .expect("key");
-    let path = "/api/v1/hubs/bench/connections/c1";
-    let bare = bare_server().await;
+/// `rest` with `BENCH_CONNECTION_STRING`: the client only, against that simulator.
+async fn client_only(connection_string: &str, run: Duration) {
+    let target = Target::new(connection_string);
+    let id = std::env::var("BENCH_CONNECTION_ID").unwrap_or_else(|_| "bench-connection".into());
+    println!("| workload | concurrency | calls/s |");
+    println!("|---|---:|---:|");
+    let mut results = Vec::new();
+    for concurrency in [1, 64] {
+        let rate = target.client_rate(&id, concurrency, run).await;
+        println!("| signalr-rest client (Rust) -> simulator | {concurrency} | {rate:.0} |");
+        results.push((concurrency, rate));
+    }
+    for (concurrency, rate) in results {
+        println!("RESULT rust {concurrency} {rate:.1}");
+    }
+}
 
+/// `rest load`: the load generator against the simulator and against the bare server.
+async fn load_only(run: Duration) {
+    let serve;
+    let connection_string = match std::env::var("BENCH_CONNECTION_STRING") {
+        Ok(s) => s,
+        Err(_) => {
+            serve = ServeProcess::start().await;
+            serve.connection_string.clone()
+        }
+    };
+    let (simulator, bare) = Target::new(&connection_string).load_rates(run).await;
+    println!("| workload | concurrency | calls/s |");
+    println!("|---|---:|---:|");
+    println!("| load generator -> simulator | 64 | {simulator:.0} |");
+    println!("| load generator -> bare axum 202 (own process) | 64 | {bare:.0} |");
+    println!("RESULT simulator-load 64 {simulator:.1}");
+    println!("RESULT bare-load 64 {bare:.1}");
+}
+
+/// `rest` alone: everything, against a `serve` child of its own.
+async fn everything(run: Duration) {
+    let serve = ServeProcess::start().await;
+    let target = Target::new(&serve.connection_string);
     println!(
         "REST send-to-connection on loopback, {} s per row, 2 shared cores",
-        RUN.as_secs()
+        run.as_secs_f64()
     );
     println!();
     println!("| workload | concurrency | calls/s |");
     println!("|---|---:|---:|");
     let mut rows = Vec::new();
     for concurrency in [1, 64] {
-        let (hub, message) = (hub.clone(), message.clone());
-        let rate = calls_per_second(concurrency, move || {
-            let (hub, message) = (hub.clone(), message.clone());
-            async move { hub.send_to_connection("c1", &message).await.is_ok() }
-        })
-        .await;
+        let rate = target.client_rate("c1", concurrency, run).await;
         println!("| signalr-rest client -> simulator | {concurrency} | {rate:.0} |");
         rows.push(rate);
     }
-    let token = key
-        .sign(
-            &format!("{endpoint}{path}"),
-            DEFAULT_TOKEN_LIFETIME,
-            &Default::default(),
-        )
-        .expect("sign");
-    let simulator = load(format!("{endpoint}{path}"), token.clone(), 64).await;
+    let (simulator, bare_rate) = target.load_rates(run).await;
     println!("| load generator -> simulator | 64 | {simulator:.0} |");
-    let bare_rate = load(format!("{bare}{path}"), token, 64).await;
-    println!("| load generator -> bare axum 202 | 64 | {bare_rate:.0} |");
+    println!("| load generator -> bare axum 202 (own process) | 64 | {bare_rate:.0} |");
     println!();
     println!("simulator / bare server: {:.2}", simulator / bare_rate);
     println!(
@@ -145,4 +263,18 @@ async fn main() {
         rows[1] / simulator
     );
     println!("HS256 tokens signed per second (one core): {:.0}", signing_rate());
+}
+
+#[tokio::main]
+async fn main() {
+    let run = run_time();
+    match std::env::args().nth(1).as_deref() {
+        Some("bare") => bare_server().await,
+        Some("load") => load_only(run).await,
+        Some(other) => panic!("unknown mode {other:?}: expected bare or load"),
+        None => match std::env::var("BENCH_CONNECTION_STRING") {
+            Ok(connection_string) => client_only(&connection_string, run).await,
+            Err(_) => everything(run).await,
+        },
+    }
 }

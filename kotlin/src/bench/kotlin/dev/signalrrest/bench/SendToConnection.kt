@@ -3,6 +3,9 @@
 // BENCH_SECONDS sets the measuring time of each client at each concurrency (default 5), taken in
 // ROUNDS one-client-after-another rounds so that load from elsewhere on the machine falls on all
 // clients alike; the table shows each client's median round.
+// With BENCH_CONNECTION_STRING set, sends to that simulator (to BENCH_CONNECTION_ID, default
+// "bench-connection"; an absent connection still answers 202) instead of starting one, and also
+// prints a line `RESULT <name> <concurrency> <calls/s>` per median (names kotlin, java-http, okhttp).
 package dev.signalrrest.bench
 
 import com.auth0.jwt.JWT
@@ -61,13 +64,13 @@ private suspend fun measure(concurrency: Int, duration: Duration, call: suspend 
 }
 
 /** What a plain HTTP client sends: the URL, the JSON body and a fresh JWT for each request. */
-private class PlainRequest(simulator: Simulator, connectionId: String) {
-    val url = "${simulator.url}/api/v1/hubs/bench/connections/${URLEncoder.encode(connectionId, Charsets.UTF_8)}"
+private class PlainRequest(simulatorUrl: String, accessKey: String, connectionId: String) {
+    val url = "$simulatorUrl/api/v1/hubs/bench/connections/${URLEncoder.encode(connectionId, Charsets.UTF_8)}"
     val body = buildJsonObject {
         put("target", JsonPrimitive(TARGET))
         put("arguments", JsonArray(ARGUMENTS))
     }.toString()
-    private val algorithm = Algorithm.HMAC256(simulator.accessKey)
+    private val algorithm = Algorithm.HMAC256(accessKey)
 
     fun token(): String = JWT.create().withAudience(url).withExpiresAt(Instant.now().plusSeconds(3600)).sign(algorithm)
 }
@@ -103,14 +106,30 @@ private fun okHttpSender(plain: PlainRequest): suspend () -> Unit {
     }
 }
 
+/** The URL and access key in a connection string (`Endpoint=...;AccessKey=...;` and maybe `Port=...`). */
+private fun urlAndKey(connectionString: String): Pair<String, String> {
+    val parts = connectionString.split(';').filter { '=' in it }
+        .associate { it.substringBefore('=').trim() to it.substringAfter('=').trim() }
+    val endpoint = parts.getValue("Endpoint").trimEnd('/')
+    val url = parts["Port"]?.let { "$endpoint:$it" } ?: endpoint
+    return url to parts.getValue("AccessKey")
+}
+
+private val RESULT_NAMES = listOf("kotlin", "java-http", "okhttp")
+
 fun main() = runBlocking(Dispatchers.Default) {
     val seconds = (System.getenv("BENCH_SECONDS") ?: "5").toDouble().seconds
-    Simulator.start().use { simulator ->
-        val client = simulator.connect("bench")
-        val hub = ServiceClient.fromConnectionString(simulator.connectionString).hub("bench")
-        val plain = PlainRequest(simulator, client.connectionId)
+    val external = System.getenv("BENCH_CONNECTION_STRING")?.takeIf { it.isNotBlank() }
+    val simulator = if (external == null) Simulator.start() else null
+    try {
+        val connectionString = external ?: simulator!!.connectionString
+        val client = simulator?.connect("bench")
+        val connectionId = client?.connectionId ?: (System.getenv("BENCH_CONNECTION_ID") ?: "bench-connection")
+        val hub = ServiceClient.fromConnectionString(connectionString).hub("bench")
+        val (url, key) = if (simulator != null) simulator.url to simulator.accessKey else urlAndKey(connectionString)
+        val plain = PlainRequest(url, key, connectionId)
         val senders = linkedMapOf<String, suspend () -> Unit>(
-            "signalr-rest (Kotlin)" to { hub.sendToConnection(client.connectionId, TARGET, ARGUMENTS) },
+            "signalr-rest (Kotlin)" to { hub.sendToConnection(connectionId, TARGET, ARGUMENTS) },
             "java.net.http + java-jwt" to javaHttpSender(plain),
             "OkHttp + java-jwt" to okHttpSender(plain),
         )
@@ -119,11 +138,12 @@ fun main() = runBlocking(Dispatchers.Default) {
             val rounds = List(ROUNDS) { senders.mapValues { (_, send) -> measure(concurrency, seconds / ROUNDS, send) } }
             concurrency to senders.mapValues { (name, _) -> rounds.map { it.getValue(name) }.sorted()[ROUNDS / 2] }
         }
-        check(client.received().isNotEmpty()) { "the virtual client received nothing" }
+        if (client != null) check(client.received().isNotEmpty()) { "the virtual client received nothing" }
 
         val ours = senders.keys.first()
         val baselines = senders.keys.drop(1)
-        println("send-to-connection from the JVM against one simulator: median of $ROUNDS rounds of ${seconds / ROUNDS}")
+        val where = if (external != null) "a shared simulator" else "one simulator"
+        println("send-to-connection from the JVM against $where: median of $ROUNDS rounds of ${seconds / ROUNDS}")
         println("| concurrency | " + senders.keys.joinToString(" | ") { "$it calls/s" } +
             " | " + baselines.joinToString(" | ") { "vs ${it.substringBefore(" +")}" } + " |")
         println("|---:|" + "---:|".repeat(senders.size + baselines.size))
@@ -132,5 +152,14 @@ fun main() = runBlocking(Dispatchers.Default) {
             val ratios = baselines.joinToString(" | ") { "%.2fx".format(rates.getValue(ours) / rates.getValue(it)) }
             println("| $concurrency | $counts | $ratios |")
         }
+        if (external != null) {
+            for ((concurrency, rates) in rows) {
+                senders.keys.zip(RESULT_NAMES).forEach { (sender, name) ->
+                    println("RESULT $name $concurrency ${"%.1f".format(java.util.Locale.ROOT, rates.getValue(sender))}")
+                }
+            }
+        }
+    } finally {
+        simulator?.close()
     }
 }
