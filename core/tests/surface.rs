@@ -67,6 +67,8 @@ fn rust_surface() -> Vec<(&'static str, &'static str)> {
         simulator_options."upstreams" => |o: SimulatorOptions| o.upstreams;
         simulator_options."upstream_timeout" => |o: SimulatorOptions| o.upstream_timeout;
         simulator_options."dashboard" => |o: SimulatorOptions| o.dashboard;
+        simulator_options."faults" => |o: SimulatorOptions| o.faults;
+        simulator_options."fault_seed" => |o: SimulatorOptions| o.fault_seed;
         simulator_methods."url" => Simulator::url;
         simulator_methods."connection_string" => Simulator::connection_string;
         simulator_methods."access_key" => Simulator::access_key;
@@ -79,6 +81,13 @@ fn rust_surface() -> Vec<(&'static str, &'static str)> {
         simulator_methods."user_groups" => Simulator::user_groups;
         simulator_methods."upstream_calls" => Simulator::upstream_calls;
         simulator_methods."advance_clock" => Simulator::advance_clock;
+        simulator_methods."add_fault" => Simulator::add_fault;
+        simulator_methods."remove_fault" => Simulator::remove_fault;
+        simulator_methods."clear_faults" => Simulator::clear_faults;
+        simulator_methods."faults" => Simulator::faults;
+        simulator_methods."injected_faults" => Simulator::injected_faults;
+        simulator_methods."drop_clients" => Simulator::drop_clients;
+        simulator_methods."pause_clients" => Simulator::pause_clients;
         simulator_methods."shutdown" => Simulator::shutdown;
         virtual_client_methods."connection_id" => VirtualClient::connection_id;
         virtual_client_methods."user_id" => VirtualClient::user_id;
