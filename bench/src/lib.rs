@@ -20,11 +20,25 @@ impl ServeProcess {
     /// as users run it: default logging (info, a line per request), written to /dev/null so
     /// the figures do not depend on a terminal.
     pub async fn start() -> ServeProcess {
+        Self::start_logging(None).await
+    }
+
+    /// The same with logging at warnings only: for the soak, whose memory bounds are about the
+    /// clients and messages, not the allocations of 10,000 connection log lines.
+    pub async fn start_quiet() -> ServeProcess {
+        Self::start_logging(Some("warn")).await
+    }
+
+    async fn start_logging(level: Option<&str>) -> ServeProcess {
         let exe = std::env::current_exe().expect("own path");
         let bin: PathBuf = exe.with_file_name("signalr-rest");
-        let mut child = Command::new(&bin)
+        let mut command = Command::new(&bin);
+        match level {
+            Some(level) => command.env("RUST_LOG", level),
+            None => command.env_remove("RUST_LOG"),
+        };
+        let mut child = command
             .args(["serve", "--port", "0"])
-            .env_remove("RUST_LOG")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)

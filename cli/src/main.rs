@@ -67,7 +67,10 @@ fn init_logging(default: &str) -> tracing_appender::non_blocking::WorkerGuard {
             EnvFilter::new(default)
         }
     };
+    // 4,096 lines queued at most (the default's 128,000 slots are allocated up front, 4 MiB of
+    // resident memory); a full queue makes the logging thread wait, it never drops a line.
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(4096)
         .lossy(false)
         .finish(std::io::stderr());
     let _ = tracing_subscriber::fmt()

@@ -301,7 +301,7 @@ fn parse_args() -> (usize, u64) {
 async fn main() {
     let (n, seconds) = parse_args();
     let started = Instant::now();
-    let serve = ServeProcess::start().await;
+    let serve = ServeProcess::start_quiet().await;
     let service = ServiceClient::from_connection_string(&serve.connection_string).expect("client");
     let hub = service.hub(HUB).expect("hub");
     let client_url = service.client_url(HUB).expect("url");
