@@ -122,12 +122,9 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
     while ending.is_none() {
         let active = paused_until.is_none();
         tokio::select! {
-            Some(frame) = outbox.frames.recv(), if active => {
-                let message = frame.ws_message(protocol).clone();
-                outbox.sent(ws_len(&message));
-                if !send(&mut writer, message).await { ending = Some(Ending::Broken); }
-                next_ping = Instant::now() + shared.ping_interval;
-            }
+            // Controls first: a pause or close asked for before a send must act before that
+            // send's frame, which may be queued by the time this task wakes.
+            biased;
             Some(control) = outbox.controls.recv() => match control {
                 Control::Close(request) => {
                     while let Ok(frame) = outbox.frames.try_recv() {
@@ -140,6 +137,12 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
                 Control::Drop => ending = Some(Ending::Dropped),
                 Control::Pause(duration) => paused_until = Some(Instant::now() + duration),
             },
+            Some(frame) = outbox.frames.recv(), if active => {
+                let message = frame.ws_message(protocol).clone();
+                outbox.sent(ws_len(&message));
+                if !send(&mut writer, message).await { ending = Some(Ending::Broken); }
+                next_ping = Instant::now() + shared.ping_interval;
+            }
             _ = sleep_until(paused_until.unwrap_or_else(Instant::now)), if !active => {
                 paused_until = None;
                 silent_until = Instant::now() + shared.client_timeout;
