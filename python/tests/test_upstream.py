@@ -215,6 +215,9 @@ def test_the_simulator_calls_an_upstream_app_for_a_real_client(cli: Path) -> Non
             assert isinstance(event, ConnectedEvent)
             assert (event.hub, event.user_id) == ("chat", "alice")
             assert event.query["hub"] == "chat" and event.claims["nameid"] == "alice"
+            # The simulator records the call once the app's answer is back, which can come
+            # after the app has seen the event.
+            wait_until(lambda: len(sim.upstream_calls) >= 1)
             calls = sim.upstream_calls
             assert calls[0] == UpstreamCall(
                 event.connection_id, "chat", "connections", "connected",
