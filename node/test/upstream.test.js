@@ -172,6 +172,9 @@ test(
       assert.equal(event.userId, 'alice');
       assert.equal(event.query.hub, 'chat');
       assert.equal(event.claims.nameid, 'alice');
+      // The simulator records the call once the app's answer is back, which can come after
+      // the app has seen the event.
+      await eventually(() => sim.upstreamCalls.length >= 1, 10000);
       assert.deepEqual(sim.upstreamCalls[0], {
         connectionId: event.connectionId,
         hub: 'chat',

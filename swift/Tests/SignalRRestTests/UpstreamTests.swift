@@ -224,6 +224,10 @@ final class UpstreamTests: XCTestCase {
         XCTAssertEqual(add.argumentsJSON, "[2,3]")
         XCTAssertEqual(events.last?.context.connectionId, context.connectionId)
 
+        // The simulator records a call once the app's answer is back, which can come after the
+        // app has seen the event.
+        let recorded = try await eventually(within: 10) { simulator.upstreamCalls().count >= 4 }
+        XCTAssertTrue(recorded, "calls: \(simulator.upstreamCalls())")
         let calls = simulator.upstreamCalls()
         XCTAssertEqual(calls.map(\.event), ["connected", "add", "shout", "disconnected"])
         XCTAssertEqual(calls[1].connectionId, context.connectionId)
