@@ -201,3 +201,31 @@ async fn upstream_calls_show_in_the_event_stream_failed_ones_with_the_reason() {
     .await;
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn injected_faults_show_in_the_event_stream() {
+    let sim = Simulator::start(SimulatorOptions {
+        faults: vec!["502;route=send;times=1".parse().unwrap()],
+        ..SimulatorOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut events = reqwest::get(format!("{}/dashboard/api/events", sim.url()))
+        .await
+        .unwrap();
+    let error = chat(&sim)
+        .send_to_all(&PayloadMessage::new("t", vec![json!(1)]), &[])
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("502"), "{error}");
+    read_events_until(
+        &mut events,
+        &[
+            r#""kind":"fault","fault":"502;route=send;times=1""#,
+            r#""status":502,"errorCode":"Error.Simulator.InjectedFault""#,
+            r#""fault":"502;route=send;times=1","at""#,
+        ],
+    )
+    .await;
+    sim.shutdown().await;
+}

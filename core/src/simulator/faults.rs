@@ -311,7 +311,8 @@ pub(crate) struct Faults {
 #[derive(Debug, Default)]
 struct Decision {
     delay: Duration,
-    answer: Option<(FaultAction, String, String)>,
+    /// The status or reset rule that answers, and its text.
+    answer: Option<(FaultAction, String)>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -419,7 +420,7 @@ impl Faults {
                 hits.push((rule.id.clone(), fault.to_string()));
                 match fault.action {
                     FaultAction::Delay(delay) => decision.delay += delay,
-                    action => decision.answer = Some((action, rule.id.clone(), fault.to_string())),
+                    action => decision.answer = Some((action, fault.to_string())),
                 }
             }
             rules.retain(|rule| rule.fault.times.is_none_or(|times| rule.injected < times));
@@ -524,7 +525,7 @@ pub(crate) async fn inject(
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
     }
-    let Some((action, _, fault)) = decision.answer else {
+    let Some((action, fault)) = decision.answer else {
         return next.run(request).await;
     };
     let mut response = match action {
