@@ -109,6 +109,19 @@ pub async fn connect_client(
     token: &str,
     protocol: &str,
 ) -> Result<(String, Socket), String> {
+    connect_client_from(http, client_url, token, protocol, None).await
+}
+
+/// [`connect_client`] with the WebSocket's TCP connection made from `source` (a loopback
+/// address: each has its own ~28,000 ephemeral ports, so 50,000 clients need two) and with
+/// 4 KiB client buffers instead of tungstenite's 128 KiB, so many clients fit in memory.
+pub async fn connect_client_from(
+    http: &reqwest::Client,
+    client_url: &str,
+    token: &str,
+    protocol: &str,
+    source: Option<std::net::IpAddr>,
+) -> Result<(String, Socket), String> {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
 
@@ -135,9 +148,36 @@ pub async fn connect_client(
             .as_str()
             .ok_or("negotiate gave no connectionToken")?
     );
-    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+    let parsed = reqwest::Url::parse(&url).map_err(|e| format!("client URL: {e}"))?;
+    let server = parsed
+        .socket_addrs(|| None)
+        .map_err(|e| format!("client URL: {e}"))?
+        .into_iter()
+        .next()
+        .ok_or("the client URL has no address")?;
+    let tcp = match server {
+        std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+        std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+    }
+    .map_err(|e| format!("socket: {e}"))?;
+    if let Some(source) = source {
+        tcp.bind(std::net::SocketAddr::new(source, 0))
+            .map_err(|e| format!("bind {source}: {e}"))?;
+    }
+    let stream = tcp
+        .connect(server)
         .await
-        .map_err(|e| format!("connect: {e}"))?;
+        .map_err(|e| format!("connect {server}: {e}"))?;
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0);
+    let (mut socket, _) = tokio_tungstenite::client_async_with_config(
+        url,
+        tokio_tungstenite::MaybeTlsStream::Plain(stream),
+        Some(config),
+    )
+    .await
+    .map_err(|e| format!("connect: {e}"))?;
     socket
         .send(Message::Text(
             format!("{{\"protocol\":\"{protocol}\",\"version\":1}}\u{1e}").into(),

@@ -19,6 +19,7 @@ pub mod error;
 pub mod listener;
 pub mod model;
 pub mod protocol;
+pub mod runtime;
 pub mod settings;
 #[cfg(feature = "simulator")]
 pub mod simulator;

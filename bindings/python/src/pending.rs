@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use futures_util::FutureExt;
@@ -54,14 +54,7 @@ pub type CoreFuture = Pin<Box<dyn Future<Output = PyResult<Outcome>> + Send>>;
 
 /// The one runtime every call of the process runs on.
 pub fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .thread_name("signalr-rest")
-            .build()
-            .expect("cannot start the tokio runtime")
-    })
+    signalr_rest::runtime::shared()
 }
 
 /// Runs synchronous core code with the GIL released (so core threads that log never wait for

@@ -1,11 +1,14 @@
-//! Cancellation of in-flight calls from languages whose task cancellation does not reach the
-//! Rust future (Swift): the caller fires a `Cancellation` and the call's future is dropped,
-//! closing its HTTP request.
+//! Where calls run, and their cancellation. Network calls run on one multi-threaded runtime
+//! (uniffi's `async_runtime = "tokio"` alone would do all of their I/O on one thread and poll
+//! them through the foreign language on every wake-up). Languages whose task cancellation does
+//! not reach the Rust future (Swift) fire a `Cancellation`; either way the call's task is
+//! aborted, closing its HTTP request.
 
 use std::future::Future;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 
 use crate::error::SignalRError;
 
@@ -29,7 +32,40 @@ impl Cancellation {
     }
 }
 
-/// Runs `work`, stopping it with `Cancelled` once `cancel` fires.
+/// Runs `work` as a task of the runtime, so the caller's future is woken once, when it is done;
+/// stops it with `Cancelled` once `cancel` fires, and aborts it when the caller's future is
+/// dropped. A panic in it goes on in the caller's poll, where uniffi turns it into an error.
+pub(crate) async fn spawned<T: Send + 'static>(
+    cancel: Option<Arc<Cancellation>>,
+    work: impl Future<Output = signalr_rest::Result<T>> + Send + 'static,
+) -> Result<T, SignalRError> {
+    let task = AbortOnDropHandle::new(signalr_rest::runtime::shared().spawn(work));
+    cancellable(cancel, async move {
+        match task.await {
+            Ok(outcome) => outcome,
+            Err(ended) => match ended.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(ended) => Err(signalr_rest::Error::Transport(format!("the call ended: {ended}"))),
+            },
+        }
+    })
+    .await
+}
+
+/// Runs `call` on a clone of `inner` (a core client, cheap to clone) as in [`spawned`].
+pub(crate) async fn on_clone<C: Clone, T, F>(
+    inner: &C,
+    cancel: Option<Arc<Cancellation>>,
+    call: impl FnOnce(C) -> F,
+) -> Result<T, SignalRError>
+where
+    T: Send + 'static,
+    F: Future<Output = signalr_rest::Result<T>> + Send + 'static,
+{
+    spawned(cancel, call(inner.clone())).await
+}
+
+/// Runs `work` in the caller's poll, stopping it with `Cancelled` once `cancel` fires.
 pub(crate) async fn cancellable<T>(
     cancel: Option<Arc<Cancellation>>,
     work: impl Future<Output = signalr_rest::Result<T>>,
@@ -62,6 +98,26 @@ mod tests {
             matches!(outcome, Err(SignalRError::Cancelled { .. })),
             "{outcome:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_spawned_call_runs_on_the_runtime_and_is_aborted_when_cancelled() {
+        let outcome = spawned(None, async {
+            Ok(std::thread::current().name().map(str::to_string))
+        })
+        .await;
+        assert_eq!(outcome.unwrap().as_deref(), Some("signalr-rest"));
+
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let cancel = Cancellation::new();
+        let call = spawned(Some(cancel.clone()), async move {
+            let _held = tx;
+            std::future::pending::<signalr_rest::Result<()>>().await
+        });
+        cancel.cancel();
+        assert!(matches!(call.await, Err(SignalRError::Cancelled { .. })));
+        // The task was aborted, so what it held is dropped.
+        assert!(rx.await.is_err());
     }
 
     #[tokio::test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use signalr_rest::settings::{ClientSettings, TokenSettings};
 use signalr_rest::{ApiVersion, ClientTokenOptions, Error, PayloadMessage, ServiceClientBuilder};
 
-use crate::cancel::{cancellable, Cancellation};
+use crate::cancel::{on_clone, Cancellation};
 use crate::error::SignalRError;
 use crate::token_provider::{ForeignTokenProvider, TokenProvider};
 use crate::{seconds, CONVENTION};
@@ -154,7 +154,12 @@ impl ServiceClient {
 
     /// Succeeds when the service answers its health check.
     pub async fn health(&self, cancel: Option<Arc<Cancellation>>) -> Result<(), SignalRError> {
-        cancellable(cancel, self.inner.health()).await
+        on_clone(
+            &self.inner,
+            cancel,
+            move |inner| async move { inner.health().await },
+        )
+        .await
     }
 
     /// The URL a SignalR client connects to for `hub`.
@@ -179,9 +184,8 @@ impl ServiceClient {
         options: NegotiateOptions,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<NegotiateResponse, SignalRError> {
-        cancellable(cancel, async {
-            let answer = self
-                .inner
+        on_clone(&self.inner, cancel, move |inner| async move {
+            let answer = inner
                 .negotiate_with_service(&hub, &token_options(options)?)
                 .await?;
             Ok(answer.into())
@@ -260,8 +264,8 @@ impl HubClient {
         excluded: Vec<String>,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<(), SignalRError> {
-        cancellable(cancel, async {
-            self.inner
+        on_clone(&self.inner, cancel, move |inner| async move {
+            inner
                 .send_to_all(&PayloadMessage::from_json(target, &arguments_json)?, &excluded)
                 .await
         })
@@ -276,8 +280,8 @@ impl HubClient {
         arguments_json: String,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<(), SignalRError> {
-        cancellable(cancel, async {
-            self.inner
+        on_clone(&self.inner, cancel, move |inner| async move {
+            inner
                 .send_to_user(&user_id, &PayloadMessage::from_json(target, &arguments_json)?)
                 .await
         })
@@ -292,8 +296,8 @@ impl HubClient {
         arguments_json: String,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<(), SignalRError> {
-        cancellable(cancel, async {
-            self.inner
+        on_clone(&self.inner, cancel, move |inner| async move {
+            inner
                 .send_to_connection(
                     &connection_id,
                     &PayloadMessage::from_json(target, &arguments_json)?,
@@ -312,8 +316,8 @@ impl HubClient {
         excluded: Vec<String>,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<(), SignalRError> {
-        cancellable(cancel, async {
-            self.inner
+        on_clone(&self.inner, cancel, move |inner| async move {
+            inner
                 .send_to_group(
                     &group,
                     &PayloadMessage::from_json(target, &arguments_json)?,
@@ -330,7 +334,10 @@ impl HubClient {
         connection_id: String,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<bool, SignalRError> {
-        cancellable(cancel, self.inner.connection_exists(&connection_id)).await
+        on_clone(&self.inner, cancel, move |inner| async move {
+            inner.connection_exists(&connection_id).await
+        })
+        .await
     }
 
     /// Closes a connection, giving the client `reason`; closing one already gone succeeds.
@@ -340,8 +347,10 @@ impl HubClient {
         reason: Option<String>,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<(), SignalRError> {
-        let closing = self.inner.close_connection(&connection_id, reason.as_deref());
-        cancellable(cancel, closing).await
+        on_clone(&self.inner, cancel, move |inner| async move {
+            inner.close_connection(&connection_id, reason.as_deref()).await
+        })
+        .await
     }
 
     /// Whether at least one connection is in `group`.
@@ -350,7 +359,10 @@ impl HubClient {
         group: String,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<bool, SignalRError> {
-        cancellable(cancel, self.inner.group_exists(&group)).await
+        on_clone(&self.inner, cancel, move |inner| async move {
+            inner.group_exists(&group).await
+        })
+        .await
     }
 
     /// Whether user `user_id` has at least one connection.
@@ -359,7 +371,10 @@ impl HubClient {
         user_id: String,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<bool, SignalRError> {
-        cancellable(cancel, self.inner.user_exists(&user_id)).await
+        on_clone(&self.inner, cancel, move |inner| async move {
+            inner.user_exists(&user_id).await
+        })
+        .await
     }
 
     /// Adds a connection to `group`; `NotFound` if the connection does not exist.
@@ -369,8 +384,10 @@ impl HubClient {
         connection_id: String,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<(), SignalRError> {
-        let adding = self.inner.add_connection_to_group(&group, &connection_id);
-        cancellable(cancel, adding).await
+        on_clone(&self.inner, cancel, move |inner| async move {
+            inner.add_connection_to_group(&group, &connection_id).await
+        })
+        .await
     }
 
     /// Removes a connection from `group`; `NotFound` if it was not in it.
@@ -380,8 +397,10 @@ impl HubClient {
         connection_id: String,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<(), SignalRError> {
-        let removing = self.inner.remove_connection_from_group(&group, &connection_id);
-        cancellable(cancel, removing).await
+        on_clone(&self.inner, cancel, move |inner| async move {
+            inner.remove_connection_from_group(&group, &connection_id).await
+        })
+        .await
     }
 
     /// Whether user `user_id` is mapped to `group`.
@@ -391,7 +410,10 @@ impl HubClient {
         user_id: String,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<bool, SignalRError> {
-        cancellable(cancel, self.inner.user_in_group(&group, &user_id)).await
+        on_clone(&self.inner, cancel, move |inner| async move {
+            inner.user_in_group(&group, &user_id).await
+        })
+        .await
     }
 
     /// Maps user `user_id` to `group` for `ttl_seconds` (whole seconds; 0 adds only the current
@@ -403,9 +425,9 @@ impl HubClient {
         ttl_seconds: Option<f64>,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<(), SignalRError> {
-        cancellable(cancel, async {
+        on_clone(&self.inner, cancel, move |inner| async move {
             let ttl = ttl_seconds.map(|s| seconds("ttl", s)).transpose()?;
-            self.inner.add_user_to_group(&group, &user_id, ttl).await
+            inner.add_user_to_group(&group, &user_id, ttl).await
         })
         .await
     }
@@ -417,7 +439,10 @@ impl HubClient {
         user_id: String,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<(), SignalRError> {
-        cancellable(cancel, self.inner.remove_user_from_group(&group, &user_id)).await
+        on_clone(&self.inner, cancel, move |inner| async move {
+            inner.remove_user_from_group(&group, &user_id).await
+        })
+        .await
     }
 
     /// Removes user `user_id` from every group.
@@ -426,7 +451,10 @@ impl HubClient {
         user_id: String,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<(), SignalRError> {
-        cancellable(cancel, self.inner.remove_user_from_all_groups(&user_id)).await
+        on_clone(&self.inner, cancel, move |inner| async move {
+            inner.remove_user_from_all_groups(&user_id).await
+        })
+        .await
     }
 
     /// Closes every connection of the hub but the `excluded` ids, giving each client `reason`.
@@ -436,8 +464,10 @@ impl HubClient {
         reason: Option<String>,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<(), SignalRError> {
-        let closing = self.inner.close_all_connections(&excluded, reason.as_deref());
-        cancellable(cancel, closing).await
+        on_clone(&self.inner, cancel, move |inner| async move {
+            inner.close_all_connections(&excluded, reason.as_deref()).await
+        })
+        .await
     }
 
     /// Closes every connection in `group` but the `excluded` ids, giving each client `reason`.
@@ -448,10 +478,12 @@ impl HubClient {
         reason: Option<String>,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<(), SignalRError> {
-        let closing = self
-            .inner
-            .close_group_connections(&group, &excluded, reason.as_deref());
-        cancellable(cancel, closing).await
+        on_clone(&self.inner, cancel, move |inner| async move {
+            inner
+                .close_group_connections(&group, &excluded, reason.as_deref())
+                .await
+        })
+        .await
     }
 
     /// Closes every connection of user `user_id` but the `excluded` ids, giving each `reason`.
@@ -462,10 +494,12 @@ impl HubClient {
         reason: Option<String>,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<(), SignalRError> {
-        let closing = self
-            .inner
-            .close_user_connections(&user_id, &excluded, reason.as_deref());
-        cancellable(cancel, closing).await
+        on_clone(&self.inner, cancel, move |inner| async move {
+            inner
+                .close_user_connections(&user_id, &excluded, reason.as_deref())
+                .await
+        })
+        .await
     }
 
     /// Takes connection `connection_id` out of every group it is in.
@@ -474,10 +508,9 @@ impl HubClient {
         connection_id: String,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<(), SignalRError> {
-        cancellable(
-            cancel,
-            self.inner.remove_connection_from_all_groups(&connection_id),
-        )
+        on_clone(&self.inner, cancel, move |inner| async move {
+            inner.remove_connection_from_all_groups(&connection_id).await
+        })
         .await
     }
 
@@ -487,8 +520,8 @@ impl HubClient {
         options: NegotiateOptions,
         cancel: Option<Arc<Cancellation>>,
     ) -> Result<String, SignalRError> {
-        cancellable(cancel, async {
-            self.inner.generate_client_token(&token_options(options)?).await
+        on_clone(&self.inner, cancel, move |inner| async move {
+            inner.generate_client_token(&token_options(options)?).await
         })
         .await
     }

@@ -1,12 +1,12 @@
 //! How messages reach a connection: frames encoded once per protocol, and the sink of each
 //! connection (an in-process inbox, or a socket's bounded queue).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use axum::extract::ws::Message;
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 
 use super::inbox::Inbox;
 use crate::model::PayloadMessage;
@@ -120,7 +120,7 @@ impl Sink {
     pub fn queued_bytes(&self) -> usize {
         match self {
             Sink::Virtual(_) => 0,
-            Sink::Socket(socket) => socket.queued_bytes.load(Ordering::Relaxed),
+            Sink::Socket(socket) => socket.queued_bytes(),
         }
     }
 
@@ -160,69 +160,132 @@ impl Sink {
 #[derive(Debug, Clone)]
 pub(crate) struct SocketSink {
     protocol: Protocol,
-    queue: mpsc::Sender<Arc<Frame>>,
-    queued_bytes: Arc<AtomicUsize>,
-    control: mpsc::UnboundedSender<Control>,
+    mailbox: Arc<Mailbox>,
 }
 
-/// The socket task's end: frames to write and control requests.
+/// The socket task's end; dropping it (the task ended) empties the queue and refuses no more.
 #[derive(Debug)]
 pub(crate) struct SocketOutbox {
-    pub frames: mpsc::Receiver<Arc<Frame>>,
-    pub controls: mpsc::UnboundedReceiver<Control>,
-    queued_bytes: Arc<AtomicUsize>,
+    mailbox: Arc<Mailbox>,
 }
 
-impl SocketOutbox {
-    /// Records that a frame of `bytes` left the queue.
-    pub fn sent(&self, bytes: usize) {
-        self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
-    }
+/// What a socket task has to do besides reading: controls, then frames. One small allocation
+/// per connection, whose queue grows only while frames wait (an idle connection holds none; a
+/// tokio channel pair would hold two preallocated blocks).
+#[derive(Debug, Default)]
+struct Mailbox {
+    queue: Mutex<Queue>,
+    ready: Notify,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    /// Frames with their size as the socket's protocol encodes them.
+    frames: VecDeque<(Arc<Frame>, usize)>,
+    /// Bytes of `frames`.
+    bytes: usize,
+    controls: VecDeque<Control>,
+    /// The socket task has ended.
+    closed: bool,
+}
+
+/// Queues that grew past this many frames give their memory back once emptied.
+const RETAINED_FRAMES: usize = 16;
+
+/// Work for the socket task, taken from its outbox.
+#[derive(Debug)]
+pub(crate) enum Work {
+    Control(Control),
+    Frame(Arc<Frame>),
 }
 
 /// A connected pair of sink (for the hub state) and outbox (for the socket task).
 pub(crate) fn socket_channel(protocol: Protocol) -> (SocketSink, SocketOutbox) {
-    let (queue, frames) = mpsc::channel(QUEUE_CAPACITY);
-    let (control, controls) = mpsc::unbounded_channel();
-    let queued_bytes = Arc::new(AtomicUsize::new(0));
+    let mailbox = Arc::new(Mailbox::default());
     let sink = SocketSink {
         protocol,
-        queue,
-        queued_bytes: queued_bytes.clone(),
-        control,
+        mailbox: mailbox.clone(),
     };
-    let outbox = SocketOutbox {
-        frames,
-        controls,
-        queued_bytes,
-    };
-    (sink, outbox)
+    (sink, SocketOutbox { mailbox })
+}
+
+impl Mailbox {
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl SocketOutbox {
+    /// The next control request, or, when `frames` is true, the next frame if no control waits.
+    pub fn take(&self, frames: bool) -> Option<Work> {
+        let mut queue = self.mailbox.queue();
+        if let Some(control) = queue.controls.pop_front() {
+            return Some(Work::Control(control));
+        }
+        if !frames {
+            return None;
+        }
+        let (frame, size) = queue.frames.pop_front()?;
+        queue.bytes -= size;
+        if queue.frames.is_empty() && queue.frames.capacity() > RETAINED_FRAMES {
+            queue.frames = VecDeque::new();
+        }
+        Some(Work::Frame(frame))
+    }
+
+    /// Resolves once something may have been queued since the last `take`.
+    pub async fn ready(&self) {
+        self.mailbox.ready.notified().await
+    }
+}
+
+impl Drop for SocketOutbox {
+    fn drop(&mut self) {
+        let mut queue = self.mailbox.queue();
+        *queue = Queue {
+            closed: true,
+            ..Queue::default()
+        };
+    }
 }
 
 impl SocketSink {
     /// Queues the frame; false when the queue is full in frames or in bytes.
     pub fn deliver(&self, frame: &Arc<Frame>) -> bool {
         let size = ws_len(frame.ws_message(self.protocol));
-        let before = self.queued_bytes.fetch_add(size, Ordering::Relaxed);
-        // One frame always fits an empty queue, so a single large message is never refused.
-        let fits = before == 0 || before + size <= QUEUE_CAPACITY_BYTES;
-        if fits {
-            match self.queue.try_send(frame.clone()) {
-                Ok(()) => return true,
-                // The socket task has ended; the connection is going away, nothing to refuse.
-                Err(mpsc::error::TrySendError::Closed(_)) => {
-                    self.queued_bytes.fetch_sub(size, Ordering::Relaxed);
-                    return true;
-                }
-                Err(mpsc::error::TrySendError::Full(_)) => {}
+        {
+            let mut queue = self.mailbox.queue();
+            // The socket task has ended; the connection is going away, nothing to refuse.
+            if queue.closed {
+                return true;
             }
+            // One frame always fits an empty queue, so a single large message is never refused.
+            let fits = queue.frames.is_empty()
+                || (queue.frames.len() < QUEUE_CAPACITY && queue.bytes + size <= QUEUE_CAPACITY_BYTES);
+            if !fits {
+                return false;
+            }
+            queue.frames.push_back((frame.clone(), size));
+            queue.bytes += size;
         }
-        self.queued_bytes.fetch_sub(size, Ordering::Relaxed);
-        false
+        self.mailbox.ready.notify_one();
+        true
+    }
+
+    /// Bytes queued for the client and not yet written to its socket.
+    pub fn queued_bytes(&self) -> usize {
+        self.mailbox.queue().bytes
     }
 
     /// Hands the socket task a control request; a task that has ended needs none.
     pub fn control(&self, request: Control) {
-        let _ = self.control.send(request);
+        {
+            let mut queue = self.mailbox.queue();
+            if queue.closed {
+                return;
+            }
+            queue.controls.push_back(request);
+        }
+        self.mailbox.ready.notify_one();
     }
 }

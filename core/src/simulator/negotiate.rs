@@ -1,7 +1,7 @@
 //! The client endpoint SignalR clients use: `POST /client/negotiate` and the WebSocket at
 //! `GET /client/`, with client-token checks and CORS for browsers.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,63 +22,64 @@ use crate::auth::VerifiedClaims;
 use crate::model::validate_hub;
 
 /// Read and write buffer of each WebSocket; frames larger than this still pass.
-const SOCKET_BUFFER_BYTES: usize = 4 * 1024;
+const SOCKET_BUFFER_BYTES: usize = 1024;
 /// How long a negotiated connection waits for its WebSocket.
 const NEGOTIATION_LIFETIME: Duration = Duration::from_secs(300);
 
 /// Negotiated connections by the id the client will present (`connectionToken` or, for
 /// negotiate version 0, `connectionId`).
 #[derive(Debug, Default)]
-pub(crate) struct Negotiations(Mutex<HashMap<String, Negotiation>>);
+pub(crate) struct Negotiations(Mutex<NegotiationMaps>);
 
-#[derive(Debug)]
-struct Negotiation {
-    peer: Peer,
-    created: Instant,
-    attached: bool,
+#[derive(Debug, Default)]
+struct NegotiationMaps {
+    /// Negotiated, waiting for their WebSocket, with when they were negotiated.
+    pending: HashMap<String, (Peer, Instant)>,
+    /// Those with a WebSocket: only the id is kept (to refuse a second socket), not the peer,
+    /// whose claims and token an open connection does not need.
+    attached: HashSet<String>,
+    /// When `pending` is next swept of expired entries (at most once a second, not per call).
+    next_sweep: Option<Instant>,
 }
 
 impl Negotiations {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Negotiation>> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, NegotiationMaps> {
+        let mut maps = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let now = Instant::now();
+        if maps.next_sweep.is_none_or(|at| at <= now) {
+            maps.pending
+                .retain(|_, (_, created)| now.duration_since(*created) < NEGOTIATION_LIFETIME);
+            maps.next_sweep = Some(now + Duration::from_secs(1));
+        }
+        maps
     }
 
     fn add(&self, key: String, peer: Peer) {
-        let mut map = self.lock();
-        expire(&mut map, Instant::now());
-        map.insert(
-            key,
-            Negotiation {
-                peer,
-                created: Instant::now(),
-                attached: false,
-            },
-        );
+        self.lock().pending.insert(key, (peer, Instant::now()));
     }
 
     /// Claims a negotiated connection for a socket: 404 if unknown, 409 if already taken.
     fn attach(&self, key: &str, hub: &str) -> Result<Peer, StatusCode> {
-        let mut map = self.lock();
-        expire(&mut map, Instant::now());
-        match map.get_mut(key) {
-            Some(n) if !n.peer.hub.eq_ignore_ascii_case(hub) => Err(StatusCode::NOT_FOUND),
-            Some(n) if n.attached => Err(StatusCode::CONFLICT),
-            Some(n) => {
-                n.attached = true;
-                Ok(n.peer.clone())
+        let mut maps = self.lock();
+        if maps.attached.contains(key) {
+            return Err(StatusCode::CONFLICT);
+        }
+        match maps.pending.get(key) {
+            Some((peer, _)) if !peer.hub.eq_ignore_ascii_case(hub) => Err(StatusCode::NOT_FOUND),
+            Some(_) => {
+                let (key, (peer, _)) = maps.pending.remove_entry(key).expect("present");
+                maps.attached.insert(key);
+                Ok(peer)
             }
             None => Err(StatusCode::NOT_FOUND),
         }
     }
 
     fn remove(&self, key: &str) {
-        self.lock().remove(key);
+        let mut maps = self.lock();
+        maps.pending.remove(key);
+        maps.attached.remove(key);
     }
-}
-
-/// Drops negotiations whose WebSocket never came within [`NEGOTIATION_LIFETIME`].
-fn expire(map: &mut HashMap<String, Negotiation>, now: Instant) {
-    map.retain(|_, n| n.attached || now.duration_since(n.created) < NEGOTIATION_LIFETIME);
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,7 +11,7 @@ use tokio::time::{sleep_until, timeout, Instant};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::delivery::{self, to_ws, ws_len, CloseRequest, Control, Sink};
+use super::delivery::{self, to_ws, CloseRequest, Control, Sink, Work};
 use super::upstream::{ClientContext, UpstreamQueue};
 use super::Shared;
 use crate::auth::VerifiedClaims;
@@ -70,7 +70,7 @@ type Writer = SplitSink<WebSocket, Message>;
 type Reader = SplitStream<WebSocket>;
 
 /// Runs the connection until either side closes; it is a hub connection between handshake and end.
-pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
+pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, mut peer: Peer) {
     let _live = shared.sockets.enter();
     let (mut writer, mut reader) = socket.split();
     let (protocol, leftover) = match handshake(&mut reader).await {
@@ -83,7 +83,7 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
             return;
         }
     };
-    let (sink, mut outbox) = delivery::socket_channel(protocol);
+    let (sink, outbox) = delivery::socket_channel(protocol);
     shared.state.connect(
         &peer.hub,
         &peer.connection_id,
@@ -102,53 +102,70 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
     }
     tracing::info!(hub = %peer.hub, connection = %peer.connection_id, user = ?peer.user_id, ?protocol, "client connected");
 
-    let (completions_tx, mut completions) = mpsc::unbounded_channel();
+    // Only a hub with an upstream has invocation results to send back.
+    let mut completions = None;
     let upstream = shared.upstream.configured().then(|| {
+        let (completions_tx, receiver) = mpsc::unbounded_channel();
+        completions = Some(receiver);
         let client = ClientContext {
             connection_id: peer.connection_id.clone(),
             hub: peer.hub.clone(),
             user_id: peer.user_id.clone(),
-            claims: peer.claims.clone(),
-            query: peer.query.clone(),
+            claims: std::mem::take(&mut peer.claims),
+            query: std::mem::take(&mut peer.query),
             protocol,
         };
         shared.upstream.start(client, completions_tx)
     });
+    // Without an upstream they are never read again; an idle connection should not hold them.
+    peer.claims = String::new();
+    peer.query = String::new();
     let mut ending = client_ends(protocol, &leftover, upstream.as_ref());
+    drop(leftover);
     let mut next_ping = Instant::now() + shared.ping_interval;
     let mut silent_until = Instant::now() + shared.client_timeout;
     // While paused (fault injection) nothing is written or read; frames wait in the queue.
     let mut paused_until: Option<Instant> = None;
     while ending.is_none() {
         let active = paused_until.is_none();
-        tokio::select! {
-            // Controls first: a pause or close asked for before a send must act before that
-            // send's frame, which may be queued by the time this task wakes.
-            biased;
-            Some(control) = outbox.controls.recv() => match control {
-                Control::Close(request) => {
-                    while let Ok(frame) = outbox.frames.try_recv() {
-                        let message = frame.ws_message(protocol).clone();
-                        outbox.sent(ws_len(&message));
-                        if !send(&mut writer, message).await { break; }
+        // Controls first: a pause or close asked for before a send acts before that send's
+        // frame. Then queued frames, before reading.
+        match outbox.take(active) {
+            Some(Work::Control(Control::Close(request))) => {
+                while let Some(Work::Frame(frame)) = outbox.take(true) {
+                    if !send(&mut writer, frame.ws_message(protocol).clone()).await {
+                        break;
                     }
-                    ending = Some(Ending::Closed(request));
                 }
-                Control::Drop => ending = Some(Ending::Dropped),
-                Control::Pause(duration) => paused_until = Some(Instant::now() + duration),
-            },
-            Some(frame) = outbox.frames.recv(), if active => {
-                let message = frame.ws_message(protocol).clone();
-                outbox.sent(ws_len(&message));
-                if !send(&mut writer, message).await { ending = Some(Ending::Broken); }
-                next_ping = Instant::now() + shared.ping_interval;
+                ending = Some(Ending::Closed(request));
+                continue;
             }
+            Some(Work::Control(Control::Drop)) => {
+                ending = Some(Ending::Dropped);
+                continue;
+            }
+            Some(Work::Control(Control::Pause(duration))) => {
+                paused_until = Some(Instant::now() + duration);
+                continue;
+            }
+            Some(Work::Frame(frame)) => {
+                if !send(&mut writer, frame.ws_message(protocol).clone()).await {
+                    ending = Some(Ending::Broken);
+                }
+                next_ping = Instant::now() + shared.ping_interval;
+                continue;
+            }
+            None => {}
+        }
+        tokio::select! {
+            biased;
+            () = outbox.ready() => {}
             _ = sleep_until(paused_until.unwrap_or_else(Instant::now)), if !active => {
                 paused_until = None;
                 silent_until = Instant::now() + shared.client_timeout;
                 next_ping = Instant::now();
             }
-            Some(completion) = completions.recv(), if active => {
+            Some(completion) = next_completion(&mut completions), if active => {
                 if !send(&mut writer, to_ws(completion)).await { ending = Some(Ending::Broken); }
                 next_ping = Instant::now() + shared.ping_interval;
             }
@@ -169,6 +186,7 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, peer: Peer) {
             _ = sleep_until(silent_until), if active => ending = Some(Ending::TimedOut),
         }
     }
+    drop(outbox);
     shared.state.disconnect(&peer.hub, &peer.connection_id, None);
     let ending = ending.unwrap_or(Ending::Broken);
     if let Some(upstream) = &upstream {
@@ -221,6 +239,14 @@ enum Ending {
     TimedOut,
     /// The service closes it, telling the client why.
     Closed(CloseRequest),
+}
+
+/// The next invocation result for the client; never, for a hub without an upstream.
+async fn next_completion<T>(completions: &mut Option<mpsc::UnboundedReceiver<T>>) -> Option<T> {
+    match completions {
+        Some(receiver) => receiver.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Waits for the handshake request; returns the protocol and the bytes after it, as bytes.

@@ -36,7 +36,6 @@ import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonPrimitive
 import kotlinx.serialization.json.buildJsonObject
 import kotlin.time.Duration
-import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
 import kotlin.time.DurationUnit
 import kotlin.time.TimeSource
@@ -45,6 +44,10 @@ private const val TARGET = "benchmark"
 private val ARGUMENTS: List<JsonElement> = listOf(JsonPrimitive("hello"), buildJsonObject { put("n", JsonPrimitive(1)) })
 private val CONCURRENCIES = listOf(1, 64)
 private const val ROUNDS = 5
+/** Calls made before measuring, per client and concurrency: until then the JIT compilers take a
+ * core of their own (30% of the machine in a profile after 500 ms), which measures the JVM's
+ * start, not the clients. */
+private val WARM_UP = 2.seconds
 
 /** Calls [call] from [concurrency] coroutines for [duration]; returns calls per second. */
 private suspend fun measure(concurrency: Int, duration: Duration, call: suspend () -> Unit): Double = coroutineScope {
@@ -134,7 +137,7 @@ fun main() = runBlocking(Dispatchers.Default) {
             "OkHttp + java-jwt" to okHttpSender(plain),
         )
         val rows = CONCURRENCIES.map { concurrency ->
-            for (send in senders.values) measure(concurrency, 500.milliseconds, send) // warm-up
+            for (send in senders.values) measure(concurrency, WARM_UP, send)
             val rounds = List(ROUNDS) { senders.mapValues { (_, send) -> measure(concurrency, seconds / ROUNDS, send) } }
             concurrency to senders.mapValues { (name, _) -> rounds.map { it.getValue(name) }.sorted()[ROUNDS / 2] }
         }
