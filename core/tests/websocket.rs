@@ -412,3 +412,49 @@ async fn a_client_that_closes_gets_a_close_frame_back() {
     }
     assert!(eventually(|| async { sim.connections("chat").is_empty() }).await);
 }
+
+#[tokio::test]
+async fn messages_longer_than_a_frame_arrive_whole_in_both_protocols() {
+    let (sim, service) = setup().await;
+    let hub = service.hub("chat").unwrap();
+    // Larger than the simulator's largest frame, and not a multiple of it; multi-byte characters
+    // straddle fragment boundaries in the JSON text.
+    let big = "é🙂x".repeat(30_001);
+    for (protocol, user) in [("json", "text"), ("messagepack", "binary")] {
+        let token = client_token(&service, Some(user));
+        let mut socket = raw_socket(&sim, &format!("hub=chat&access_token={token}"), None)
+            .await
+            .unwrap();
+        let request = format!(r#"{{"protocol":"{protocol}","version":1}}"#);
+        assert_eq!(handshake(&mut socket, &request).await, "{}\u{1e}");
+        assert!(eventually(|| async { hub.user_exists(user).await.unwrap() }).await);
+        hub.send_to_user(user, &msg("big", json!([big, 1])))
+            .await
+            .unwrap();
+        let received = match timeout(WAIT, socket.next()).await.unwrap().unwrap().unwrap() {
+            Message::Text(text) => decode_json(text.as_str()).unwrap(),
+            Message::Binary(bytes) => decode_msgpack(&bytes).unwrap(),
+            other => panic!("{protocol}: expected a data frame, got {other:?}"),
+        };
+        assert_eq!(
+            received,
+            vec![HubMessage::Invocation(msg("big", json!([big, 1])))],
+            "{protocol}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_plain_get_of_the_client_endpoint_is_refused_naming_what_is_missing() {
+    let (sim, service) = setup().await;
+    let token = client_token(&service, None);
+    let answer = reqwest::get(format!("{}/client/?hub=chat&access_token={token}", sim.url()))
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let body = answer.text().await.unwrap();
+    assert!(
+        body.contains("only accepts WebSocket connections") && body.contains("Connection header"),
+        "{body}"
+    );
+}

@@ -5,8 +5,8 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use axum::extract::ws::Message;
 use tokio::sync::Notify;
+use tokio_tungstenite::tungstenite::Message;
 
 use super::inbox::Inbox;
 use crate::model::PayloadMessage;

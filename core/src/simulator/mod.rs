@@ -13,6 +13,7 @@ mod negotiate;
 mod rest;
 mod socket;
 mod state;
+mod upgrade;
 mod upstream;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -5,24 +5,28 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{Query, RawQuery, State as AxumState, WebSocketUpgrade};
+use axum::extract::{Query, RawQuery, State as AxumState};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
 use super::errors::{bearer_token, unauthorized, ApiError};
 use super::socket::{self, Peer, MAX_CLIENT_MESSAGE_BYTES};
+use super::upgrade::{NotAnUpgrade, Upgrade};
 use super::Shared;
 use crate::auth::VerifiedClaims;
 use crate::model::validate_hub;
 
-/// Read and write buffer of each WebSocket; frames larger than this still pass.
-const SOCKET_BUFFER_BYTES: usize = 1024;
+/// Bytes a WebSocket reads at a time: its read buffer starts this small and grows only for a
+/// frame that needs more (clients' messages to the service are mostly pings and small calls).
+const READ_BUFFER_BYTES: usize = 256;
+/// Bytes of frames a WebSocket gathers before writing them out; a flush writes at once.
+const WRITE_BUFFER_BYTES: usize = 1024;
 /// How long a negotiated connection waits for its WebSocket.
 const NEGOTIATION_LIFETIME: Duration = Duration::from_secs(300);
 
@@ -187,7 +191,7 @@ async fn connect(
     headers: HeaderMap,
     Query(query): Query<ClientQuery>,
     RawQuery(raw_query): RawQuery,
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    upgrade: Result<Upgrade, NotAnUpgrade>,
 ) -> Response {
     let (hub, claims) = match authenticate(&shared, &headers, &query) {
         Ok(ok) => ok,
@@ -218,21 +222,24 @@ async fn connect(
     let key = query.id.clone();
     let failed = (shared.clone(), key.clone());
     // tungstenite's 128 KiB default buffers would dominate an idle connection's memory.
-    upgrade
-        .read_buffer_size(SOCKET_BUFFER_BYTES)
-        .write_buffer_size(SOCKET_BUFFER_BYTES)
-        .max_message_size(2 * MAX_CLIENT_MESSAGE_BYTES)
-        .max_frame_size(2 * MAX_CLIENT_MESSAGE_BYTES)
-        .on_failed_upgrade(move |error| {
+    let config = WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
+        .max_message_size(Some(2 * MAX_CLIENT_MESSAGE_BYTES))
+        .max_frame_size(Some(2 * MAX_CLIENT_MESSAGE_BYTES));
+    upgrade.answer(
+        config,
+        move |writer, reader| async move {
+            socket::serve(writer, reader, shared.clone(), peer).await;
+            if let Some(key) = key {
+                shared.negotiations.remove(&key);
+            }
+        },
+        move |error| {
             tracing::info!(%error, "a WebSocket upgrade failed");
             if let (shared, Some(key)) = failed {
                 shared.negotiations.remove(&key);
             }
-        })
-        .on_upgrade(move |ws| async move {
-            socket::serve(ws, shared.clone(), peer).await;
-            if let Some(key) = key {
-                shared.negotiations.remove(&key);
-            }
-        })
+        },
+    )
 }

@@ -3,15 +3,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::time::{sleep_until, timeout, Instant};
 
 use serde_json::Value;
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame as WsFrame;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Bytes, Message};
 
 use super::delivery::{self, to_ws, CloseRequest, Control, Sink, Work};
+use super::upgrade::{Reader, Writer};
 use super::upstream::{ClientContext, UpstreamQueue};
 use super::Shared;
 use crate::auth::VerifiedClaims;
@@ -66,13 +69,9 @@ impl Peer {
     }
 }
 
-type Writer = SplitSink<WebSocket, Message>;
-type Reader = SplitStream<WebSocket>;
-
 /// Runs the connection until either side closes; it is a hub connection between handshake and end.
-pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, mut peer: Peer) {
+pub(crate) async fn serve(mut writer: Writer, mut reader: Reader, shared: Arc<Shared>, mut peer: Peer) {
     let _live = shared.sockets.enter();
-    let (mut writer, mut reader) = socket.split();
     let (protocol, leftover) = match handshake(&mut reader).await {
         Ok(done) => done,
         Err(error) => {
@@ -126,6 +125,8 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, mut peer: Peer
     let mut silent_until = Instant::now() + shared.client_timeout;
     // While paused (fault injection) nothing is written or read; frames wait in the queue.
     let mut paused_until: Option<Instant> = None;
+    let timer = sleep_until(next_ping);
+    tokio::pin!(timer);
     while ending.is_none() {
         let active = paused_until.is_none();
         // Controls first: a pause or close asked for before a send acts before that send's
@@ -133,7 +134,7 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, mut peer: Peer
         match outbox.take(active) {
             Some(Work::Control(Control::Close(request))) => {
                 while let Some(Work::Frame(frame)) = outbox.take(true) {
-                    if !send(&mut writer, frame.ws_message(protocol).clone()).await {
+                    if !send_message(&mut writer, frame.ws_message(protocol)).await {
                         break;
                     }
                 }
@@ -149,7 +150,7 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, mut peer: Peer
                 continue;
             }
             Some(Work::Frame(frame)) => {
-                if !send(&mut writer, frame.ws_message(protocol).clone()).await {
+                if !send_message(&mut writer, frame.ws_message(protocol)).await {
                     ending = Some(Ending::Broken);
                 }
                 next_ping = Instant::now() + shared.ping_interval;
@@ -157,14 +158,15 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, mut peer: Peer
             }
             None => {}
         }
+        // One timer for the ping, the client timeout and the end of a pause, moved rather than
+        // made anew on every turn: it lives in every connection's task.
+        let deadline = paused_until.unwrap_or(next_ping.min(silent_until));
+        if timer.deadline() != deadline {
+            timer.as_mut().reset(deadline);
+        }
         tokio::select! {
             biased;
             () = outbox.ready() => {}
-            _ = sleep_until(paused_until.unwrap_or_else(Instant::now)), if !active => {
-                paused_until = None;
-                silent_until = Instant::now() + shared.client_timeout;
-                next_ping = Instant::now();
-            }
             Some(completion) = next_completion(&mut completions), if active => {
                 if !send(&mut writer, to_ws(completion)).await { ending = Some(Ending::Broken); }
                 next_ping = Instant::now() + shared.ping_interval;
@@ -179,11 +181,19 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, mut peer: Peer
                     Some(Ok(_)) => None,
                 };
             }
-            _ = sleep_until(next_ping), if active => {
-                if !send(&mut writer, to_ws(protocol::encode_ping(protocol))).await { ending = Some(Ending::Broken); }
-                next_ping = Instant::now() + shared.ping_interval;
+            () = &mut timer => {
+                let now = Instant::now();
+                if !active {
+                    paused_until = None;
+                    silent_until = now + shared.client_timeout;
+                    next_ping = now;
+                } else if now >= silent_until {
+                    ending = Some(Ending::TimedOut);
+                } else {
+                    if !send(&mut writer, to_ws(protocol::encode_ping(protocol))).await { ending = Some(Ending::Broken); }
+                    next_ping = Instant::now() + shared.ping_interval;
+                }
             }
-            _ = sleep_until(silent_until), if active => ending = Some(Ending::TimedOut),
         }
     }
     drop(outbox);
@@ -206,7 +216,7 @@ pub(crate) async fn serve(socket: WebSocket, shared: Arc<Shared>, mut peer: Peer
 /// one treat a socket dropped without a close frame as a failure.
 async fn finish(writer: &mut Writer, reader: &mut Reader) {
     let normal = CloseFrame {
-        code: axum::extract::ws::close_code::NORMAL,
+        code: CloseCode::Normal,
         reason: "".into(),
     };
     send(writer, Message::Close(Some(normal))).await;
@@ -336,4 +346,36 @@ fn serverless(target: &str) -> String {
 
 async fn send(writer: &mut Writer, message: Message) -> bool {
     matches!(timeout(IO_TIMEOUT, writer.send(message)).await, Ok(Ok(())))
+}
+
+/// Largest WebSocket frame written; longer messages go as fragments (RFC 6455 section 5.4),
+/// because the socket's write buffer keeps the capacity of the largest frame it ever held.
+const FRAGMENT_BYTES: usize = 4 * 1024;
+
+/// Sends a hub message, as fragments of at most [`FRAGMENT_BYTES`] when it is longer; each
+/// fragment shares the message's bytes.
+async fn send_message(writer: &mut Writer, message: &Message) -> bool {
+    let (kind, payload): (Data, Bytes) = match message {
+        Message::Text(text) if text.len() > FRAGMENT_BYTES => (Data::Text, text.clone().into()),
+        Message::Binary(bytes) if bytes.len() > FRAGMENT_BYTES => (Data::Binary, bytes.clone()),
+        _ => return send(writer, message.clone()).await,
+    };
+    let fragments = async {
+        let mut start = 0;
+        while start < payload.len() {
+            let end = (start + FRAGMENT_BYTES).min(payload.len());
+            let opcode = if start == 0 { kind } else { Data::Continue };
+            let fragment = WsFrame::message(
+                payload.slice(start..end),
+                OpCode::Data(opcode),
+                end == payload.len(),
+            );
+            writer.feed(Message::Frame(fragment)).await?;
+            start = end;
+        }
+        writer.flush().await
+    };
+    // Boxed: most messages are not fragmented, and every connection's task would otherwise
+    // carry room for this future.
+    matches!(timeout(IO_TIMEOUT, Box::pin(fragments)).await, Ok(Ok(())))
 }
