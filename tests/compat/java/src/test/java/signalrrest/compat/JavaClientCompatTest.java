@@ -75,6 +75,18 @@ class JavaClientCompatTest {
         assertEquals(true, args[3]);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void aMessageSentInWebSocketFragmentsArrivesWhole(Config mode) throws Exception {
+        // The simulator writes messages over 4 KiB as several WebSocket frames; multi-byte
+        // characters fall across frame boundaries.
+        String hub = Simulator.unique("hub");
+        TestClient client = open(hub, "alice", mode);
+        String big = "é🙂x".repeat(7_001);
+        sim.broadcast(hub, big);
+        client.expect(big);
+    }
+
     /** An object whose key order a sorting server would change, an integer beyond 64 bits, a long decimal. */
     static final String FIDELITY_ARGUMENTS = "[{\"é\":1,\"n\":2},12345678901234567890123,0.1000000000000000055511151231257827]";
 
