@@ -192,6 +192,17 @@ struct Queue {
 /// Queues that grew past this many frames give their memory back once emptied.
 const RETAINED_FRAMES: usize = 16;
 
+impl Queue {
+    fn pop_frame(&mut self) -> Option<Arc<Frame>> {
+        let (frame, size) = self.frames.pop_front()?;
+        self.bytes -= size;
+        if self.frames.is_empty() && self.frames.capacity() > RETAINED_FRAMES {
+            self.frames = VecDeque::new();
+        }
+        Some(frame)
+    }
+}
+
 /// Work for the socket task, taken from its outbox.
 #[derive(Debug)]
 pub(crate) enum Work {
@@ -222,15 +233,12 @@ impl SocketOutbox {
         if let Some(control) = queue.controls.pop_front() {
             return Some(Work::Control(control));
         }
-        if !frames {
-            return None;
-        }
-        let (frame, size) = queue.frames.pop_front()?;
-        queue.bytes -= size;
-        if queue.frames.is_empty() && queue.frames.capacity() > RETAINED_FRAMES {
-            queue.frames = VecDeque::new();
-        }
-        Some(Work::Frame(frame))
+        frames.then(|| queue.pop_frame()).flatten().map(Work::Frame)
+    }
+
+    /// The next frame, whatever control waits (a closing socket flushes its frames first).
+    pub fn take_frame(&self) -> Option<Arc<Frame>> {
+        self.mailbox.queue().pop_frame()
     }
 
     /// Resolves once something may have been queued since the last `take`.

@@ -101,7 +101,9 @@ pub(crate) async fn serve(mut writer: Writer, mut reader: Reader, shared: Arc<Sh
     }
     tracing::info!(hub = %peer.hub, connection = %peer.connection_id, user = ?peer.user_id, ?protocol, "client connected");
 
-    // Only a hub with an upstream has invocation results to send back.
+    // Only an upstream reads the claims and the query (with the token), and only a hub with one
+    // has invocation results to send back; without one, an idle connection holds none of them.
+    let (claims, query) = (std::mem::take(&mut peer.claims), std::mem::take(&mut peer.query));
     let mut completions = None;
     let upstream = shared.upstream.configured().then(|| {
         let (completions_tx, receiver) = mpsc::unbounded_channel();
@@ -110,15 +112,12 @@ pub(crate) async fn serve(mut writer: Writer, mut reader: Reader, shared: Arc<Sh
             connection_id: peer.connection_id.clone(),
             hub: peer.hub.clone(),
             user_id: peer.user_id.clone(),
-            claims: std::mem::take(&mut peer.claims),
-            query: std::mem::take(&mut peer.query),
+            claims,
+            query,
             protocol,
         };
         shared.upstream.start(client, completions_tx)
     });
-    // Without an upstream they are never read again; an idle connection should not hold them.
-    peer.claims = String::new();
-    peer.query = String::new();
     let mut ending = client_ends(protocol, &leftover, upstream.as_ref());
     drop(leftover);
     let mut next_ping = Instant::now() + shared.ping_interval;
@@ -133,7 +132,7 @@ pub(crate) async fn serve(mut writer: Writer, mut reader: Reader, shared: Arc<Sh
         // frame. Then queued frames, before reading.
         match outbox.take(active) {
             Some(Work::Control(Control::Close(request))) => {
-                while let Some(Work::Frame(frame)) = outbox.take(true) {
+                while let Some(frame) = outbox.take_frame() {
                     if !send_message(&mut writer, frame.ws_message(protocol)).await {
                         break;
                     }
