@@ -17,7 +17,7 @@ pub struct ServeProcess {
 
 impl ServeProcess {
     /// Starts the release CLI next to this binary (build it first with `cargo build --release`)
-    /// as users run it: default logging (info, a line per request), written to /dev/null so
+    /// as users run it: default logging (info), written to /dev/null so
     /// the figures do not depend on a terminal.
     pub async fn start() -> ServeProcess {
         Self::start_logging(None).await
@@ -60,6 +60,11 @@ impl ServeProcess {
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id().expect("running")
+    }
+
+    /// CPU time the process has used so far (user and system).
+    pub fn cpu_time(&self) -> Option<Duration> {
+        cpu_time(self.pid())
     }
 
     /// Open file descriptors of the process, counted in /proc/<pid>/fd.
@@ -188,4 +193,16 @@ pub async fn connect_client_from(
         Some(Ok(Message::Text(reply))) if reply.as_str() == "{}\u{1e}" => Ok((connection_id, socket)),
         other => Err(format!("handshake reply: {other:?}")),
     }
+}
+
+/// CPU time (user and system) process `pid` has used so far, from /proc/<pid>/stat; `None`
+/// where there is no /proc.
+pub fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // SAFETY: sysconf only reads a configuration value.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (per_second > 0).then(|| Duration::from_secs_f64(ticks as f64 / per_second as f64))
 }

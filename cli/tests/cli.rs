@@ -50,7 +50,7 @@ impl Serve {
         command.envs(env.iter().copied());
         let mut child = command
             .env_remove("SIGNALR_CONNECTION_STRING")
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", "info,signalr_rest::requests=debug")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -7,8 +7,10 @@
 //! - `rest` with `BENCH_CONNECTION_STRING` set: the client only, against that simulator
 //!   (sending to `BENCH_CONNECTION_ID`, default `bench-connection`); prints `RESULT rust <c> <rate>`.
 //! - `rest load`: the load generator against the simulator (`BENCH_CONNECTION_STRING`, or a
-//!   `serve` child) and against a `rest bare` child; prints `RESULT simulator-load 64 <rate>`
-//!   and `RESULT bare-load 64 <rate>`.
+//!   `serve` child) and against a `rest bare` child, in alternating slices; prints
+//!   `RESULT simulator-load 64 <rate>` and `RESULT bare-load 64 <rate>`, and each server's CPU
+//!   time per call (`simulator-cpu-us`, `bare-cpu-us`) when its process can be read (the
+//!   simulator's pid from `BENCH_SERVE_PID` when it is not a child).
 //! - `rest bare`: the bare server alone; prints its URL and serves until killed.
 //!
 //! `BENCH_SECONDS` sets the measuring time of each row (default 3).
@@ -67,22 +69,81 @@ where
 }
 
 /// A load generator: pre-signed token, raw POSTs with a pooled reqwest client.
-async fn load(url: String, token: String, concurrency: usize, run: Duration) -> f64 {
-    let http = reqwest::Client::new();
-    calls_per_second(concurrency, run, move || {
-        let request = http
-            .post(&url)
-            .bearer_auth(&token)
-            .header("content-type", "application/json")
-            .body(BODY);
-        async move {
-            request
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == StatusCode::ACCEPTED)
+struct Load {
+    http: reqwest::Client,
+    url: String,
+    token: String,
+}
+
+impl Load {
+    fn new(url: String, token: String) -> Load {
+        Load {
+            http: reqwest::Client::new(),
+            url,
+            token,
         }
-    })
-    .await
+    }
+
+    /// Calls per second at `concurrency` for `run`.
+    async fn rate(&self, concurrency: usize, run: Duration) -> f64 {
+        let (http, url, token) = (self.http.clone(), self.url.clone(), self.token.clone());
+        calls_per_second(concurrency, run, move || {
+            let request = http
+                .post(&url)
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body(BODY);
+            async move {
+                request
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status() == StatusCode::ACCEPTED)
+            }
+        })
+        .await
+    }
+}
+
+/// What the load generator measured of one server: calls/s, and the server's CPU time per
+/// call when its process can be read.
+struct Served {
+    rate: f64,
+    cpu_per_call: Option<Duration>,
+}
+
+/// Measures `targets` (each a load and its server's pid) in alternating slices, so that a
+/// shared machine's slow and fast moments fall on every target alike; a warm-up slice of each
+/// first.
+async fn interleaved(targets: &[(&Load, Option<u32>)], concurrency: usize, run: Duration) -> Vec<Served> {
+    const SLICE: Duration = Duration::from_millis(250);
+    let rounds = (run.as_secs_f64() / SLICE.as_secs_f64()).ceil().max(4.0) as usize;
+    let slice = run / rounds as u32;
+    for (load, _) in targets {
+        load.rate(concurrency, slice).await;
+    }
+    let mut calls = vec![0.0; targets.len()];
+    let mut cpu = vec![Some(Duration::ZERO); targets.len()];
+    let mut elapsed = vec![Duration::ZERO; targets.len()];
+    for _ in 0..rounds {
+        for (n, (load, pid)) in targets.iter().enumerate() {
+            let cpu_before = pid.and_then(signalr_rest_bench::cpu_time);
+            let started = Instant::now();
+            let rate = load.rate(concurrency, slice).await;
+            let took = started.elapsed();
+            let used = cpu_before
+                .zip(pid.and_then(signalr_rest_bench::cpu_time))
+                .map(|(before, after)| after.saturating_sub(before));
+            calls[n] += rate * took.as_secs_f64();
+            elapsed[n] += took;
+            cpu[n] = cpu[n].zip(used).map(|(sum, used)| sum + used);
+        }
+    }
+    (0..targets.len())
+        .map(|n| Served {
+            rate: calls[n] / elapsed[n].as_secs_f64(),
+            cpu_per_call: cpu[n].map(|cpu| cpu.div_f64(calls[n].max(1.0))),
+        })
+        .collect()
 }
 
 /// `rest bare`: an axum server answering 202 to send-to-connection without any work. Prints
@@ -102,6 +163,7 @@ async fn bare_server() {
 struct BareProcess {
     _child: Child,
     url: String,
+    pid: Option<u32>,
 }
 
 impl BareProcess {
@@ -122,7 +184,11 @@ impl BareProcess {
             .await
             .expect("read")
             .expect("a URL line");
-        BareProcess { _child: child, url }
+        BareProcess {
+            pid: child.id(),
+            _child: child,
+            url,
+        }
     }
 }
 
@@ -166,8 +232,9 @@ impl Target {
         .await
     }
 
-    /// The load generator's calls/s against this simulator and against a bare server child.
-    async fn load_rates(&self, run: Duration) -> (f64, f64) {
+    /// The load generator against this simulator (process `pid` when known) and against a
+    /// bare server child, interleaved.
+    async fn load_rates(&self, pid: Option<u32>, run: Duration) -> (Served, Served) {
         let path = format!("/api/v1/hubs/{HUB}/connections/c1");
         let token = self
             .key
@@ -178,10 +245,17 @@ impl Target {
             )
             .expect("sign");
         let bare = BareProcess::start().await;
-        let simulator = load(format!("{}{path}", self.endpoint), token.clone(), 64, run).await;
-        let bare_rate = load(format!("{}{path}", bare.url), token, 64, run).await;
-        (simulator, bare_rate)
+        let simulator = Load::new(format!("{}{path}", self.endpoint), token.clone());
+        let bare_load = Load::new(format!("{}{path}", bare.url), token);
+        let mut served = interleaved(&[(&simulator, pid), (&bare_load, bare.pid)], 64, run).await;
+        let bare_served = served.pop().expect("two targets");
+        (served.pop().expect("two targets"), bare_served)
     }
+}
+
+/// `µs` of CPU per call, or `-` when unknown.
+fn micros(cpu: Option<Duration>) -> String {
+    cpu.map_or("-".into(), |cpu| format!("{:.1}", cpu.as_secs_f64() * 1e6))
 }
 
 fn signing_rate() -> f64 {
@@ -220,20 +294,40 @@ async fn client_only(connection_string: &str, run: Duration) {
 /// `rest load`: the load generator against the simulator and against the bare server.
 async fn load_only(run: Duration) {
     let serve;
-    let connection_string = match std::env::var("BENCH_CONNECTION_STRING") {
-        Ok(s) => s,
+    let (connection_string, pid) = match std::env::var("BENCH_CONNECTION_STRING") {
+        Ok(s) => (
+            s,
+            std::env::var("BENCH_SERVE_PID").ok().and_then(|p| p.parse().ok()),
+        ),
         Err(_) => {
             serve = ServeProcess::start().await;
-            serve.connection_string.clone()
+            (serve.connection_string.clone(), Some(serve.pid()))
         }
     };
-    let (simulator, bare) = Target::new(&connection_string).load_rates(run).await;
-    println!("| workload | concurrency | calls/s |");
-    println!("|---|---:|---:|");
-    println!("| load generator -> simulator | 64 | {simulator:.0} |");
-    println!("| load generator -> bare axum 202 (own process) | 64 | {bare:.0} |");
-    println!("RESULT simulator-load 64 {simulator:.1}");
-    println!("RESULT bare-load 64 {bare:.1}");
+    let (simulator, bare) = Target::new(&connection_string).load_rates(pid, run).await;
+    print_load(&simulator, &bare);
+    println!("RESULT simulator-load 64 {:.1}", simulator.rate);
+    println!("RESULT bare-load 64 {:.1}", bare.rate);
+    if let (Some(simulator), Some(bare)) = (simulator.cpu_per_call, bare.cpu_per_call) {
+        println!("RESULT simulator-cpu-us 64 {:.2}", simulator.as_secs_f64() * 1e6);
+        println!("RESULT bare-cpu-us 64 {:.2}", bare.as_secs_f64() * 1e6);
+    }
+}
+
+fn print_load(simulator: &Served, bare: &Served) {
+    println!("| workload | concurrency | calls/s | server CPU per call (µs) |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| load generator -> simulator | 64 | {:.0} | {} |",
+        simulator.rate,
+        micros(simulator.cpu_per_call)
+    );
+    println!(
+        "| load generator -> bare axum 202 (own process) | 64 | {:.0} | {} |",
+        bare.rate,
+        micros(bare.cpu_per_call)
+    );
+    println!("(the two measured in alternating slices of the same run)");
 }
 
 /// `rest` alone: everything, against a `serve` child of its own.
@@ -253,14 +347,14 @@ async fn everything(run: Duration) {
         println!("| signalr-rest client -> simulator | {concurrency} | {rate:.0} |");
         rows.push(rate);
     }
-    let (simulator, bare_rate) = target.load_rates(run).await;
-    println!("| load generator -> simulator | 64 | {simulator:.0} |");
-    println!("| load generator -> bare axum 202 (own process) | 64 | {bare_rate:.0} |");
+    let (simulator, bare) = target.load_rates(Some(serve.pid()), run).await;
     println!();
-    println!("simulator / bare server: {:.2}", simulator / bare_rate);
+    print_load(&simulator, &bare);
+    println!();
+    println!("simulator / bare server: {:.2}", simulator.rate / bare.rate);
     println!(
         "client (64) / load generator on the simulator: {:.2}",
-        rows[1] / simulator
+        rows[1] / simulator.rate
     );
     println!("HS256 tokens signed per second (one core): {:.0}", signing_rate());
 }

@@ -16,4 +16,4 @@ pub use connection_string::ConnectionString;
 pub(crate) use token_provider::Credential;
 pub use token_provider::{TokenFuture, TokenProvider};
 #[cfg(any(feature = "simulator", test))]
-pub(crate) use verify::{verify_token, VerifiedClaims};
+pub(crate) use verify::{verify_token, VerifiedClaims, LEEWAY_SECS};

@@ -11,7 +11,7 @@ use super::AccessKey;
 /// Tokens longer than this are refused.
 pub const MAX_TOKEN_LEN: usize = 4096;
 /// Clock skew tolerated on `exp` and `nbf`, in seconds.
-const LEEWAY_SECS: u64 = 60;
+pub(crate) const LEEWAY_SECS: u64 = 60;
 
 /// The claims of a token that passed [`verify_token`].
 #[derive(Debug, Clone, Deserialize)]

@@ -1,6 +1,7 @@
 //! A local stand-in for the service: the REST API over real sockets, in-process virtual
 //! clients, inspection of hubs, connections, groups and mappings, and a clock tests can advance.
 
+mod accepted;
 mod activity;
 mod clock;
 mod control;
@@ -149,6 +150,7 @@ pub(crate) struct Shared {
     /// Turns true when shutdown starts; endless responses (the dashboard's events) end then.
     pub stopping: watch::Receiver<bool>,
     pub faults: faults::Faults,
+    pub accepted: accepted::AcceptedTokens,
 }
 
 impl Shared {
@@ -163,6 +165,17 @@ impl Shared {
             (Err(_), Some(secondary)) => crate::auth::verify_token(token, secondary, audience).or(primary),
             _ => primary,
         }
+    }
+
+    /// Accepts a REST call's token for `audience`: verified once, then remembered until it
+    /// expires.
+    pub fn accept_token(&self, token: &str, audience: &str) -> std::result::Result<(), String> {
+        if self.accepted.contains(token, audience) {
+            return Ok(());
+        }
+        let claims = self.verify_token(token, audience)?;
+        self.accepted.insert(token, audience, &claims);
+        Ok(())
     }
 }
 
@@ -268,6 +281,7 @@ impl Simulator {
             sockets: LiveSockets::default(),
             secondary_key,
             upstream,
+            accepted: Default::default(),
         });
         let dashboard = serves_dashboard(options.dashboard, options.host);
         let mut app = rest::routes(shared.clone())
@@ -589,7 +603,8 @@ impl Drop for VirtualClient {
     }
 }
 
-/// Logs every request, and records those of the REST API and clients in the activity log.
+/// Logs every request (at debug), and records those of the REST API and clients in the
+/// activity log.
 async fn log_request(AxumState(shared): AxumState<Arc<Shared>>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
@@ -603,7 +618,9 @@ async fn log_request(AxumState(shared): AxumState<Arc<Shared>>, request: Request
     let response = next.run(request).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    tracing::info!(%method, %path, status, ?elapsed, "request");
+    // At debug (target `signalr_rest::requests`): formatting and writing a line per request
+    // cost as much as the rest of a send; the dashboard shows every request anyway.
+    tracing::debug!(target: "signalr_rest::requests", %method, %path, status, ?elapsed, "request");
     if path.starts_with("/api/") || path.starts_with("/client") {
         let error_code = response
             .headers()

@@ -47,7 +47,7 @@ pub(crate) async fn authenticate(AxumState(shared): Sim, request: Request, next:
         None => Err("no bearer token in the Authorization header".to_string()),
         Some(token) => {
             let audience = signed_url(request.headers(), request.uri());
-            shared.verify_token(token, &audience).map(|_| ())
+            shared.accept_token(token, &audience)
         }
     };
     match verdict {
