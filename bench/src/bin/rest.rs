@@ -274,6 +274,33 @@ fn signing_rate() -> f64 {
     n as f64 / started.elapsed().as_secs_f64()
 }
 
+/// The round trip of waking another thread and being woken back (two threads passing a
+/// message to and fro over std channels, which park on a futex): what a binding pays at least
+/// once per call that the Rust client, running on the runtime's own threads, does not.
+fn handoff_round_trip() -> Duration {
+    let (to_peer, from_main) = std::sync::mpsc::channel::<()>();
+    let (to_main, from_peer) = std::sync::mpsc::channel::<()>();
+    let peer = std::thread::spawn(move || {
+        for () in from_main {
+            if to_main.send(()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut round = || {
+        to_peer.send(()).expect("peer running");
+        from_peer.recv().expect("peer running");
+    };
+    (0..200).for_each(|_| round());
+    const ROUNDS: u32 = 5000;
+    let started = Instant::now();
+    (0..ROUNDS).for_each(|_| round());
+    let took = started.elapsed() / ROUNDS;
+    drop(to_peer);
+    peer.join().expect("peer");
+    took
+}
+
 /// `rest` with `BENCH_CONNECTION_STRING`: the client only, against that simulator.
 async fn client_only(connection_string: &str, run: Duration) {
     let target = Target::new(connection_string);
@@ -286,9 +313,16 @@ async fn client_only(connection_string: &str, run: Duration) {
         println!("| signalr-rest client (Rust) -> simulator | {concurrency} | {rate:.0} |");
         results.push((concurrency, rate));
     }
+    let handoff = handoff_round_trip();
+    println!(
+        "thread hand-off round trip on this machine: {:.1} µs (a Rust call at concurrency 1: {:.1} µs)",
+        handoff.as_secs_f64() * 1e6,
+        1e6 / results[0].1
+    );
     for (concurrency, rate) in results {
         println!("RESULT rust {concurrency} {rate:.1}");
     }
+    println!("RESULT handoff-us 1 {:.2}", handoff.as_secs_f64() * 1e6);
 }
 
 /// `rest load`: the load generator against the simulator and against the bare server.

@@ -8,7 +8,6 @@ use std::any::Any;
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
@@ -103,35 +102,33 @@ pub(crate) fn panicked(panic: Box<dyn Any + Send + 'static>) -> Response {
     .into_response()
 }
 
-/// Refuses requests whose headers total more than [`MAX_HEADER_BYTES`] with 431.
-pub(crate) async fn limit_headers(request: Request, next: Next) -> Response {
+/// The 431 answer for a request whose headers total more than [`MAX_HEADER_BYTES`].
+pub(crate) fn headers_too_large(request: &Request) -> Option<Response> {
     let total: usize = request
         .headers()
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len() + 4)
         .sum();
-    if total > MAX_HEADER_BYTES {
-        return ApiError::new(
+    (total > MAX_HEADER_BYTES).then(|| {
+        ApiError::new(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             "Error.RequestHeaderFieldsTooLarge",
             format!("the request headers total {total} bytes; at most {MAX_HEADER_BYTES} are accepted"),
         )
-        .into_response();
-    }
-    next.run(request).await
+        .into_response()
+    })
 }
 
-/// Gives every error answer that lacks it the JSON `{code, message}` body and the
-/// `x-ms-error-code` header, keeping its status and other headers.
-pub(crate) async fn json_errors(request: Request, next: Next) -> Response {
-    let asked = format!("{} {}", request.method(), request.uri().path());
-    let response = next.run(request).await;
+/// Gives an error answer to `method` `uri` that lacks it the JSON `{code, message}` body and
+/// the `x-ms-error-code` header, keeping its status and other headers.
+pub(crate) async fn with_json_error(method: &Method, uri: &Uri, response: Response) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error())
         || response.headers().contains_key(ERROR_CODE_HEADER)
     {
         return response;
     }
+    let asked = format!("{method} {}", uri.path());
     let (mut parts, body) = response.into_parts();
     let text = to_bytes(body, MAX_REWRITTEN_BODY)
         .await

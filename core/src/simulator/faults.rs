@@ -24,9 +24,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request, State as AxumState};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -505,59 +504,71 @@ impl ResetHandle {
     }
 }
 
-/// The fault-injection layer: answers, delays or resets requests as the rules say.
-pub(crate) async fn inject(
-    AxumState(shared): AxumState<Arc<Shared>>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// What the fault rules decided for one request, taken from it before any waiting (a request
+/// cannot be held across an await).
+pub(crate) struct Intercept {
+    decision: Decision,
+    connection: Option<ResetHandle>,
+}
+
+/// Asks the fault rules about `request`; `None` when no rule applies to it.
+pub(crate) fn intercept(shared: &Shared, request: &Request) -> Option<Intercept> {
     if !shared.faults.armed() {
-        return next.run(request).await;
+        return None;
     }
-    let method = request.method().as_str().to_string();
-    let path = request.uri().path().to_string();
-    let Some((routes, hub)) = classify(&method, &path, request.uri().query()) else {
-        return next.run(request).await;
-    };
+    let method = request.method().as_str();
+    let path = request.uri().path();
+    let (routes, hub) = classify(method, path, request.uri().query())?;
     let decision = shared
         .faults
         .decide(&routes, hub.as_deref(), &format!("{method} {path}"));
-    if !decision.delay.is_zero() {
-        tokio::time::sleep(decision.delay).await;
-    }
-    let Some((action, fault)) = decision.answer else {
-        return next.run(request).await;
-    };
-    let mut response = match action {
-        FaultAction::Reset => {
-            if let Some(ConnectInfo(handle)) = request.extensions().get::<ConnectInfo<ResetHandle>>() {
-                handle.reset();
+    let connection = request
+        .extensions()
+        .get::<ConnectInfo<ResetHandle>>()
+        .map(|ConnectInfo(handle)| handle.clone());
+    Some(Intercept { decision, connection })
+}
+
+impl Intercept {
+    /// Waits out the delay, then answers (or resets the connection) when a rule says so;
+    /// `None` lets the request through.
+    pub async fn answer(self) -> Option<Response> {
+        let Intercept { decision, connection } = self;
+        if !decision.delay.is_zero() {
+            tokio::time::sleep(decision.delay).await;
+        }
+        let (action, fault) = decision.answer?;
+        let mut response = match action {
+            FaultAction::Reset => {
+                if let Some(handle) = connection {
+                    handle.reset();
+                }
+                StatusCode::SERVICE_UNAVAILABLE.into_response()
             }
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
+            FaultAction::Status { status: 503, .. } => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+            FaultAction::Status { status, .. } => {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+                ApiError::new(
+                    status,
+                    "Error.Simulator.InjectedFault",
+                    format!("fault injected by the simulator: {fault}"),
+                )
+                .into_response()
+            }
+            FaultAction::Delay(_) => unreachable!("delays never answer"),
+        };
+        if let FaultAction::Status {
+            retry_after: Some(secs),
+            ..
+        } = action
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
-        FaultAction::Status { status: 503, .. } => StatusCode::SERVICE_UNAVAILABLE.into_response(),
-        FaultAction::Status { status, .. } => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            ApiError::new(
-                status,
-                "Error.Simulator.InjectedFault",
-                format!("fault injected by the simulator: {fault}"),
-            )
-            .into_response()
-        }
-        FaultAction::Delay(_) => unreachable!("delays never answer"),
-    };
-    if let FaultAction::Status {
-        retry_after: Some(secs),
-        ..
-    } = action
-    {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        response.extensions_mut().insert(Injected(fault));
+        Some(response)
     }
-    response.extensions_mut().insert(Injected(fault));
-    response
 }
 
 /// Marks a response a fault made, for the request log.

@@ -9,6 +9,7 @@ mod dashboard;
 mod delivery;
 mod errors;
 mod faults;
+mod front_door;
 mod inbox;
 mod negotiate;
 mod rest;
@@ -20,11 +21,9 @@ mod upstream;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
-use axum::extract::{Request, State as AxumState};
-use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::middleware;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
@@ -292,11 +291,11 @@ impl Simulator {
         }
         let app = app
             .fallback(errors::no_route)
-            .layer(middleware::from_fn(errors::json_errors))
             .layer(tower_http::catch_panic::CatchPanicLayer::custom(errors::panicked))
-            .layer(middleware::from_fn(errors::limit_headers))
-            .layer(middleware::from_fn_with_state(shared.clone(), faults::inject))
-            .layer(middleware::from_fn_with_state(shared.clone(), log_request));
+            .layer(middleware::from_fn_with_state(
+                shared.clone(),
+                front_door::front_door,
+            ));
         let listener = faults::ResettableListener(listener);
         let service = app.into_make_service_with_connect_info::<faults::ResetHandle>();
         let server = tokio::spawn(async move {
@@ -601,47 +600,6 @@ impl Drop for VirtualClient {
     fn drop(&mut self) {
         self.disconnect();
     }
-}
-
-/// Logs every request (at debug), and records those of the REST API and clients in the
-/// activity log.
-async fn log_request(AxumState(shared): AxumState<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let method = request.method().clone();
-    let path = request.uri().path().to_string();
-    // Client requests name their hub in the query (`/client/?hub=chat`).
-    let hub = request.uri().query().and_then(|query| {
-        url::form_urlencoded::parse(query.as_bytes())
-            .find(|(name, _)| name == "hub")
-            .map(|(_, hub)| hub.to_ascii_lowercase())
-    });
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let elapsed = started.elapsed();
-    let status = response.status().as_u16();
-    // At debug (target `signalr_rest::requests`): formatting and writing a line per request
-    // cost as much as the rest of a send; the dashboard shows every request anyway.
-    tracing::debug!(target: "signalr_rest::requests", %method, %path, status, ?elapsed, "request");
-    if path.starts_with("/api/") || path.starts_with("/client") {
-        let error_code = response
-            .headers()
-            .get("x-ms-error-code")
-            .and_then(|v| v.to_str().ok());
-        let fault = response
-            .extensions()
-            .get::<faults::Injected>()
-            .map(|f| f.0.as_str());
-        shared.state.activity.record(&activity::Request {
-            kind: "request",
-            method: method.as_str(),
-            path: &path,
-            hub: hub.as_deref(),
-            status,
-            error_code,
-            ms: elapsed.as_secs_f64() * 1000.0,
-            fault,
-        });
-    }
-    response
 }
 
 #[cfg(test)]

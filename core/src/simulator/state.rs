@@ -38,6 +38,15 @@ struct Mapping {
     sequence: u64,
 }
 
+/// Whom a send goes to.
+#[derive(Clone, Copy)]
+enum Recipients<'a> {
+    All,
+    Group(&'a str),
+    User(&'a str),
+    Connection(&'a str),
+}
+
 #[derive(Debug, Default)]
 struct Hub {
     connections: HashMap<String, Connection>,
@@ -86,22 +95,36 @@ impl Hub {
         Some(mappings)
     }
 
-    /// Delivers to each listed connection but the excluded; connections that cannot keep up
-    /// are closed with a reason rather than left connected with messages lost. Returns how
+    /// Delivers to the connections `to` names but the excluded; connections that cannot keep
+    /// up are closed with a reason rather than left connected with messages lost. Returns how
     /// many connections got the frame, and the ids of those closed.
-    fn deliver_to(
+    fn deliver(
         &mut self,
-        ids: &[String],
+        to: Recipients<'_>,
         excluded: &[String],
         frame: &Arc<Frame>,
     ) -> (usize, Vec<String>) {
+        let connections = &self.connections;
         let mut delivered = 0;
         let mut overflowed = Vec::new();
-        for id in ids.iter().filter(|id| !excluded.contains(id)) {
-            match self.connections.get(id).map(|c| c.sink.deliver(frame)) {
+        let mut offer = |id: &String| {
+            if excluded.contains(id) {
+                return;
+            }
+            match connections.get(id).map(|c| c.sink.deliver(frame)) {
                 Some(true) => delivered += 1,
                 Some(false) => overflowed.push(id.clone()),
                 None => {}
+            }
+        };
+        match to {
+            Recipients::All => connections.keys().for_each(&mut offer),
+            Recipients::Group(group) => self.groups.get(group).into_iter().flatten().for_each(&mut offer),
+            Recipients::User(user) => self.users.get(user).into_iter().flatten().for_each(&mut offer),
+            Recipients::Connection(id) => {
+                if let Some((id, _)) = connections.get_key_value(id) {
+                    offer(id);
+                }
             }
         }
         for id in &overflowed {
@@ -197,7 +220,18 @@ impl State {
 
     /// Runs `f` on hub `name`, creating the hub first if needed.
     fn with_hub<T>(&self, name: &str, f: impl FnOnce(&mut Hub) -> T) -> T {
-        let result = f(self.lock().entry(name.to_ascii_lowercase()).or_default());
+        let mut hubs = self.lock();
+        // Lower-cased only when it has to be: most callers name a hub in lower case already.
+        let hub = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            hubs.entry(name.to_ascii_lowercase()).or_default()
+        } else {
+            match hubs.get_mut(name) {
+                Some(hub) => hub,
+                None => hubs.entry(name.to_string()).or_default(),
+            }
+        };
+        let result = f(hub);
+        drop(hubs);
         self.version.fetch_add(1, Ordering::Relaxed);
         result
     }
@@ -343,38 +377,27 @@ impl State {
 
     pub fn send_to_all(&self, hub: &str, message: PayloadMessage, excluded: &[String]) {
         let frame = Arc::new(Frame::new(message));
-        let outcome = self.with_hub(hub, |h| {
-            let ids: Vec<String> = h.connections.keys().cloned().collect();
-            h.deliver_to(&ids, excluded, &frame)
-        });
+        let outcome = self.with_hub(hub, |h| h.deliver(Recipients::All, excluded, &frame));
         self.record_delivery(hub, "all", None, &frame.message, outcome);
     }
 
     pub fn send_to_user(&self, hub: &str, user_id: &str, message: PayloadMessage) {
         let frame = Arc::new(Frame::new(message));
-        let outcome = self.with_hub(hub, |h| {
-            let ids = h.user_connections(user_id);
-            h.deliver_to(&ids, &[], &frame)
-        });
+        let outcome = self.with_hub(hub, |h| h.deliver(Recipients::User(user_id), &[], &frame));
         self.record_delivery(hub, "user", Some(user_id), &frame.message, outcome);
     }
 
     pub fn send_to_connection(&self, hub: &str, connection_id: &str, message: PayloadMessage) {
         let frame = Arc::new(Frame::new(message));
-        let outcome = self.with_hub(hub, |h| h.deliver_to(&[connection_id.to_string()], &[], &frame));
+        let outcome = self.with_hub(hub, |h| {
+            h.deliver(Recipients::Connection(connection_id), &[], &frame)
+        });
         self.record_delivery(hub, "connection", Some(connection_id), &frame.message, outcome);
     }
 
     pub fn send_to_group(&self, hub: &str, group: &str, message: PayloadMessage, excluded: &[String]) {
         let frame = Arc::new(Frame::new(message));
-        let outcome = self.with_hub(hub, |h| {
-            let ids: Vec<String> = h
-                .groups
-                .get(group)
-                .map(|ids| ids.iter().cloned().collect())
-                .unwrap_or_default();
-            h.deliver_to(&ids, excluded, &frame)
-        });
+        let outcome = self.with_hub(hub, |h| h.deliver(Recipients::Group(group), excluded, &frame));
         self.record_delivery(hub, "group", Some(group), &frame.message, outcome);
     }
 

@@ -103,15 +103,11 @@ pub(crate) fn parse_message(body: &[u8]) -> Result<PayloadMessage, ApiError> {
             "the request body is required: {\"target\": ..., \"arguments\": [...]}".into(),
         ));
     }
-    let object: Vec<(String, Box<RawValue>)> = match serde_json::from_slice::<Box<RawValue>>(body) {
+    // One pass: a JSON value of another type is a data error, anything else is not JSON.
+    let object: Vec<(String, Box<RawValue>)> = match serde_json::from_slice::<indexed::Fields>(body) {
+        Ok(fields) => fields.0,
+        Err(e) if e.is_data() => return Err(bad("the request body must be a JSON object".into())),
         Err(e) => return Err(bad(format!("the request body is not JSON: {e}"))),
-        Ok(raw) if !raw.get().starts_with('{') => {
-            return Err(bad("the request body must be a JSON object".into()))
-        }
-        Ok(raw) => serde_json::from_str::<indexed::Fields>(raw.get())
-            .ok()
-            .map(|fields| fields.0)
-            .ok_or_else(|| bad("the request body must be a JSON object".into()))?,
     };
     let field = |name: &str| {
         object
@@ -246,6 +242,10 @@ mod tests {
             (&b""[..], "required"),
             (b"{", "not JSON"),
             (b"[]", "object"),
+            (b"null", "object"),
+            (b"\"text\"", "object"),
+            (br#"{"target":"t"} {}"#, "not JSON"),
+            (br#"{"target":"t","#, "not JSON"),
             (br#"{"arguments":[]}"#, "no target"),
             (br#"{"target":""}"#, "empty"),
             (br#"{"target":"t","arguments":3}"#, "array"),
