@@ -287,7 +287,7 @@ fn handoff_round_trip() -> Duration {
             }
         }
     });
-    let mut round = || {
+    let round = || {
         to_peer.send(()).expect("peer running");
         from_peer.recv().expect("peer running");
     };
