@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import subprocess
@@ -149,6 +150,81 @@ async def test_concurrent_asyncio_calls_all_complete(signalr_simulator: Simulato
         *(hub.send_to_connection(receiver.connection_id, "n", i) for i in range(200))
     )
     assert sorted(cast(int, args[0]) for _, args in receiver.received) == list(range(200))
+
+
+class NoReaderLoop(asyncio.SelectorEventLoop):
+    """A loop that cannot watch a socket, as Windows' proactor loop cannot."""
+
+    def add_reader(self, *args: object) -> None:
+        raise NotImplementedError
+
+
+def test_asyncio_calls_complete_on_a_loop_without_add_reader(signalr_simulator: Simulator) -> None:
+    receiver = signalr_simulator.connect("chat")
+
+    async def send() -> None:
+        client = aio.ServiceClient.from_connection_string(
+            signalr_simulator.connection_string, retry=RetryPolicy.none()
+        )
+        hub = client.hub("chat")
+        await asyncio.gather(
+            *(hub.send_to_connection(receiver.connection_id, "n", i) for i in range(50))
+        )
+        assert await hub.connection_exists(receiver.connection_id)
+
+    loop = NoReaderLoop()
+    try:
+        loop.run_until_complete(send())
+    finally:
+        loop.close()
+    assert sorted(cast(int, args[0]) for _, args in receiver.received) == list(range(50))
+
+
+def test_loops_in_several_threads_each_get_their_own_results(
+    signalr_simulator: Simulator,
+) -> None:
+    receiver = signalr_simulator.connect("chat")
+    client = aio.ServiceClient.from_connection_string(
+        signalr_simulator.connection_string, retry=RetryPolicy.none()
+    )
+    hub = client.hub("chat")
+    answers: dict[int, list[bool]] = {}
+
+    async def run(n: int) -> None:
+        sent = (hub.send_to_connection(receiver.connection_id, "n", n * 100 + i) for i in range(30))
+        await asyncio.gather(*sent)
+        asked = (hub.connection_exists(f"nobody-{n}-{i}") for i in range(10))
+        answers[n] = list(await asyncio.gather(*asked))
+
+    threads = [threading.Thread(target=asyncio.run, args=(run(n),)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert answers == {n: [False] * 10 for n in range(4)}
+    assert sorted(cast(int, args[0]) for _, args in receiver.received) == sorted(
+        n * 100 + i for n in range(4) for i in range(30)
+    )
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="counts descriptors in /proc")
+def test_a_finished_loop_leaves_no_descriptors_behind(signalr_simulator: Simulator) -> None:
+    client = aio.ServiceClient.from_connection_string(
+        signalr_simulator.connection_string, retry=RetryPolicy.none()
+    )
+    hub = client.hub("chat")
+
+    async def call() -> None:
+        assert not await hub.connection_exists("nobody")
+
+    asyncio.run(call())
+    gc.collect()
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(100):
+        asyncio.run(call())
+    gc.collect()
+    # Each loop watched a socket pair of its own while it ran.
+    assert len(os.listdir("/proc/self/fd")) - before < 10
 
 
 def test_exiting_right_after_asyncio_calls_is_clean(

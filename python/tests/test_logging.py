@@ -20,12 +20,21 @@ def info_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFix
     signalr_rest.refresh_log_levels()
 
 
-def test_simulator_requests_are_logged_under_signalr_rest(
+def test_simulator_requests_are_logged_at_debug_under_signalr_rest_requests(
     info_logs: pytest.LogCaptureFixture, service: ServiceClient
 ) -> None:
     service.hub("chat").send_to_all("t")
-    messages = [r.getMessage() for r in info_logs.records if r.name.startswith("signalr_rest.")]
-    assert any("/api/v1/hubs/chat" in m and "202" in m for m in messages), messages
+    assert [r for r in info_logs.records if r.name == "signalr_rest.requests"] == []
+
+    info_logs.set_level(logging.DEBUG, logger="signalr_rest.requests")
+    signalr_rest.refresh_log_levels()
+    service.hub("chat").send_to_all("t")
+    lines = [
+        (r.levelno, r.getMessage()) for r in info_logs.records if r.name == "signalr_rest.requests"
+    ]
+    assert any(
+        level == logging.DEBUG and "/api/v1/hubs/chat" in m and "202" in m for level, m in lines
+    ), lines
 
 
 def test_disabled_levels_log_nothing(
