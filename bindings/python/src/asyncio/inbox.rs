@@ -43,10 +43,13 @@ pub(super) fn of(event_loop: &Bound<'_, PyAny>) -> PyResult<Option<Arc<Inbox>>> 
     Ok(drain.map(|drain| drain.get().inbox.clone()))
 }
 
-/// A loop's finished calls, and the socket that wakes the loop when the first one arrives.
+/// A loop's finished calls, and the socket pair that wakes the loop when the first one arrives.
+/// Both ends live as long as the inbox, so a call finishing after its loop is gone writes to an
+/// open socket (never one whose reader has closed, which would raise SIGPIPE).
 pub(super) struct Inbox {
     finished: Mutex<Vec<Finished>>,
     wake: UnixStream,
+    watched: UnixStream,
 }
 
 impl Inbox {
@@ -68,25 +71,25 @@ impl Inbox {
 #[pyclass(frozen)]
 struct Drain {
     inbox: Arc<Inbox>,
-    socket: UnixStream,
 }
 
 impl Drain {
     /// A drain registered with `event_loop.add_reader`; `None` for a loop that has none.
     fn watched_by<'py>(event_loop: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, Drain>>> {
-        let (socket, wake) = UnixStream::pair()
+        let (watched, wake) = UnixStream::pair()
             .and_then(|pair| {
                 pair.0.set_nonblocking(true)?;
                 pair.1.set_nonblocking(true)?;
                 Ok(pair)
             })
             .map_err(|e| PyOSError::new_err(format!("cannot make a socket pair: {e}")))?;
-        let fd = socket.as_raw_fd();
+        let fd = watched.as_raw_fd();
         let inbox = Arc::new(Inbox {
             finished: Mutex::new(Vec::new()),
             wake,
+            watched,
         });
-        let drain = Bound::new(event_loop.py(), Drain { inbox, socket })?;
+        let drain = Bound::new(event_loop.py(), Drain { inbox })?;
         match event_loop.call_method1("add_reader", (fd, &drain)) {
             Ok(_) => Ok(Some(drain)),
             Err(e) if e.is_instance_of::<PyNotImplementedError>(event_loop.py()) => Ok(None),
@@ -100,7 +103,7 @@ impl Drain {
     fn __call__(&self, py: Python<'_>) -> PyResult<()> {
         // The bytes first, then the calls: a call finished after this takes writes a new byte.
         let mut bytes = [0u8; 64];
-        while matches!((&self.socket).read(&mut bytes), Ok(n) if n > 0) {}
+        while matches!((&self.inbox.watched).read(&mut bytes), Ok(n) if n > 0) {}
         let finished = std::mem::take(&mut *lock(&self.inbox.finished));
         settle_all(finished.into_iter().map(|(future, result)| {
             let (ok, value) = resolution(py, result);
