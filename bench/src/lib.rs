@@ -62,11 +62,6 @@ impl ServeProcess {
         self.child.id().expect("running")
     }
 
-    /// CPU time the process has used so far (user and system).
-    pub fn cpu_time(&self) -> Option<Duration> {
-        cpu_time(self.pid())
-    }
-
     /// Open file descriptors of the process, counted in /proc/<pid>/fd.
     pub fn fd_count(&self) -> usize {
         std::fs::read_dir(format!("/proc/{}/fd", self.pid()))

@@ -28,9 +28,9 @@ static DELIVERING: Mutex<()> = Mutex::new(());
 static STOPPED: AtomicBool = AtomicBool::new(false);
 
 /// A finished call: the future its loop waits on, and the result.
-pub(crate) type Finished = (Py<PyAny>, PyResult<Outcome>);
+type Finished = (Py<PyAny>, PyResult<Outcome>);
 
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -107,7 +107,7 @@ impl Route {
 }
 
 /// `(ok, value)`: the result or the exception a finished call sets on its future.
-pub(crate) fn resolution(py: Python<'_>, result: PyResult<Outcome>) -> (bool, Py<PyAny>) {
+fn resolution(py: Python<'_>, result: PyResult<Outcome>) -> (bool, Py<PyAny>) {
     match result.and_then(|o| o.into_pyobject(py)) {
         Ok(value) => (true, value.unbind()),
         Err(error) => (false, error.into_value(py).into_any()),
@@ -117,7 +117,7 @@ pub(crate) fn resolution(py: Python<'_>, result: PyResult<Outcome>) -> (bool, Py
 /// Sets each `(future, ok, value)`'s result or exception, unless the future is already done
 /// (cancelled). One that fails does not keep the others from being set; the first failure is
 /// returned.
-pub(crate) fn settle_all<'py>(
+fn settle_all<'py>(
     resolutions: impl IntoIterator<Item = (Bound<'py, PyAny>, bool, Bound<'py, PyAny>)>,
 ) -> PyResult<()> {
     let settle = |future: &Bound<'py, PyAny>, ok: bool, value: &Bound<'py, PyAny>| -> PyResult<()> {
