@@ -42,6 +42,8 @@ extension SignalRRest {
         set {
             LogSinkState.shared.handler = newValue
             installLogSink()
+            // A nil handler takes nothing: events are then skipped where they are made.
+            SignalRRestBindings.refreshLogLevels()
         }
     }
 
@@ -75,6 +77,10 @@ private final class LogSinkState: SignalRRestBindings.LogSink, @unchecked Sendab
 
     func log(level: SignalRRestBindings.LogLevel, target: String, message: String) {
         handler?(LogLevel(level), target, message)
+    }
+
+    func maxLevel() -> SignalRRestBindings.LogLevel? {
+        handler == nil ? nil : .trace
     }
 
     private static func defaultHandler() -> SignalRRest.LogHandler? {

@@ -8,7 +8,10 @@ import kotlinx.coroutines.runBlocking
 import kotlin.test.assertTrue
 import org.junit.jupiter.api.Test
 
-/** The core's per-attempt debug event reaches SLF4J's `dev.signalrrest` logger (here through java.util.logging). */
+/**
+ * The core's per-attempt debug event reaches SLF4J's `dev.signalrrest` logger (here through
+ * java.util.logging) at the level read by [SignalRRest.refreshLogLevels].
+ */
 class LoggingTest {
     @Test
     fun `a request's attempt event reaches the dev_signalrrest logger without the token`() = runBlocking<Unit> {
@@ -25,6 +28,7 @@ class LoggingTest {
         val logger = Logger.getLogger("dev.signalrrest")
         val before = logger.level
         logger.level = Level.FINE
+        SignalRRest.refreshLogLevels()
         logger.addHandler(capture)
         try {
             Simulator.start().use { simulator ->
@@ -42,10 +46,20 @@ class LoggingTest {
                 assertTrue(record.level == Level.FINE, "logged at ${record.level}")
                 // Every JWT starts with the same header: none may be in the event.
                 assertTrue(token.substringBefore('.') !in attempt, "a token in $attempt")
+
+                // Back at INFO, once read again, the debug events stop.
+                logger.level = Level.INFO
+                SignalRRest.refreshLogLevels()
+                records.clear()
+                ServiceClient.fromConnectionString(simulator.connectionString).use { client ->
+                    client.hub("chat").sendToAll("t")
+                }
+                assertTrue(records.none { it.level == Level.FINE }, "debug events at INFO: ${records.map { it.message }}")
             }
         } finally {
             logger.removeHandler(capture)
             logger.level = before
+            SignalRRest.refreshLogLevels()
         }
     }
 }
