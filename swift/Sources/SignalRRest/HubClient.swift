@@ -18,21 +18,19 @@ public final class HubClient: Sendable {
     /// Sends `target(arguments)` to every connection except the `excluded` connection ids.
     public func sendToAll(_ target: String, _ arguments: [any Encodable] = [], excluded: [String] = []) async throws {
         let json = try argumentsJSON(arguments)
-        try await cancellable { try await hub.sendToAll(target: target, argumentsJson: json, excluded: excluded, cancel: $0) }
+        try await send(.all, target, json, excluded: excluded)
     }
 
     /// Sends `target(arguments)` to every connection of user `userId`.
     public func sendToUser(_ userId: String, _ target: String, _ arguments: [any Encodable] = []) async throws {
         let json = try argumentsJSON(arguments)
-        try await cancellable { try await hub.sendToUser(userId: userId, target: target, argumentsJson: json, cancel: $0) }
+        try await send(.user(userId: userId), target, json)
     }
 
     /// Sends `target(arguments)` to one connection.
     public func sendToConnection(_ connectionId: String, _ target: String, _ arguments: [any Encodable] = []) async throws {
         let json = try argumentsJSON(arguments)
-        try await cancellable {
-            try await hub.sendToConnection(connectionId: connectionId, target: target, argumentsJson: json, cancel: $0)
-        }
+        try await send(.connection(connectionId: connectionId), target, json)
     }
 
     /// Sends `target(arguments)` to every connection in `group` except the `excluded` connection ids.
@@ -43,8 +41,19 @@ public final class HubClient: Sendable {
         excluded: [String] = []
     ) async throws {
         let json = try argumentsJSON(arguments)
+        try await send(.group(group: group), target, json, excluded: excluded)
+    }
+
+    /// One native send, which cancelling the calling Task stops.
+    private func send(
+        _ recipients: SignalRRestBindings.Recipients,
+        _ target: String,
+        _ argumentsJson: String,
+        excluded: [String] = []
+    ) async throws {
         try await cancellable {
-            try await hub.sendToGroup(group: group, target: target, argumentsJson: json, excluded: excluded, cancel: $0)
+            try await hub.send(outgoing: SignalRRestBindings.Outgoing(
+                recipients: recipients, target: target, argumentsJson: argumentsJson, excluded: excluded, cancel: $0))
         }
     }
 

@@ -6,6 +6,8 @@ import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonElement
 import dev.signalrrest.ffi.HubClient as NativeHubClient
 import dev.signalrrest.ffi.NegotiateOptions
+import dev.signalrrest.ffi.Outgoing
+import dev.signalrrest.ffi.Recipients
 
 /**
  * The operations on one hub (v1's 14 and those 2022-06-01 added, which always use that version);
@@ -108,16 +110,16 @@ class HubClient internal constructor(private val hub: NativeHubClient) : AutoClo
     // Java variants take as is (the core refuses text that is not a JSON array, naming `arguments`).
 
     private suspend fun sendToAllJson(target: String, argumentsJson: String, excluded: List<String>) =
-        native { hub.sendToAll(target, argumentsJson, excluded, null) }
+        native { hub.send(Outgoing(Recipients.All, target, argumentsJson, excluded)) }
 
     private suspend fun sendToUserJson(userId: String, target: String, argumentsJson: String) =
-        native { hub.sendToUser(userId, target, argumentsJson, null) }
+        native { hub.send(Outgoing(Recipients.User(userId), target, argumentsJson)) }
 
     private suspend fun sendToConnectionJson(connectionId: String, target: String, argumentsJson: String) =
-        native { hub.sendToConnection(connectionId, target, argumentsJson, null) }
+        native { hub.send(Outgoing(Recipients.Connection(connectionId), target, argumentsJson)) }
 
     private suspend fun sendToGroupJson(group: String, target: String, argumentsJson: String, excluded: List<String>) =
-        native { hub.sendToGroup(group, target, argumentsJson, excluded, null) }
+        native { hub.send(Outgoing(Recipients.Group(group), target, argumentsJson, excluded)) }
 
     // For Java: each operation above, blocking and as a CompletableFuture.
 
