@@ -59,33 +59,35 @@ pub trait LogSink: Send + Sync {
     fn max_level(&self) -> Option<LogLevel>;
 }
 
-/// The most detailed level forwarded: 0 for none, then error (1) to debug (4); this library
-/// forwards nothing finer than debug.
+/// The levels the sink can be set to, from none to the finest this library forwards (debug).
+const FILTERS: [LevelFilter; 5] = [
+    LevelFilter::OFF,
+    LevelFilter::ERROR,
+    LevelFilter::WARN,
+    LevelFilter::INFO,
+    LevelFilter::DEBUG,
+];
+
+/// The sink's level, as an index into [`FILTERS`].
 static MAX_LEVEL: AtomicU8 = AtomicU8::new(0);
 
-/// `level` as a number that grows with detail, error being 1.
-fn rank(level: &Level) -> u8 {
-    match *level {
-        Level::ERROR => 1,
-        Level::WARN => 2,
-        Level::INFO => 3,
-        Level::DEBUG => 4,
-        _ => 5,
-    }
+/// The most detailed level forwarded.
+fn max_level() -> LevelFilter {
+    FILTERS[usize::from(MAX_LEVEL.load(Ordering::Relaxed))]
 }
 
 /// Reads the installed sink's level again, so a logger level changed since takes effect.
 #[uniffi::export]
 pub fn refresh_log_levels() {
     let sink = current().read().unwrap_or_else(|e| e.into_inner()).clone();
-    let max = match sink.and_then(|sink| sink.max_level()) {
+    let index = match sink.and_then(|sink| sink.max_level()) {
         None => 0,
         Some(LogLevel::Error) => 1,
         Some(LogLevel::Warn) => 2,
         Some(LogLevel::Info) => 3,
         Some(LogLevel::Debug | LogLevel::Trace) => 4,
     };
-    MAX_LEVEL.store(max, Ordering::Relaxed);
+    MAX_LEVEL.store(index, Ordering::Relaxed);
     tracing::callsite::rebuild_interest_cache();
 }
 
@@ -113,8 +115,7 @@ pub fn install_log_sink(sink: Arc<dyn LogSink>) {
 /// Whether events like `metadata` go to the sink: the library's own (hyper's and reqwest's would
 /// flood a foreign logger), at the sink's level or coarser.
 fn forwarded(metadata: &Metadata<'_>) -> bool {
-    rank(metadata.level()) <= MAX_LEVEL.load(Ordering::Relaxed)
-        && metadata.target().starts_with("signalr_rest")
+    *metadata.level() <= max_level() && metadata.target().starts_with("signalr_rest")
 }
 
 /// The tracing layer that hands events to the installed sink.
@@ -134,13 +135,7 @@ impl<S: Subscriber> Layer<S> for SinkLayer {
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
-        Some(match MAX_LEVEL.load(Ordering::Relaxed) {
-            0 => LevelFilter::OFF,
-            1 => LevelFilter::ERROR,
-            2 => LevelFilter::WARN,
-            3 => LevelFilter::INFO,
-            _ => LevelFilter::DEBUG,
-        })
+        Some(max_level())
     }
 
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {

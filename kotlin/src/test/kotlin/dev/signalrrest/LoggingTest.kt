@@ -27,6 +27,10 @@ class LoggingTest {
         }
         val logger = Logger.getLogger("dev.signalrrest")
         val before = logger.level
+        // The level is read at INFO first, so the attempt events below come only if the
+        // refresh at FINE reads it again.
+        logger.level = Level.INFO
+        SignalRRest.refreshLogLevels()
         logger.level = Level.FINE
         SignalRRest.refreshLogLevels()
         logger.addHandler(capture)
