@@ -263,7 +263,7 @@ async fn negotiate_at(
     access_token: &str,
 ) -> Result<NegotiateAnswer> {
     let response = service
-        .http()
+        .http()?
         .post(url.clone())
         .bearer_auth(access_token)
         .send()

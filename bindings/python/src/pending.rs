@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use signalr_rest::runtime::Blocking;
 use signalr_rest::{Arguments, Error, NegotiateResponse};
 
 use crate::convert::py_json;
@@ -96,19 +97,15 @@ impl PendingCall {
 
 #[pymethods]
 impl PendingCall {
-    /// Runs the call to the end with the GIL released; a signal (Ctrl-C) cancels it.
+    /// Runs the call to the end with the GIL released; a signal (Ctrl-C) cancels it. While few
+    /// threads wait at once, the call's I/O runs on this thread too (see `Blocking`).
     fn wait(&self, py: Python<'_>) -> PyResult<Outcome> {
-        let mut task = AbortOnDrop(runtime().spawn(self.take()?));
+        let mut call = Blocking::start(self.take()?).map_err(to_py_err)?;
         loop {
-            let tick = py.detach(|| {
-                runtime().block_on(async { tokio::time::timeout(SIGNAL_CHECK_INTERVAL, &mut task.0).await })
-            });
-            match tick {
-                Ok(Ok(result)) => return result,
-                // The call catches its own panics, so only a runtime shutdown ends it here.
-                Ok(Err(ended)) => return Err(from_panic(Box::new(ended.to_string()))),
-                // Returning the signal handler's error aborts the task, which cancels the call.
-                Err(_) => py.check_signals()?,
+            match py.detach(|| call.wait(SIGNAL_CHECK_INTERVAL)) {
+                Some(result) => return result,
+                // Returning the signal handler's error drops the call, which cancels it.
+                None => py.check_signals()?,
             }
         }
     }
@@ -116,15 +113,6 @@ impl PendingCall {
     /// An asyncio future of the call; cancelling it drops the call (and its request).
     fn future<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         crate::asyncio::future_of(py, self.take()?)
-    }
-}
-
-/// Aborts the task it holds when dropped, so a call left unfinished stops.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 

@@ -1,6 +1,7 @@
 //! REST client: [`ServiceClient`] for a service endpoint, [`HubClient`] for the 14 hub operations.
 
 mod hub;
+mod pool;
 mod retry;
 mod transport;
 
@@ -21,6 +22,7 @@ use crate::auth::{
 };
 use crate::error::{Error, Result};
 use crate::model::validate_hub;
+use pool::HttpPools;
 use transport::Transport;
 
 /// Characters left as they are in a path segment: RFC 3986 unreserved; all else is encoded.
@@ -224,12 +226,7 @@ impl ServiceClientBuilder {
         }
         let (language, runtime) = self.sdk.unwrap_or_else(|| ("rust".into(), "rust".into()));
         let user_agent = user_agent(self.application_name.as_deref(), &language, &runtime);
-        let http = reqwest::Client::builder()
-            .user_agent(user_agent)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| Error::Transport(format!("cannot build HTTP client: {e}")))?;
+        let http = Arc::new(HttpPools::new(user_agent)?);
         Ok(ServiceClient {
             inner: Arc::new(Inner {
                 endpoint,
@@ -378,10 +375,10 @@ impl ServiceClient {
         url
     }
 
-    /// The pooled HTTP client, for the listener's negotiate call.
+    /// The pooled HTTP client for a call on this thread, for the listener's negotiate call.
     #[cfg(feature = "listener")]
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.inner.transport.http
+    pub(crate) fn http(&self) -> Result<reqwest::Client> {
+        self.inner.transport.http.client()
     }
 
     pub(crate) fn transport(&self) -> &Transport {

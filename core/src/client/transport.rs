@@ -1,11 +1,13 @@
 //! One HTTP call with auth, timeout, retries and the mapping of answers to errors.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
 use url::Url;
 
+use super::pool::HttpPools;
 use super::retry::{not_found_means_done, Outcome, RetryPolicy, Step};
 use crate::auth::Credential;
 use crate::error::{Error, Result};
@@ -25,10 +27,10 @@ const ABSENT_CODES: [&str; 6] = [
     "Error.Connection.NotExisted",
 ];
 
-/// A pooled HTTP client plus the credential and policies every call uses.
+/// Pooled HTTP clients plus the credential and policies every call uses.
 #[derive(Debug, Clone)]
 pub(crate) struct Transport {
-    pub http: reqwest::Client,
+    pub http: Arc<HttpPools>,
     pub credential: Credential,
     pub timeout: Duration,
     pub retry: RetryPolicy,
@@ -62,6 +64,7 @@ impl Transport {
     /// Sends the request, retrying per policy; returns 2xx and service 404 answers, errors
     /// otherwise. Every attempt carries a freshly signed token.
     pub async fn call(&self, method: Method, url: Url, body: Option<Vec<u8>>) -> Result<Answer> {
+        let http = self.http.client()?;
         let idempotent = method != Method::POST;
         let audience = audience_of(&url);
         let mut earlier_may_have_acted = false;
@@ -72,7 +75,7 @@ impl Transport {
                 .await
                 .map_err(|_| Error::Timeout(self.timeout))??;
             let started = std::time::Instant::now();
-            let attempt = self.attempt(&method, &url, &token, body.as_ref()).await;
+            let attempt = self.attempt(&http, &method, &url, &token, body.as_ref()).await;
             // One event per attempt; the path only (ids in it are the caller's), never a token.
             tracing::debug!(
                 %method,
@@ -108,9 +111,15 @@ impl Transport {
         }
     }
 
-    async fn attempt(&self, method: &Method, url: &Url, token: &str, body: Option<&Vec<u8>>) -> Attempt {
-        let mut request = self
-            .http
+    async fn attempt(
+        &self,
+        http: &reqwest::Client,
+        method: &Method,
+        url: &Url,
+        token: &str,
+        body: Option<&Vec<u8>>,
+    ) -> Attempt {
+        let mut request = http
             .request(method.clone(), url.clone())
             .header(AUTHORIZATION, format!("Bearer {token}"))
             .timeout(self.timeout);
