@@ -1,12 +1,14 @@
 //! `ServiceClient` and `HubClient`: core calls with arguments converted from JSON text and
 //! numbers of seconds, each async operation cancellable.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use signalr_rest::runtime::Blocking;
 use signalr_rest::settings::{ClientSettings, TokenSettings};
 use signalr_rest::{ApiVersion, ClientTokenOptions, Error, PayloadMessage, ServiceClientBuilder};
 
-use crate::cancel::{on_clone, Cancellation};
+use crate::cancel::{cancellable, on_clone, Cancellation};
 use crate::error::SignalRError;
 use crate::token_provider::{ForeignTokenProvider, TokenProvider};
 use crate::{seconds, CONVENTION};
@@ -272,6 +274,50 @@ pub struct Outgoing {
     pub cancel: Option<Arc<Cancellation>>,
 }
 
+/// The send `outgoing` asks for.
+async fn sending(inner: signalr_rest::HubClient, outgoing: Outgoing) -> signalr_rest::Result<()> {
+    let Outgoing {
+        recipients,
+        target,
+        arguments_json,
+        excluded,
+        cancel: _,
+    } = outgoing;
+    let message = PayloadMessage::from_json(target, &arguments_json)?;
+    match recipients {
+        Recipients::All => inner.send_to_all(&message, &excluded).await,
+        Recipients::User { user_id } => inner.send_to_user(&user_id, &message).await,
+        Recipients::Connection { connection_id } => inner.send_to_connection(&connection_id, &message).await,
+        Recipients::Group { group } => inner.send_to_group(&group, &message, &excluded).await,
+    }
+}
+
+/// A send [`HubClient::send_blocking`] left running, waited for in turns so that the caller can
+/// look for an interrupt between them; dropping it cancels the send and closes its request.
+#[derive(uniffi::Object)]
+pub struct BlockingSend {
+    call: Mutex<Blocking<Result<(), SignalRError>>>,
+    cancel: Arc<Cancellation>,
+}
+
+#[uniffi::export]
+impl BlockingSend {
+    /// Waits up to `millis` on this thread: true once the service accepted the send, false
+    /// while it runs (and after it ended), its error once it failed.
+    pub fn wait(&self, millis: u32) -> Result<bool, SignalRError> {
+        let mut call = self.call.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match call.wait(Duration::from_millis(millis.into())) {
+            Some(outcome) => outcome.map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    /// Stops the send from any thread: a `wait` under way returns `Cancelled`.
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+}
+
 /// The operations on one hub (v1's 14 and those 2022-06-01 added); each returns when the service
 /// has answered.
 #[derive(Debug, uniffi::Object)]
@@ -290,25 +336,30 @@ impl HubClient {
     /// argument because, from the JVM, each argument crosses JNA separately (an allocation call
     /// and its structures per string): one argument made sends about 40% faster there.
     pub async fn send(&self, outgoing: Outgoing) -> Result<(), SignalRError> {
-        let Outgoing {
-            recipients,
-            target,
-            arguments_json,
-            excluded,
-            cancel,
-        } = outgoing;
-        on_clone(&self.inner, cancel, move |inner| async move {
-            let message = PayloadMessage::from_json(target, &arguments_json)?;
-            match recipients {
-                Recipients::All => inner.send_to_all(&message, &excluded).await,
-                Recipients::User { user_id } => inner.send_to_user(&user_id, &message).await,
-                Recipients::Connection { connection_id } => {
-                    inner.send_to_connection(&connection_id, &message).await
-                }
-                Recipients::Group { group } => inner.send_to_group(&group, &message, &excluded).await,
-            }
-        })
-        .await
+        let cancel = outgoing.cancel.clone();
+        on_clone(&self.inner, cancel, move |inner| sending(inner, outgoing)).await
+    }
+
+    /// [`HubClient::send`] for a caller that waits on its own thread (the JVM's `...Blocking`
+    /// sends), waiting up to `millis` here: `None` once the service accepted it, or the send
+    /// still running, to wait for in further turns. While few threads wait at once, its I/O runs
+    /// on this thread, without a hand-off to the runtime's threads. A send that ends in the first
+    /// turn costs one native call (from the JVM, each call and each object costs allocations).
+    pub fn send_blocking(
+        &self,
+        outgoing: Outgoing,
+        millis: u32,
+    ) -> Result<Option<Arc<BlockingSend>>, SignalRError> {
+        let cancel = outgoing.cancel.clone().unwrap_or_default();
+        let inner = self.inner.clone();
+        let mut call = Blocking::start(cancellable(Some(cancel.clone()), sending(inner, outgoing)))?;
+        match call.wait(Duration::from_millis(millis.into())) {
+            Some(outcome) => outcome.map(|()| None),
+            None => Ok(Some(Arc::new(BlockingSend {
+                call: Mutex::new(call),
+                cancel,
+            }))),
+        }
     }
 
     /// Whether the connection is connected.

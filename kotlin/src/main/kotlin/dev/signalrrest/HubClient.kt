@@ -1,6 +1,7 @@
 package dev.signalrrest
 
 import java.util.concurrent.CompletableFuture
+import kotlin.coroutines.cancellation.CancellationException
 import kotlin.time.Duration
 import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonElement
@@ -110,28 +111,48 @@ class HubClient internal constructor(private val hub: NativeHubClient) : AutoClo
     // Java variants take as is (the core refuses text that is not a JSON array, naming `arguments`).
 
     private suspend fun sendToAllJson(target: String, argumentsJson: String, excluded: List<String>) =
-        native { hub.send(Outgoing(Recipients.All, target, argumentsJson, excluded)) }
+        send(Outgoing(Recipients.All, target, argumentsJson, excluded))
 
     private suspend fun sendToUserJson(userId: String, target: String, argumentsJson: String) =
-        native { hub.send(Outgoing(Recipients.User(userId), target, argumentsJson)) }
+        send(Outgoing(Recipients.User(userId), target, argumentsJson))
 
     private suspend fun sendToConnectionJson(connectionId: String, target: String, argumentsJson: String) =
-        native { hub.send(Outgoing(Recipients.Connection(connectionId), target, argumentsJson)) }
+        send(Outgoing(Recipients.Connection(connectionId), target, argumentsJson))
 
     private suspend fun sendToGroupJson(group: String, target: String, argumentsJson: String, excluded: List<String>) =
-        native { hub.send(Outgoing(Recipients.Group(group), target, argumentsJson, excluded)) }
+        send(Outgoing(Recipients.Group(group), target, argumentsJson, excluded))
+
+    private suspend fun send(outgoing: Outgoing) = native { hub.send(outgoing) }
+
+    /**
+     * Sends on the calling thread, for the `send...Blocking` methods: usually one native call,
+     * which does the send's I/O on this thread while few threads send at once, with no coroutine
+     * or thread hand-off. Native code cannot see an interrupt, so the wait comes in turns of
+     * [INTERRUPT_CHECK_MILLIS]; an interrupt cancels the send (its HTTP request closes) and throws
+     * [CancellationException] with the interrupt flag still set, as [blockingCall] does.
+     */
+    private fun sendBlocking(outgoing: Outgoing) = native {
+        hub.sendBlocking(outgoing, INTERRUPT_CHECK_MILLIS)?.use { send ->
+            while (!send.wait(INTERRUPT_CHECK_MILLIS)) {
+                if (Thread.currentThread().isInterrupted) {
+                    send.cancel()
+                    throw CancellationException("the thread was interrupted; the call was cancelled")
+                }
+            }
+        }
+    }
 
     // For Java: each operation above, blocking and as a CompletableFuture.
 
     /** [sendToAll], blocking. */
     @JvmOverloads
     fun sendToAllBlocking(target: String, arguments: List<JsonElement> = emptyList(), excluded: List<String> = emptyList()) =
-        blockingCall { sendToAll(target, arguments, excluded) }
+        sendBlocking(Outgoing(Recipients.All, target, JsonArray(arguments).toString(), excluded))
 
     /** [sendToAll] with [argumentsJson] a JSON array text, blocking. */
     @JvmOverloads
     fun sendToAllBlocking(target: String, argumentsJson: String, excluded: List<String> = emptyList()) =
-        blockingCall { sendToAllJson(target, argumentsJson, excluded) }
+        sendBlocking(Outgoing(Recipients.All, target, argumentsJson, excluded))
 
     /** [sendToAll] as a future. */
     @JvmOverloads
@@ -149,11 +170,11 @@ class HubClient internal constructor(private val hub: NativeHubClient) : AutoClo
     /** [sendToUser], blocking. */
     @JvmOverloads
     fun sendToUserBlocking(userId: String, target: String, arguments: List<JsonElement> = emptyList()) =
-        blockingCall { sendToUser(userId, target, arguments) }
+        sendBlocking(Outgoing(Recipients.User(userId), target, JsonArray(arguments).toString()))
 
     /** [sendToUser] with [argumentsJson] a JSON array text, blocking. */
     fun sendToUserBlocking(userId: String, target: String, argumentsJson: String) =
-        blockingCall { sendToUserJson(userId, target, argumentsJson) }
+        sendBlocking(Outgoing(Recipients.User(userId), target, argumentsJson))
 
     /** [sendToUser] as a future. */
     @JvmOverloads
@@ -167,11 +188,11 @@ class HubClient internal constructor(private val hub: NativeHubClient) : AutoClo
     /** [sendToConnection], blocking. */
     @JvmOverloads
     fun sendToConnectionBlocking(connectionId: String, target: String, arguments: List<JsonElement> = emptyList()) =
-        blockingCall { sendToConnection(connectionId, target, arguments) }
+        sendBlocking(Outgoing(Recipients.Connection(connectionId), target, JsonArray(arguments).toString()))
 
     /** [sendToConnection] with [argumentsJson] a JSON array text, blocking. */
     fun sendToConnectionBlocking(connectionId: String, target: String, argumentsJson: String) =
-        blockingCall { sendToConnectionJson(connectionId, target, argumentsJson) }
+        sendBlocking(Outgoing(Recipients.Connection(connectionId), target, argumentsJson))
 
     /** [sendToConnection] as a future. */
     @JvmOverloads
@@ -192,12 +213,12 @@ class HubClient internal constructor(private val hub: NativeHubClient) : AutoClo
         target: String,
         arguments: List<JsonElement> = emptyList(),
         excluded: List<String> = emptyList(),
-    ) = blockingCall { sendToGroup(group, target, arguments, excluded) }
+    ) = sendBlocking(Outgoing(Recipients.Group(group), target, JsonArray(arguments).toString(), excluded))
 
     /** [sendToGroup] with [argumentsJson] a JSON array text, blocking. */
     @JvmOverloads
     fun sendToGroupBlocking(group: String, target: String, argumentsJson: String, excluded: List<String> = emptyList()) =
-        blockingCall { sendToGroupJson(group, target, argumentsJson, excluded) }
+        sendBlocking(Outgoing(Recipients.Group(group), target, argumentsJson, excluded))
 
     /** [sendToGroup] as a future. */
     @JvmOverloads
@@ -347,3 +368,6 @@ class HubClient internal constructor(private val hub: NativeHubClient) : AutoClo
     /** Frees the native hub client. */
     override fun close() = hub.close()
 }
+
+/** How often a blocking send looks at its thread's interrupt flag. */
+private const val INTERRUPT_CHECK_MILLIS = 50u

@@ -5,7 +5,9 @@
 // clients alike; the table shows each client's median round.
 // With BENCH_CONNECTION_STRING set, sends to that simulator (to BENCH_CONNECTION_ID, default
 // "bench-connection"; an absent connection still answers 202) instead of starting one, and also
-// prints a line `RESULT <name> <concurrency> <calls/s>` per median (names kotlin, java-http, okhttp).
+// prints a line `RESULT <name> <concurrency> <calls/s>` per median (names kotlin, java-http, okhttp,
+// java-blocking, okhttp-blocking). The blocking clients (this package's Java face and OkHttp's
+// execute()) are measured from platform threads, as a Java server's request threads call them.
 package dev.signalrrest.bench
 
 import com.auth0.jwt.JWT
@@ -20,6 +22,7 @@ import java.net.http.HttpResponse
 import java.time.Instant
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicLong
+import kotlin.concurrent.thread
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
 import okhttp3.ConnectionPool
@@ -49,21 +52,48 @@ private const val ROUNDS = 5
  * start, not the clients. */
 private val WARM_UP = 2.seconds
 
-/** Calls [call] from [concurrency] coroutines for [duration]; returns calls per second. */
-private suspend fun measure(concurrency: Int, duration: Duration, call: suspend () -> Unit): Double = coroutineScope {
+/** One client's send: suspending, measured from coroutines, or blocking, measured from threads. */
+private sealed interface Sender {
+    class Suspending(val call: suspend () -> Unit) : Sender
+    class Blocking(val call: () -> Unit) : Sender
+}
+
+private suspend fun measure(concurrency: Int, duration: Duration, sender: Sender): Double = when (sender) {
+    is Sender.Suspending -> measureCoroutines(concurrency, duration, sender.call)
+    is Sender.Blocking -> measureThreads(concurrency, duration, sender.call)
+}
+
+/** Counts calls until [duration] from now has passed. */
+private class Tally(duration: Duration) {
     val calls = AtomicLong()
     val started = TimeSource.Monotonic.markNow()
     val deadline = started + duration
-    repeat(concurrency) {
-        launch {
-            while (deadline.hasNotPassedNow()) {
-                call()
-                calls.incrementAndGet()
-            }
+
+    /** Calls [call] until the deadline. */
+    inline fun run(call: () -> Unit) {
+        while (deadline.hasNotPassedNow()) {
+            call()
+            calls.incrementAndGet()
         }
     }
-    coroutineContext[kotlinx.coroutines.Job]!!.children.forEach { it.join() }
-    calls.get() / started.elapsedNow().toDouble(DurationUnit.SECONDS)
+
+    /** Calls per second so far. */
+    fun rate() = calls.get() / started.elapsedNow().toDouble(DurationUnit.SECONDS)
+}
+
+/** Calls [call] from [concurrency] platform threads for [duration], as a Java server's request
+ * threads call a blocking client; returns calls per second. */
+private fun measureThreads(concurrency: Int, duration: Duration, call: () -> Unit): Double {
+    val tally = Tally(duration)
+    List(concurrency) { thread { tally.run(call) } }.forEach { it.join() }
+    return tally.rate()
+}
+
+/** Calls [call] from [concurrency] coroutines for [duration]; returns calls per second. */
+private suspend fun measureCoroutines(concurrency: Int, duration: Duration, call: suspend () -> Unit): Double {
+    val tally = Tally(duration)
+    coroutineScope { repeat(concurrency) { launch { tally.run { call() } } } }
+    return tally.rate()
 }
 
 /** What a plain HTTP client sends: the URL, the JSON body and a fresh JWT for each request. */
@@ -79,9 +109,9 @@ private class PlainRequest(simulatorUrl: String, accessKey: String, connectionId
 }
 
 /** java.net.http plus a JWT per request, the way a JVM app without this package calls the service. */
-private fun javaHttpSender(plain: PlainRequest): suspend () -> Unit {
+private fun javaHttpSender(plain: PlainRequest): Sender {
     val http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
-    return {
+    return Sender.Suspending {
         val request = HttpRequest.newBuilder(URI(plain.url))
             .header("Authorization", "Bearer ${plain.token()}")
             .header("Content-Type", "application/json")
@@ -92,8 +122,9 @@ private fun javaHttpSender(plain: PlainRequest): suspend () -> Unit {
     }
 }
 
-/** OkHttp plus a JWT per request, the way an Android app without this package calls the service. */
-private fun okHttpSender(plain: PlainRequest): suspend () -> Unit {
+/** OkHttp plus a JWT per request, the way an Android app without this package calls the service:
+ * a blocking call (OkHttp's `execute()` on the calling thread). */
+private fun okHttpCall(plain: PlainRequest): () -> Unit {
     // A pool as large as the concurrency, so connections are reused as the other clients reuse theirs.
     val http = OkHttpClient.Builder().connectionPool(ConnectionPool(CONCURRENCIES.max(), 5, TimeUnit.MINUTES)).build()
     val json = "application/json".toMediaType()
@@ -103,9 +134,7 @@ private fun okHttpSender(plain: PlainRequest): suspend () -> Unit {
             .header("Authorization", "Bearer ${plain.token()}")
             .post(plain.body.toRequestBody(json))
             .build()
-        withContext(Dispatchers.IO) {
-            http.newCall(request).execute().use { check(it.code == 202) { "OkHttp got ${it.code}" } }
-        }
+        http.newCall(request).execute().use { check(it.code == 202) { "OkHttp got ${it.code}" } }
     }
 }
 
@@ -118,7 +147,7 @@ private fun urlAndKey(connectionString: String): Pair<String, String> {
     return url to parts.getValue("AccessKey")
 }
 
-private val RESULT_NAMES = listOf("kotlin", "java-http", "okhttp")
+private val RESULT_NAMES = listOf("kotlin", "java-http", "okhttp", "java-blocking", "okhttp-blocking")
 
 fun main() = runBlocking(Dispatchers.Default) {
     val seconds = (System.getenv("BENCH_SECONDS") ?: "5").toDouble().seconds
@@ -131,10 +160,22 @@ fun main() = runBlocking(Dispatchers.Default) {
         val hub = ServiceClient.fromConnectionString(connectionString).hub("bench")
         val (url, key) = if (simulator != null) simulator.url to simulator.accessKey else urlAndKey(connectionString)
         val plain = PlainRequest(url, key, connectionId)
-        val senders = linkedMapOf<String, suspend () -> Unit>(
-            "signalr-rest (Kotlin)" to { hub.sendToConnection(connectionId, TARGET, ARGUMENTS) },
+        val okHttp = okHttpCall(plain)
+        val senders = linkedMapOf(
+            "signalr-rest (Kotlin)" to Sender.Suspending { hub.sendToConnection(connectionId, TARGET, ARGUMENTS) },
             "java.net.http + java-jwt" to javaHttpSender(plain),
-            "OkHttp + java-jwt" to okHttpSender(plain),
+            // From a coroutine, OkHttp's blocking call runs on an IO thread.
+            "OkHttp + java-jwt" to Sender.Suspending { withContext(Dispatchers.IO) { okHttp() } },
+            "signalr-rest (Java, blocking)" to Sender.Blocking {
+                hub.sendToConnectionBlocking(connectionId, TARGET, ARGUMENTS)
+            },
+            "OkHttp + java-jwt (blocking)" to Sender.Blocking(okHttp),
+        )
+        // Each of ours against the clients used the same way.
+        val pairs = listOf(
+            "signalr-rest (Kotlin)" to "java.net.http + java-jwt",
+            "signalr-rest (Kotlin)" to "OkHttp + java-jwt",
+            "signalr-rest (Java, blocking)" to "OkHttp + java-jwt (blocking)",
         )
         val rows = CONCURRENCIES.map { concurrency ->
             for (send in senders.values) measure(concurrency, WARM_UP, send)
@@ -143,16 +184,14 @@ fun main() = runBlocking(Dispatchers.Default) {
         }
         if (client != null) check(client.received().isNotEmpty()) { "the virtual client received nothing" }
 
-        val ours = senders.keys.first()
-        val baselines = senders.keys.drop(1)
         val where = if (external != null) "a shared simulator" else "one simulator"
         println("send-to-connection from the JVM against $where: median of $ROUNDS rounds of ${seconds / ROUNDS}")
         println("| concurrency | " + senders.keys.joinToString(" | ") { "$it calls/s" } +
-            " | " + baselines.joinToString(" | ") { "vs ${it.substringBefore(" +")}" } + " |")
-        println("|---:|" + "---:|".repeat(senders.size + baselines.size))
+            " | " + pairs.joinToString(" | ") { (o, b) -> "${o.removePrefix("signalr-rest ")} vs ${b.replace(" + java-jwt", "")}" } + " |")
+        println("|---:|" + "---:|".repeat(senders.size + pairs.size))
         for ((concurrency, rates) in rows) {
             val counts = senders.keys.joinToString(" | ") { "%.0f".format(rates.getValue(it)) }
-            val ratios = baselines.joinToString(" | ") { "%.2fx".format(rates.getValue(ours) / rates.getValue(it)) }
+            val ratios = pairs.joinToString(" | ") { (o, b) -> "%.2fx".format(rates.getValue(o) / rates.getValue(b)) }
             println("| $concurrency | $counts | $ratios |")
         }
         if (external != null) {
