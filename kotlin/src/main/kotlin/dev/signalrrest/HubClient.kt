@@ -131,8 +131,9 @@ class HubClient internal constructor(private val hub: NativeHubClient) : AutoClo
      * [INTERRUPT_CHECK_MILLIS]; an interrupt cancels the send (its HTTP request closes) and throws
      * [CancellationException] with the interrupt flag still set, as [blockingCall] does.
      */
-    private fun sendBlocking(outgoing: Outgoing) = native {
-        hub.sendBlocking(outgoing, INTERRUPT_CHECK_MILLIS)?.use { send ->
+    private fun sendBlocking(outgoing: Outgoing): Unit = native {
+        val running = hub.sendBlocking(outgoing, INTERRUPT_CHECK_MILLIS) ?: return@native
+        running.use { send ->
             while (!send.wait(INTERRUPT_CHECK_MILLIS)) {
                 if (Thread.currentThread().isInterrupted) {
                     send.cancel()
