@@ -2,8 +2,11 @@
 //! call's Rust future is dropped, closing its HTTP request.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 
-use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
+use futures_util::FutureExt;
+
+use napi::bindgen_prelude::{JsValue, PromiseRaw, ToNapiValue};
 use napi::Env;
 use napi_derive::napi;
 use tokio_util::sync::CancellationToken;
@@ -32,8 +35,10 @@ impl Cancellation {
     }
 }
 
-/// Runs `work` on the runtime as a Promise that rejects with an abort once `cancel` fires; a
-/// failure becomes its JS error on the JS thread, when the Promise settles.
+/// Runs `work` on one of the core's call threads (`signalr_rest::runtime::spawn`) as a Promise
+/// that rejects with an abort once `cancel` fires; a failure becomes its JS error on the JS
+/// thread, when the Promise settles. A panic in `work` rejects the Promise too, so that it
+/// always settles (an unsettled one would keep Node's event loop alive).
 pub(crate) fn spawn<'env, T>(
     env: &'env Env,
     cancel: Option<&Cancellation>,
@@ -43,17 +48,30 @@ where
     T: ToNapiValue + Send + 'static,
 {
     let token = cancel.map(|c| c.token.clone());
-    env.spawn_future_with_callback(
-        async move {
-            let outcome: Result<T, Failure> = match token {
+    let (deferred, promise) = env.create_deferred()?;
+    signalr_rest::runtime::spawn(async move {
+        let finished = AssertUnwindSafe(async move {
+            match token {
                 Some(token) => match token.run_until_cancelled(work).await {
                     Some(done) => done.map_err(Failure::from),
                     None => Err(Failure::Aborted),
                 },
                 None => work.await.map_err(Failure::from),
-            };
-            Ok(outcome)
-        },
-        |env, outcome| outcome.map_err(|failure| failure.into_js(env)),
-    )
+            }
+        })
+        .catch_unwind()
+        .await;
+        let outcome = finished.unwrap_or_else(|panic| Err(Failure::Panicked(panic_message(&*panic))));
+        deferred.resolve(move |env: Env| outcome.map_err(|failure| failure.into_js(&env)));
+    });
+    Ok(PromiseRaw::new(env.raw(), promise.raw()))
+}
+
+/// The message a panic was raised with.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_string())
 }

@@ -16,6 +16,8 @@ pub(crate) enum Failure {
     Core(Error),
     /// The call's cancellation token fired before it finished.
     Aborted,
+    /// The call panicked (its message); JS sees an internal error.
+    Panicked(String),
 }
 
 impl From<Error> for Failure {
@@ -30,11 +32,12 @@ impl Failure {
         let (kind, message) = match &self {
             Failure::Core(error) => (error.kind(), error.to_string()),
             Failure::Aborted => ("aborted", "the operation was aborted".to_string()),
+            Failure::Panicked(message) => ("panic", format!("a Rust panic: {message}")),
         };
         let error = JsError::from(napi::Error::new(kind, message)).into_unknown(*env);
         let detailed = unsafe { error.cast::<Object>() }.and_then(|mut object| match &self {
             Failure::Core(core) => details(&mut object, core),
-            Failure::Aborted => Ok(()),
+            Failure::Aborted | Failure::Panicked(_) => Ok(()),
         });
         match detailed {
             Ok(()) => napi::Error::from(error),

@@ -20,7 +20,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::PyCFunction;
 use tokio::task::AbortHandle;
 
-use crate::pending::{runtime, CoreFuture, Outcome};
+use crate::pending::{CoreFuture, Outcome};
 
 /// Held by the delivering thread while it hands a batch to Python.
 static DELIVERING: Mutex<()> = Mutex::new(());
@@ -46,7 +46,7 @@ pub fn future_of<'py>(py: Python<'py>, call: CoreFuture) -> PyResult<Bound<'py, 
     // An async token provider's coroutine runs on this loop (see token_provider.rs).
     let call = crate::token_provider::EVENT_LOOP.scope(Arc::new(event_loop.unbind()), call);
     let waiting = future.clone().unbind();
-    let task = runtime().spawn(async move {
+    let task = signalr_rest::runtime::spawn(async move {
         let result = call.await;
         route.finish((waiting, result));
     });

@@ -53,7 +53,7 @@ impl<'py> IntoPyObject<'py> for Outcome {
 /// A core call with its errors and panics already converted to Python exceptions.
 pub type CoreFuture = Pin<Box<dyn Future<Output = PyResult<Outcome>> + Send>>;
 
-/// The one runtime every call of the process runs on.
+/// The runtime the in-process simulator runs on.
 pub fn runtime() -> &'static tokio::runtime::Runtime {
     signalr_rest::runtime::shared()
 }

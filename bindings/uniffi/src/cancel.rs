@@ -1,6 +1,6 @@
-//! Where calls run, and their cancellation. Network calls run on one multi-threaded runtime
-//! (uniffi's `async_runtime = "tokio"` alone would do all of their I/O on one thread and poll
-//! them through the foreign language on every wake-up). Languages whose task cancellation does
+//! Where calls run, and their cancellation. Network calls run on the core's call threads
+//! (`signalr_rest::runtime::spawn`; uniffi's `async_runtime = "tokio"` alone would poll them
+//! through the foreign language on every wake-up). Languages whose task cancellation does
 //! not reach the Rust future (Swift) fire a `Cancellation`; either way the call's task is
 //! aborted, closing its HTTP request.
 
@@ -39,7 +39,7 @@ pub(crate) async fn spawned<T: Send + 'static>(
     cancel: Option<Arc<Cancellation>>,
     work: impl Future<Output = signalr_rest::Result<T>> + Send + 'static,
 ) -> Result<T, SignalRError> {
-    let task = AbortOnDropHandle::new(signalr_rest::runtime::shared().spawn(work));
+    let task = AbortOnDropHandle::new(signalr_rest::runtime::spawn(work));
     cancellable(cancel, async move {
         match task.await {
             Ok(outcome) => outcome,

@@ -1,4 +1,5 @@
-//! Blocking calls (`runtime::Blocking`, what Python's sync API runs on) against a local HTTP
+//! The runtimes calls run on: blocking calls (`runtime::Blocking`, what Python's sync API runs
+//! on) and call threads (`runtime::spawn`, what the async APIs run on), against a local HTTP
 //! server that behaves like a service closing idle keep-alive connections.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -9,11 +10,11 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use signalr_rest::runtime::Blocking;
+use signalr_rest::runtime::{self, Blocking};
 use signalr_rest::{Error, HubClient, PayloadMessage, ServiceClient};
 
-/// Lanes are shared by the process: tests that count connections run one at a time, so that
-/// another test's thread does not take the lane a test expects to reuse.
+/// Lanes and call threads are shared by the process: tests that count connections run one at a
+/// time, so that another test's calls do not take the thread a test expects to reuse.
 fn one_at_a_time() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -94,6 +95,21 @@ fn hub(url: &str) -> HubClient {
         .unwrap()
 }
 
+/// Waits until `count` is above zero; fails with `failure` after `at_most`.
+fn wait_for(count: &AtomicUsize, at_most: Duration, failure: &str) {
+    let started = Instant::now();
+    while count.load(Ordering::SeqCst) == 0 {
+        assert!(started.elapsed() < at_most, "{failure}");
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Waits until the server sees a client close a connection whose request it has not answered.
+fn wait_until_abandoned(seen: &Seen) {
+    let failure = "the server still waits to answer a request whose caller gave up";
+    wait_for(&seen.abandoned, Duration::from_secs(3), failure);
+}
+
 /// One send to everyone, run as a blocking caller runs it: in turns of 50 ms.
 fn send_blocking(hub: &HubClient) -> Result<(), Error> {
     let hub = hub.clone();
@@ -108,13 +124,14 @@ fn send_blocking(hub: &HubClient) -> Result<(), Error> {
     }
 }
 
-#[test]
-fn a_blocking_call_does_not_reuse_a_connection_the_server_closed_while_idle() {
+/// Three sends, each after the server has closed the previous one's idle connection: none may
+/// go out on a closed connection.
+fn check_no_reuse_of_a_connection_closed_while_idle(send: fn(&HubClient) -> Result<(), Error>) {
     let _alone = one_at_a_time();
     let (url, seen) = server(Duration::ZERO, Duration::from_millis(100));
     let hub = hub(&url);
     for round in 0..3 {
-        send_blocking(&hub).unwrap_or_else(|e| panic!("send {round}: {e}"));
+        send(&hub).unwrap_or_else(|e| panic!("send {round}: {e}"));
         // Well past the server's idle timeout (also on a loaded machine): it has closed the
         // pooled connection.
         thread::sleep(Duration::from_millis(600));
@@ -131,16 +148,26 @@ fn a_blocking_call_does_not_reuse_a_connection_the_server_closed_while_idle() {
     );
 }
 
-#[test]
-fn blocking_calls_reuse_their_connection_while_it_is_open() {
+/// Twenty sends one after another: all on one connection.
+fn check_one_connection_for_calls_one_at_a_time(send: fn(&HubClient) -> Result<(), Error>) {
     let _alone = one_at_a_time();
     let (url, seen) = server(Duration::ZERO, Duration::from_secs(30));
     let hub = hub(&url);
     for _ in 0..20 {
-        send_blocking(&hub).unwrap();
+        send(&hub).unwrap();
     }
     assert_eq!(seen.requests.load(Ordering::SeqCst), 20);
     assert_eq!(seen.connections.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_blocking_call_does_not_reuse_a_connection_the_server_closed_while_idle() {
+    check_no_reuse_of_a_connection_closed_while_idle(send_blocking);
+}
+
+#[test]
+fn blocking_calls_reuse_their_connection_while_it_is_open() {
+    check_one_connection_for_calls_one_at_a_time(send_blocking);
 }
 
 #[test]
@@ -180,14 +207,7 @@ fn dropping_an_unfinished_blocking_call_closes_its_request() {
         assert!(call.wait(Duration::from_millis(20)).is_none());
     }
     drop(call);
-    let dropped = Instant::now();
-    while seen.abandoned.load(Ordering::SeqCst) == 0 {
-        assert!(
-            dropped.elapsed() < Duration::from_secs(3),
-            "the server still waits to answer a request whose caller gave up"
-        );
-        thread::sleep(Duration::from_millis(10));
-    }
+    wait_until_abandoned(&seen);
 }
 
 #[test]
@@ -198,4 +218,71 @@ fn a_blocking_call_is_refused_on_a_runtime_thread() {
         Some(Error::InvalidArgument { field, .. }) => assert_eq!(field, "thread"),
         other => panic!("expected an invalid-argument error, got {other:?}"),
     }
+}
+
+/// Waits, on this thread, for a task of another runtime.
+fn wait<T>(task: tokio::task::JoinHandle<T>) -> Result<T, tokio::task::JoinError> {
+    let waiter = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    waiter.block_on(task)
+}
+
+/// One send to everyone, run as an async binding runs it: on a call thread, waited for from a
+/// thread outside any runtime.
+fn send_on_call_thread(hub: &HubClient) -> Result<(), Error> {
+    let hub = hub.clone();
+    let task = runtime::spawn(async move {
+        hub.send_to_all(&PayloadMessage::new("t", vec![json!(1)]), &[])
+            .await
+    });
+    wait(task).unwrap()
+}
+
+#[test]
+fn calls_made_one_at_a_time_on_call_threads_reuse_one_connection() {
+    check_one_connection_for_calls_one_at_a_time(send_on_call_thread);
+}
+
+#[test]
+fn a_call_thread_does_not_reuse_a_connection_the_server_closed_while_idle() {
+    check_no_reuse_of_a_connection_closed_while_idle(send_on_call_thread);
+}
+
+#[test]
+fn many_calls_at_once_on_call_threads_all_finish_once() {
+    let _alone = one_at_a_time();
+    let (url, seen) = server(Duration::from_millis(20), Duration::from_secs(30));
+    let hub = hub(&url);
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let hub = hub.clone();
+            runtime::spawn(async move {
+                hub.send_to_all(&PayloadMessage::new("t", vec![json!(1)]), &[])
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        wait(task).unwrap().unwrap();
+    }
+    assert_eq!(seen.requests.load(Ordering::SeqCst), 200);
+}
+
+#[test]
+fn aborting_a_call_on_a_call_thread_closes_its_request() {
+    let _alone = one_at_a_time();
+    let (url, seen) = server(Duration::from_secs(5), Duration::from_secs(30));
+    let hub = hub(&url);
+    let task = runtime::spawn(async move {
+        hub.send_to_all(&PayloadMessage::new("t", vec![json!(1)]), &[])
+            .await
+    });
+    wait_for(
+        &seen.requests,
+        Duration::from_secs(10),
+        "the request never arrived",
+    );
+    task.abort();
+    wait_until_abandoned(&seen);
+    let ended = wait(task);
+    assert!(ended.is_err_and(|e| e.is_cancelled()));
 }
