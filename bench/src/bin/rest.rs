@@ -5,7 +5,9 @@
 //! Modes:
 //! - `rest`: all of the above against a `signalr-rest serve` child and a `rest bare` child.
 //! - `rest` with `BENCH_CONNECTION_STRING` set: the client only, against that simulator
-//!   (sending to `BENCH_CONNECTION_ID`, default `bench-connection`); prints `RESULT rust <c> <rate>`.
+//!   (sending to `BENCH_CONNECTION_ID`, default `bench-connection`); prints `RESULT rust <c> <rate>`,
+//!   and `RESULT rust-spawned <c> <rate>` for the same client called as the async bindings call
+//!   it (from `c` plain threads through `runtime::spawn`).
 //! - `rest load`: the load generator against the simulator (`BENCH_CONNECTION_STRING`, or a
 //!   `serve` child) and against a `rest bare` child, in alternating slices; prints
 //!   `RESULT simulator-load 64 <rate>` and `RESULT bare-load 64 <rate>`, and each server's CPU
@@ -277,6 +279,39 @@ fn signing_rate() -> f64 {
 /// The round trip of waking another thread and being woken back (two threads passing a
 /// message to and fro over std channels, which park on a futex): what a binding pays at least
 /// once per call that the Rust client, running on the runtime's own threads, does not.
+/// Calls/s of the client called as the async bindings call it: `threads` plain threads each
+/// hand a call to `runtime::spawn` and wait for it, back to back, for `run`.
+fn spawned_rate(hub: signalr_rest::HubClient, id: &str, threads: usize, run: Duration) -> f64 {
+    let message = Arc::new(PayloadMessage::new(
+        "bench",
+        vec!["hello".into(), serde_json::json!({"n": 1})],
+    ));
+    let id: Arc<str> = id.into();
+    let done = AtomicU64::new(0);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                // Parks this thread while it waits, as a binding's caller does.
+                let waiter = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .expect("runtime");
+                while started.elapsed() < run {
+                    let (hub, message, id) = (hub.clone(), message.clone(), id.clone());
+                    let task =
+                        signalr_rest::runtime::spawn(
+                            async move { hub.send_to_connection(&id, &message).await },
+                        );
+                    let sent = waiter.block_on(task).expect("the call ran");
+                    assert!(sent.is_ok(), "a benchmark call failed");
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
 fn handoff_round_trip() -> Duration {
     let (to_peer, from_main) = std::sync::mpsc::channel::<()>();
     let (to_main, from_peer) = std::sync::mpsc::channel::<()>();
@@ -313,6 +348,16 @@ async fn client_only(connection_string: &str, run: Duration) {
         println!("| signalr-rest client (Rust) -> simulator | {concurrency} | {rate:.0} |");
         results.push((concurrency, rate));
     }
+    let mut from_threads = Vec::new();
+    for concurrency in [1, 64] {
+        let client = ServiceClient::from_connection_string(connection_string).expect("client");
+        let (hub, id) = (client.hub(HUB).expect("hub"), id.clone());
+        let rate = tokio::task::spawn_blocking(move || spawned_rate(hub, &id, concurrency, run))
+            .await
+            .expect("plain threads");
+        println!("| the same, called from {concurrency} plain thread(s) via runtime::spawn | {concurrency} | {rate:.0} |");
+        from_threads.push((concurrency, rate));
+    }
     let handoff = handoff_round_trip();
     println!(
         "thread hand-off round trip on this machine: {:.1} µs (a Rust call at concurrency 1: {:.1} µs)",
@@ -321,6 +366,9 @@ async fn client_only(connection_string: &str, run: Duration) {
     );
     for (concurrency, rate) in results {
         println!("RESULT rust {concurrency} {rate:.1}");
+    }
+    for (concurrency, rate) in from_threads {
+        println!("RESULT rust-spawned {concurrency} {rate:.1}");
     }
     println!("RESULT handoff-us 1 {:.2}", handoff.as_secs_f64() * 1e6);
 }

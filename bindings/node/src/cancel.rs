@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 
 use futures_util::FutureExt;
 
@@ -37,8 +38,7 @@ impl Cancellation {
 
 /// Runs `work` on one of the core's call threads (`signalr_rest::runtime::spawn`) as a Promise
 /// that rejects with an abort once `cancel` fires; a failure becomes its JS error on the JS
-/// thread, when the Promise settles. A panic in `work` rejects the Promise too, so that it
-/// always settles (an unsettled one would keep Node's event loop alive).
+/// thread, when the Promise settles.
 pub(crate) fn spawn<'env, T>(
     env: &'env Env,
     cancel: Option<&Cancellation>,
@@ -47,9 +47,37 @@ pub(crate) fn spawn<'env, T>(
 where
     T: ToNapiValue + Send + 'static,
 {
+    promise_of(env, cancel, work, |task| drop(signalr_rest::runtime::spawn(task)))
+}
+
+/// [`spawn`] on the multi-threaded runtime (`signalr_rest::runtime::shared`), for work that
+/// starts servers: the tasks it spawns stay there.
+pub(crate) fn spawn_serving<'env, T>(
+    env: &'env Env,
+    work: impl Future<Output = signalr_rest::Result<T>> + Send + 'static,
+) -> napi::Result<PromiseRaw<'env, T>>
+where
+    T: ToNapiValue + Send + 'static,
+{
+    promise_of(env, None, work, |task| {
+        drop(signalr_rest::runtime::shared().spawn(task))
+    })
+}
+
+/// A Promise of `work`, which `start` runs. A panic in `work` rejects the Promise too, so that
+/// it always settles (an unsettled one would keep Node's event loop alive).
+fn promise_of<'env, T>(
+    env: &'env Env,
+    cancel: Option<&Cancellation>,
+    work: impl Future<Output = signalr_rest::Result<T>> + Send + 'static,
+    start: impl FnOnce(Pin<Box<dyn Future<Output = ()> + Send>>),
+) -> napi::Result<PromiseRaw<'env, T>>
+where
+    T: ToNapiValue + Send + 'static,
+{
     let token = cancel.map(|c| c.token.clone());
     let (deferred, promise) = env.create_deferred()?;
-    signalr_rest::runtime::spawn(async move {
+    start(Box::pin(async move {
         let finished = AssertUnwindSafe(async move {
             match token {
                 Some(token) => match token.run_until_cancelled(work).await {
@@ -63,7 +91,7 @@ where
         .await;
         let outcome = finished.unwrap_or_else(|panic| Err(Failure::Panicked(panic_message(&*panic))));
         deferred.resolve(move |env: Env| outcome.map_err(|failure| failure.into_js(&env)));
-    });
+    }));
     Ok(PromiseRaw::new(env.raw(), promise.raw()))
 }
 

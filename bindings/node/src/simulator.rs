@@ -8,7 +8,7 @@ use napi_derive::napi;
 use signalr_rest::settings::{Convention, SimulatorSettings};
 use signalr_rest::simulator::Fault;
 
-use crate::cancel::{spawn, Cancellation};
+use crate::cancel::{spawn, spawn_serving, Cancellation};
 use crate::error::napi_result;
 use crate::json::Parsed;
 use crate::{millis, seconds};
@@ -120,7 +120,7 @@ impl Simulator {
             faults: faults.unwrap_or_default(),
             fault_seed: None,
         };
-        spawn(env, None, async move {
+        spawn_serving(env, async move {
             settings.fault_seed = seed?;
             let options = settings.options(Convention::CAMEL_MILLIS)?;
             let running = signalr_rest::Simulator::start(options).await?;

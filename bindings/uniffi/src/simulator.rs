@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use signalr_rest::settings::SimulatorSettings;
 use signalr_rest::PayloadMessage;
 
-use crate::cancel::{cancellable, spawned, Cancellation};
+use crate::cancel::{cancellable, spawned_serving, Cancellation};
 use crate::error::SignalRError;
 use crate::{seconds, CONVENTION};
 
@@ -251,8 +251,8 @@ impl Simulator {
     #[uniffi::constructor]
     pub async fn start(options: SimulatorOptions) -> Result<Arc<Self>, SignalRError> {
         let options = options.settings().options(CONVENTION)?;
-        // Its server runs on the calls' multi-threaded runtime, not on uniffi's single thread.
-        let inner = spawned(None, signalr_rest::Simulator::start(options)).await?;
+        // Its server runs on the multi-threaded runtime, not on uniffi's single thread.
+        let inner = spawned_serving(signalr_rest::Simulator::start(options)).await?;
         Ok(Arc::new(Simulator { inner }))
     }
 
