@@ -286,3 +286,22 @@ fn aborting_a_call_on_a_call_thread_closes_its_request() {
     let ended = wait(task);
     assert!(ended.is_err_and(|e| e.is_cancelled()));
 }
+
+#[test]
+fn a_panic_in_a_blocking_call_past_the_lanes_resumes_in_its_waiter() {
+    let _alone = one_at_a_time();
+    // Each unfinished blocking call holds its lane, so the next one runs on a call thread.
+    let cores = thread::available_parallelism().map_or(1, |n| n.get());
+    let holding: Vec<_> = (0..cores)
+        .map(|_| Blocking::start(std::future::pending::<()>()).unwrap())
+        .collect();
+    let mut call = Blocking::start(async { panic!("boom on a call thread") }).unwrap();
+    let waited = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| loop {
+        if call.wait(Duration::from_millis(50)).is_some() {
+            return;
+        }
+    }));
+    let panic = waited.expect_err("the panic reaches the waiter");
+    assert_eq!(panic.downcast_ref::<&str>(), Some(&"boom on a call thread"));
+    drop(holding);
+}
