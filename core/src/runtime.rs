@@ -26,9 +26,9 @@ use tokio::task::JoinHandle;
 
 use crate::error::{Error, Result};
 
-/// One multi-threaded tokio runtime for the whole process, started on first use; for callers
-/// that have no runtime of their own (Python, Kotlin, Swift), so that concurrent calls' I/O is
-/// spread over threads and pooled connections outlive any one call.
+/// One multi-threaded tokio runtime for the whole process, started on first use; for servers
+/// started by callers that have no runtime of their own (the bindings' in-process simulators),
+/// whose many connections' work it spreads over its threads. Calls go to [`spawn`] instead.
 pub fn shared() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
