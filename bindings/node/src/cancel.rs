@@ -1,5 +1,6 @@
-//! Cancellation of in-flight calls: JS fires a token when its AbortSignal aborts, and the
-//! call's Rust future is dropped, closing its HTTP request.
+//! Where async calls run and how they end: on the core's call threads (servers on its
+//! multi-threaded runtime), each settling a Promise on the JS thread; JS fires a call's token
+//! when its AbortSignal aborts, and the call's Rust future is dropped, closing its HTTP request.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
