@@ -110,13 +110,15 @@ fn wait_until_abandoned(seen: &Seen) {
     wait_for(&seen.abandoned, Duration::from_secs(3), failure);
 }
 
+/// One send to everyone, the call each test makes.
+async fn send_to_all(hub: HubClient) -> Result<(), Error> {
+    hub.send_to_all(&PayloadMessage::new("t", vec![json!(1)]), &[])
+        .await
+}
+
 /// One send to everyone, run as a blocking caller runs it: in turns of 50 ms.
 fn send_blocking(hub: &HubClient) -> Result<(), Error> {
-    let hub = hub.clone();
-    let mut call = Blocking::start(async move {
-        hub.send_to_all(&PayloadMessage::new("t", vec![json!(1)]), &[])
-            .await
-    })?;
+    let mut call = Blocking::start(send_to_all(hub.clone()))?;
     loop {
         if let Some(result) = call.wait(Duration::from_millis(50)) {
             return result;
@@ -198,11 +200,7 @@ fn dropping_an_unfinished_blocking_call_closes_its_request() {
     let _alone = one_at_a_time();
     let (url, seen) = server(Duration::from_secs(5), Duration::from_secs(30));
     let hub = hub(&url);
-    let mut call = Blocking::start(async move {
-        hub.send_to_all(&PayloadMessage::new("t", vec![json!(1)]), &[])
-            .await
-    })
-    .unwrap();
+    let mut call = Blocking::start(send_to_all(hub)).unwrap();
     while seen.requests.load(Ordering::SeqCst) == 0 {
         assert!(call.wait(Duration::from_millis(20)).is_none());
     }
@@ -229,11 +227,7 @@ fn wait<T>(task: tokio::task::JoinHandle<T>) -> Result<T, tokio::task::JoinError
 /// One send to everyone, run as an async binding runs it: on a call thread, waited for from a
 /// thread outside any runtime.
 fn send_on_call_thread(hub: &HubClient) -> Result<(), Error> {
-    let hub = hub.clone();
-    let task = runtime::spawn(async move {
-        hub.send_to_all(&PayloadMessage::new("t", vec![json!(1)]), &[])
-            .await
-    });
+    let task = runtime::spawn(send_to_all(hub.clone()));
     wait(task).unwrap()
 }
 
@@ -253,13 +247,7 @@ fn many_calls_at_once_on_call_threads_all_finish_once() {
     let (url, seen) = server(Duration::from_millis(20), Duration::from_secs(30));
     let hub = hub(&url);
     let tasks: Vec<_> = (0..200)
-        .map(|_| {
-            let hub = hub.clone();
-            runtime::spawn(async move {
-                hub.send_to_all(&PayloadMessage::new("t", vec![json!(1)]), &[])
-                    .await
-            })
-        })
+        .map(|_| runtime::spawn(send_to_all(hub.clone())))
         .collect();
     for task in tasks {
         wait(task).unwrap().unwrap();
@@ -272,10 +260,7 @@ fn aborting_a_call_on_a_call_thread_closes_its_request() {
     let _alone = one_at_a_time();
     let (url, seen) = server(Duration::from_secs(5), Duration::from_secs(30));
     let hub = hub(&url);
-    let task = runtime::spawn(async move {
-        hub.send_to_all(&PayloadMessage::new("t", vec![json!(1)]), &[])
-            .await
-    });
+    let task = runtime::spawn(send_to_all(hub));
     wait_for(
         &seen.requests,
         Duration::from_secs(10),

@@ -276,9 +276,6 @@ fn signing_rate() -> f64 {
     n as f64 / started.elapsed().as_secs_f64()
 }
 
-/// The round trip of waking another thread and being woken back (two threads passing a
-/// message to and fro over std channels, which park on a futex): what a binding pays at least
-/// once per call that the Rust client, running on the runtime's own threads, does not.
 /// Calls/s of the client called as the async bindings call it: `threads` plain threads each
 /// hand a call to `runtime::spawn` and wait for it, back to back, for `run`.
 fn spawned_rate(hub: signalr_rest::HubClient, id: &str, threads: usize, run: Duration) -> f64 {
@@ -312,6 +309,9 @@ fn spawned_rate(hub: signalr_rest::HubClient, id: &str, threads: usize, run: Dur
     done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
 }
 
+/// The round trip of waking another thread and being woken back (two threads passing a
+/// message to and fro over std channels, which park on a futex): what a binding pays at least
+/// once per call that the Rust client, running on the runtime's own threads, does not.
 fn handoff_round_trip() -> Duration {
     let (to_peer, from_main) = std::sync::mpsc::channel::<()>();
     let (to_main, from_peer) = std::sync::mpsc::channel::<()>();

@@ -4,7 +4,6 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 
 use futures_util::FutureExt;
 
@@ -48,7 +47,7 @@ pub(crate) fn spawn<'env, T>(
 where
     T: ToNapiValue + Send + 'static,
 {
-    promise_of(env, cancel, work, |task| drop(signalr_rest::runtime::spawn(task)))
+    promise_of(env, cancel, work, Runtime::CallThread)
 }
 
 /// [`spawn`] on the multi-threaded runtime (`signalr_rest::runtime::shared`), for work that
@@ -60,25 +59,31 @@ pub(crate) fn spawn_serving<'env, T>(
 where
     T: ToNapiValue + Send + 'static,
 {
-    promise_of(env, None, work, |task| {
-        drop(signalr_rest::runtime::shared().spawn(task))
-    })
+    promise_of(env, None, work, Runtime::Shared)
 }
 
-/// A Promise of `work`, which `start` runs. A panic in `work` rejects the Promise too, so that
-/// it always settles (an unsettled one would keep Node's event loop alive).
+/// Where a Promise's work runs.
+enum Runtime {
+    /// One of the core's call threads.
+    CallThread,
+    /// The core's multi-threaded runtime.
+    Shared,
+}
+
+/// A Promise of `work`, run on `runtime`. A panic in `work` rejects the Promise too, so that it
+/// always settles (an unsettled one would keep Node's event loop alive).
 fn promise_of<'env, T>(
     env: &'env Env,
     cancel: Option<&Cancellation>,
     work: impl Future<Output = signalr_rest::Result<T>> + Send + 'static,
-    start: impl FnOnce(Pin<Box<dyn Future<Output = ()> + Send>>),
+    runtime: Runtime,
 ) -> napi::Result<PromiseRaw<'env, T>>
 where
     T: ToNapiValue + Send + 'static,
 {
     let token = cancel.map(|c| c.token.clone());
     let (deferred, promise) = env.create_deferred()?;
-    start(Box::pin(async move {
+    let settle = async move {
         let finished = AssertUnwindSafe(async move {
             match token {
                 Some(token) => match token.run_until_cancelled(work).await {
@@ -92,7 +97,12 @@ where
         .await;
         let outcome = finished.unwrap_or_else(|panic| Err(Failure::Panicked(panic_message(&*panic))));
         deferred.resolve(move |env: Env| outcome.map_err(|failure| failure.into_js(&env)));
-    }));
+    };
+    // The task's handle is not needed: the Promise carries the outcome.
+    drop(match runtime {
+        Runtime::CallThread => signalr_rest::runtime::spawn(settle),
+        Runtime::Shared => signalr_rest::runtime::shared().spawn(settle),
+    });
     Ok(PromiseRaw::new(env.raw(), promise.raw()))
 }
 
